@@ -1,0 +1,3 @@
+from promptls.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,76 @@
+"""The `promptls` shell command: a thin shim over `router/`.
+
+Each subcommand lives in its own module and is imported only when it runs, so `promptls resolve`
+never pays for the language server or a provider SDK.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from promptls import __version__
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+COMMANDS = {
+    "check": "promptls.cli.check",
+    "resolve": "promptls.cli.resolve",
+    "models": "promptls.cli.models",
+    "explain": "promptls.cli.explain",
+}
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called: printed as `promptls: error: ...`, exit 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="promptls",
+        description="Treat LLM prompt files as source code: check them, see which model runs "
+        "them and why, and what a run costs.",
+        epilog="Run `promptls COMMAND --help` for a command's options and examples.",
+    )
+    parser.add_argument("--version", action="version", version=f"promptls {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    import importlib
+
+    for name, module in COMMANDS.items():
+        importlib.import_module(module).add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.run(args))
+    except UsageError as exc:
+        print(f"promptls {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `promptls models | head`: the reader went away; that is not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a bare traceback
+        if os.environ.get("PROMPTLS_DEBUG"):
+            raise
+        print(
+            f"promptls {args.command}: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in promptls; rerun with PROMPTLS_DEBUG=1 for the traceback and "
+            "report it.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE

@@ -1,0 +1,71 @@
+"""Render findings for the shell: ruff-style text lines, JSON, or GitHub workflow annotations."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+
+from promptls.cli.style import painter_for, shown_path
+from router.findings import Finding, Severity
+
+_SEVERITY_STYLE = {
+    Severity.ERROR: ("red", "bold"),
+    Severity.WARNING: ("yellow", "bold"),
+    Severity.INFO: ("blue", "bold"),
+    Severity.HINT: ("dim",),
+}
+
+
+def findings(
+    items: Sequence[Finding], fmt: str, color: str, prompt_count: int, settings_count: int
+) -> None:
+    out = sys.stdout
+    if fmt == "json":
+        data = []
+        for f in items:
+            entry = f.to_json()
+            entry["path"] = shown_path(f.path)
+            if entry["fix"]:
+                for edit in entry["fix"]["edits"]:
+                    edit["path"] = shown_path(edit["path"])
+            data.append(entry)
+        json.dump(data, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return
+    if fmt == "github":
+        for f in items:
+            level = {"error": "error", "warning": "warning"}.get(f.severity.label, "notice")
+            message = f.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            out.write(
+                f"::{level} title=promptls ({f.code}),file={shown_path(f.path)},"
+                f"line={f.span.line},col={f.span.column},endLine={f.span.end_pos.line + 1},"
+                f"endColumn={f.span.end_pos.column + 1}::{f.code} {message}\n"
+            )
+        return
+    paint = painter_for(out, color)
+    for f in items:
+        where = paint(shown_path(f.path), "bold")
+        code = paint(f.code, *_SEVERITY_STYLE[f.severity])
+        fixable = paint(" [*]", "cyan") if f.fix is not None else ""
+        out.write(f"{where}:{f.span.line}:{f.span.column}: {code}{fixable} {f.message}\n")
+    out.write(summary(items, prompt_count, settings_count, paint) + "\n")
+
+
+def summary(items: Sequence[Finding], prompt_count: int, settings_count: int, paint=None) -> str:
+    checked = (f"{prompt_count} prompt file{'s' if prompt_count != 1 else ''}, "
+               f"{settings_count} settings file{'s' if settings_count != 1 else ''}")
+    if not items:
+        text = f"All checks passed ({checked})."
+        return paint(text, "green") if paint else text
+    counts = {s: sum(1 for f in items if f.severity is s) for s in Severity}
+    parts = []
+    for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO, Severity.HINT):
+        n = counts[severity]
+        if n:
+            parts.append(f"{n} {severity.label}{'s' if n != 1 else ''}")
+    fixable = sum(1 for f in items if f.fix is not None)
+    text = f"Found {', '.join(parts)} in {checked}."
+    if fixable:
+        text += f" {fixable} fixable with the editor's quick fix ([*])."
+    return text

@@ -1,0 +1,4 @@
+import argparse
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    pass

@@ -1,0 +1,83 @@
+"""What every command that reads prompts needs: settings loader, catalog, reading files safely."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from promptls.cli import UsageError
+
+if TYPE_CHECKING:
+    from router.catalog import Catalog
+    from router.frontmatter import PromptFile
+    from router.settings import SettingsLoader
+
+BINARY_SNIFF = 8192
+
+
+@dataclass
+class Session:
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    @cached_property
+    def loader(self) -> SettingsLoader:
+        from router.settings import SettingsLoader
+
+        return SettingsLoader()
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        from router.catalog import load_catalog
+
+        return load_catalog()
+
+    def read_prompt(self, path: str, *, explicit: bool = True) -> PromptFile | None:
+        """Parse a prompt file; None when it is binary (and was not named explicitly)."""
+        from router.frontmatter import decode, parse_prompt
+
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except FileNotFoundError:
+            raise UsageError(f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise UsageError(f"{path}: is a folder, not a prompt file") from None
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read it ({exc.strerror})") from None
+        if b"\0" in data[:BINARY_SNIFF] and not explicit:
+            return None
+        text, problem = decode(data, path)
+        prompt = parse_prompt(path, text)
+        if problem is not None:
+            prompt = _with_problem(prompt, problem)
+        return prompt
+
+
+def _with_problem(prompt, problem):
+    import dataclasses
+
+    return dataclasses.replace(prompt, problems=(problem, *prompt.problems))
+
+
+def project_root(start: str | None = None) -> str:
+    """The current project: the nearest folder up holding promptls settings or `.git`; else cwd."""
+    start = os.path.abspath(start or os.getcwd())
+    current = start
+    while True:
+        for marker in ("promptls.toml", "promptls.local.toml", ".git"):
+            if os.path.exists(os.path.join(current, marker)):
+                return current
+        pyproject = os.path.join(current, "pyproject.toml")
+        if os.path.exists(pyproject):
+            try:
+                with open(pyproject, encoding="utf-8", errors="replace") as handle:
+                    if "[tool.promptls" in handle.read():
+                        return current
+            except OSError:
+                pass
+        parent = os.path.dirname(current)
+        if parent == current:
+            return start
+        current = parent

@@ -1,0 +1,143 @@
+"""Find the prompt files of a workspace: walk folders, honour `.gitignore`, tell dialects apart."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from router.dialects import Dialect, dialect_from_path, is_candidate
+from router.pathglob import path_matches
+
+ALWAYS_SKIPPED = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__"})
+SETTINGS_NAMES = frozenset({"promptls.toml", "promptls.local.toml", "pyproject.toml"})
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    path: str
+    explicit: bool
+    """Named on the command line: checked even when ignored or of no known dialect."""
+
+
+class _Ignore:
+    """The `.gitignore` files that apply to one folder, nearest last."""
+
+    __slots__ = ("specs",)
+
+    def __init__(self, specs: tuple[tuple[str, object], ...]) -> None:
+        self.specs = specs
+
+    def child(self, folder: str) -> _Ignore:
+        path = os.path.join(folder, ".gitignore")
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                lines = handle.read().splitlines()
+        except OSError:
+            return self
+        import pathspec
+
+        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        return _Ignore((*self.specs, (folder, spec)))
+
+    def ignored(self, path: str, is_dir: bool) -> bool:
+        result = False
+        for base, spec in self.specs:
+            rel = os.path.relpath(path, base).replace(os.sep, "/")
+            if is_dir:
+                rel += "/"
+            check = spec.check_file(rel)  # type: ignore[attr-defined]
+            if check.include is not None:
+                result = bool(check.include)
+        return result
+
+
+def walk(paths: Sequence[str], exclude: Sequence[str] = ()) -> Iterator[Found]:
+    """Candidate prompt files and settings files below `paths`, in a stable order."""
+    for given in paths:
+        if os.path.isfile(given):
+            yield Found(given, explicit=True)
+            continue
+        if not os.path.isdir(given):
+            continue
+        root = given
+        ignore = _parents_ignore(os.path.abspath(root))
+        yield from _walk_dir(root, ignore, exclude, root)
+
+
+def _parents_ignore(folder: str) -> _Ignore:
+    """`.gitignore` files above `folder` up to the repository's top (the folder holding `.git`)."""
+    chain: list[str] = []
+    current = folder
+    while True:
+        chain.append(current)
+        if os.path.exists(os.path.join(current, ".git")):
+            break
+        parent = os.path.dirname(current)
+        if parent == current:
+            chain = [folder]
+            break
+        current = parent
+    ignore = _Ignore(())
+    for path in reversed(chain[1:]):
+        ignore = ignore.child(path)
+    return ignore
+
+
+def _walk_dir(folder: str, ignore: _Ignore, exclude: Sequence[str], root: str) -> Iterator[Found]:
+    ignore = ignore.child(folder)
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    subdirs = []
+    for entry in entries:
+        name = entry.name
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            continue
+        if is_dir:
+            if name in ALWAYS_SKIPPED or ignore.ignored(entry.path, True):
+                continue
+            subdirs.append(entry.path)
+            continue
+        if not (is_candidate(name) or name in SETTINGS_NAMES):
+            continue
+        if ignore.specs and ignore.ignored(entry.path, False):
+            continue
+        if exclude:
+            rel = os.path.relpath(entry.path, root).replace(os.sep, "/")
+            if any(path_matches(glob, rel) for glob in exclude):
+                continue
+        yield Found(entry.path, explicit=False)
+    for sub in subdirs:
+        yield from _walk_dir(sub, ignore, exclude, root)
+
+
+def classify(path: str, text: str, include: Sequence[str], root: str | None) -> Dialect | None:
+    """The dialect of a candidate file, or None when it is no prompt file.
+
+    Plain markdown is a (generic) prompt when its frontmatter has a `model` key, or when it
+    matches a `[check] include` glob.
+    """
+    dialect = dialect_from_path(path)
+    if dialect is not None:
+        return dialect
+    if include and root:
+        rel = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
+        if any(path_matches(glob, rel) for glob in include):
+            return Dialect.GENERIC
+    if _frontmatter_has_model(text):
+        return Dialect.GENERIC
+    return None
+
+
+def _frontmatter_has_model(text: str) -> bool:
+    """A cheap look before parsing: does a frontmatter block hold a top-level `model:` line?"""
+    start = 1 if text.startswith("\ufeff") else 0
+    if not text.startswith("---", start):
+        return False
+    end = text.find("\n---", start + 3)
+    block = text[start : end if end != -1 else len(text)]
+    return "\nmodel:" in block or "\nmodel :" in block

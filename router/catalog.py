@@ -1,0 +1,423 @@
+"""The model catalog: what promptls knows about a model id, and how sure it is.
+
+A `Catalog` holds exact entries (`ModelInfo`, `known="catalog"`) and family rules (glob patterns
+over model ids, most specific wins; see `router.globs`). `Catalog.lookup` never fails:
+
+1. an exact entry (the id compared case-insensitively);
+2. else the entry derived from the id's family: the family's conservative values (smallest
+   context window and max output of its known members, the capabilities they all share), prices
+   unknown (`known="family"`);
+3. else honest defaults: every number unknown (`known="unknown"`).
+
+Unknown is `None`, never 0: "price unknown" is not "$0". Models of a local provider (Ollama, or
+one declared local through `Catalog.with_models`) are free and local whether known or not.
+
+The shipped data (`router/data/catalog.json`, built by `scripts/build_catalog.py` from
+genai-prices and LiteLLM's model map) is read on the first `load_catalog()` call, not at import.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from router.globs import most_specific, specificity
+
+__all__ = [
+    "CAPABILITIES",
+    "LOCAL_PROVIDERS",
+    "Catalog",
+    "FamilyRule",
+    "ModelInfo",
+    "catalog_from_json",
+    "load_catalog",
+    "split_model_id",
+    "unknown_model",
+]
+
+CAPABILITIES = frozenset({"tools", "vision", "json", "streaming", "reasoning"})
+LOCAL_PROVIDERS = frozenset({"ollama"})
+DATA_PATH = Path(__file__).with_name("data") / "catalog.json"
+
+Known = Literal["catalog", "family", "unknown"]
+
+
+def split_model_id(model_id: str) -> tuple[str, str]:
+    """`provider/name` -> (provider, name); an id without `/` has the empty provider."""
+    provider, sep, name = model_id.partition("/")
+    return (provider, name) if sep else ("", model_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """What is known about one model. Prices are USD per million tokens; None means unknown."""
+
+    id: str
+    provider: str
+    name: str
+    family: str | None
+    display_name: str | None
+    context_window: int | None
+    max_output: int | None
+    input_price: float | None
+    output_price: float | None
+    cache_read_price: float | None
+    capabilities: frozenset[str]
+    free: bool
+    local: bool
+    deprecation_date: str | None
+    known: Known
+
+    def is_deprecated(self, today: datetime.date) -> bool:
+        """True from the deprecation date on (a date announced for the future is not yet)."""
+        if not self.deprecation_date:
+            return False
+        try:
+            return datetime.date.fromisoformat(self.deprecation_date) <= today
+        except ValueError:
+            return False
+
+    def cost(self, input_tokens: int, output_tokens: int) -> float | None:
+        """USD for this many tokens, or None when a price that is needed is unknown."""
+        total = 0.0
+        for tokens, price in ((input_tokens, self.input_price), (output_tokens, self.output_price)):
+            if tokens:
+                if price is None:
+                    return None
+                total += tokens * price
+        return total / 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyRule:
+    """A family pattern with the conservative values derived from the family's known members."""
+
+    pattern: str
+    family: str
+    context_window: int | None
+    max_output: int | None
+    capabilities: frozenset[str]
+    members: int
+
+
+def unknown_model(model_id: str, provider: str, *, local: bool = False) -> ModelInfo:
+    """Honest defaults for a model nothing is known about; a local model is still free."""
+    _, name = split_model_id(model_id)
+    price = 0.0 if local else None
+    return ModelInfo(
+        id=model_id,
+        provider=provider,
+        name=name,
+        family=None,
+        display_name=None,
+        context_window=None,
+        max_output=None,
+        input_price=price,
+        output_price=price,
+        cache_read_price=price,
+        capabilities=frozenset(),
+        free=local,
+        local=local,
+        deprecation_date=None,
+        known="unknown",
+    )
+
+
+class Catalog:
+    """Exact entries plus family rules; immutable (`with_models` returns a new catalog)."""
+
+    def __init__(
+        self,
+        models: Iterable[ModelInfo],
+        families: Iterable[FamilyRule] = (),
+        *,
+        generated: str = "",
+        sources: Sequence[Mapping[str, Any]] = (),
+        local_providers: Iterable[str] = LOCAL_PROVIDERS,
+    ):
+        self.generated = generated
+        self.sources: list[dict[str, Any]] = [dict(s) for s in sources]
+        self.local_providers = frozenset(p.lower() for p in local_providers)
+        self.families: tuple[FamilyRule, ...] = tuple(
+            sorted(families, key=lambda r: specificity(r.pattern), reverse=True)
+        )
+        self._rules = {rule.pattern: rule for rule in self.families}
+        self._models: dict[str, ModelInfo] = {m.id.lower(): m for m in models}
+        self._sorted: list[ModelInfo] | None = None
+        self._suggest_index: _SuggestIndex | None = None
+
+    def __len__(self) -> int:
+        return len(self._models)
+
+    def __contains__(self, model_id: object) -> bool:
+        return isinstance(model_id, str) and model_id.strip().lower() in self._models
+
+    def __repr__(self) -> str:
+        return (
+            f"<Catalog {len(self)} models, {len(self.families)} family patterns, {self.generated}>"
+        )
+
+    # --- exact and derived look-ups ----------------------------------------------------------
+
+    def get(self, model_id: str) -> ModelInfo | None:
+        """The exact entry for `model_id` (case-insensitive), or None."""
+        return self._models.get(model_id.strip().lower())
+
+    def family_rule(self, model_id: str) -> FamilyRule | None:
+        """The most specific family rule whose pattern matches `model_id`."""
+        pattern = most_specific(self._rules, model_id.strip())
+        return self._rules[pattern] if pattern is not None else None
+
+    def family_of(self, model_id: str) -> str | None:
+        """The family of a known model, else the family its id's pattern says, else None."""
+        model = self.get(model_id)
+        if model is not None and model.family:
+            return model.family
+        rule = self.family_rule(model_id)
+        return rule.family if rule else None
+
+    def lookup(self, model_id: str) -> ModelInfo:
+        """The exact entry, else one derived from its family, else honest defaults. Never raises."""
+        model = self.get(model_id)
+        if model is not None:
+            return model
+        model_id = model_id.strip()
+        provider, name = split_model_id(model_id)
+        local = provider.lower() in self.local_providers
+        rule = self.family_rule(model_id)
+        if rule is None:
+            return unknown_model(model_id, provider, local=local)
+        price = 0.0 if local else None
+        return ModelInfo(
+            id=model_id,
+            provider=provider,
+            name=name,
+            family=rule.family,
+            display_name=None,
+            context_window=rule.context_window,
+            max_output=rule.max_output,
+            input_price=price,
+            output_price=price,
+            cache_read_price=price,
+            capabilities=rule.capabilities,
+            free=local,
+            local=local,
+            deprecation_date=None,
+            known="family",
+        )
+
+    # --- listing -------------------------------------------------------------------------------
+
+    def _all_sorted(self) -> list[ModelInfo]:
+        if self._sorted is None:
+            self._sorted = sorted(self._models.values(), key=lambda m: m.id)
+        return self._sorted
+
+    def ids(self, provider: str | None = None) -> list[str]:
+        """Every exact id, sorted; only `provider`'s when given."""
+        provider = provider.lower() if provider else None
+        return [m.id for m in self._all_sorted() if provider in (None, m.provider.lower())]
+
+    def search(
+        self,
+        query: str | None = None,
+        *,
+        provider: str | None = None,
+        free: bool | None = None,
+        capability: str | None = None,
+    ) -> list[ModelInfo]:
+        """Entries whose id or display name contains `query` (ignoring case), filtered, by id."""
+        needle = query.strip().lower() if query else ""
+        provider = provider.lower() if provider else None
+        found = []
+        for model in self._all_sorted():
+            if provider is not None and model.provider.lower() != provider:
+                continue
+            if free is not None and model.free != free:
+                continue
+            if capability is not None and capability not in model.capabilities:
+                continue
+            if (
+                needle
+                and needle not in model.id.lower()
+                and (not model.display_name or needle not in model.display_name.lower())
+            ):
+                continue
+            found.append(model)
+        return found
+
+    def suggest(self, model_id: str, limit: int = 3) -> list[str]:
+        """Did you mean: the nearest known ids, the same provider's first."""
+        if self._suggest_index is None:
+            self._suggest_index = _SuggestIndex(self._all_sorted())
+        return self._suggest_index.suggest(model_id.strip(), limit)
+
+    # --- derived catalogs and replacements ------------------------------------------------------
+
+    def with_models(
+        self, extra: Iterable[ModelInfo], *, local_providers: Iterable[str] = ()
+    ) -> Catalog:
+        """A new catalog with `extra` entries added or overriding (declared endpoints, live lists).
+
+        An extra entry without a family gets the one its id's pattern says. `local_providers`
+        adds providers whose every model is local and free (an LM Studio endpoint, say).
+        """
+        models = dict(self._models)
+        for model in extra:
+            if model.family is None and (rule := self.family_rule(model.id)):
+                model = replace(model, family=rule.family)
+            models[model.id.lower()] = model
+        return Catalog(
+            models.values(),
+            self.families,
+            generated=self.generated,
+            sources=self.sources,
+            local_providers=self.local_providers | {p.lower() for p in local_providers},
+        )
+
+    def replacement_for(self, model_id: str) -> str | None:
+        """For a model with a deprecation date: the newest model of its family and provider that
+        has none (judged by the version numbers, then the date, in its name), or None."""
+        model = self.get(model_id)
+        if model is None or not model.deprecation_date or not model.family:
+            return None
+        candidates = [
+            m
+            for m in self._all_sorted()
+            if m.provider == model.provider
+            and m.family == model.family
+            and not m.deprecation_date
+            and m.id != model.id
+        ]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda m: _recency(m.name)).id
+
+
+# --- shipped data ------------------------------------------------------------------------------
+
+
+@cache
+def load_catalog() -> Catalog:
+    """The shipped catalog, read once."""
+    return catalog_from_json(DATA_PATH.read_text(encoding="utf-8"))
+
+
+def catalog_from_json(text: str) -> Catalog:
+    """A catalog from the JSON that `scripts/build_catalog.py` writes."""
+    data = json.loads(text)
+    capability_sets: dict[tuple[str, ...], frozenset[str]] = {}
+
+    def capabilities(names: Iterable[str]) -> frozenset[str]:
+        key = tuple(names)
+        found = capability_sets.get(key)
+        if found is None:
+            found = capability_sets[key] = frozenset(key)
+        return found
+
+    models = []
+    for record in data["models"]:
+        model_id = record["id"]
+        provider, name = split_model_id(model_id)
+        local = provider in LOCAL_PROVIDERS
+        models.append(
+            ModelInfo(
+                id=model_id,
+                provider=provider,
+                name=name,
+                family=record.get("family"),
+                display_name=record.get("display_name"),
+                context_window=record.get("context_window"),
+                max_output=record.get("max_output"),
+                input_price=_float(record.get("input_price")),
+                output_price=_float(record.get("output_price")),
+                cache_read_price=_float(record.get("cache_read_price")),
+                capabilities=capabilities(record.get("capabilities", ())),
+                free=bool(record.get("free")) or local,
+                local=local,
+                deprecation_date=record.get("deprecation_date"),
+                known="catalog",
+            )
+        )
+    families = [
+        FamilyRule(
+            pattern=row["pattern"],
+            family=row["family"],
+            context_window=row.get("context_window"),
+            max_output=row.get("max_output"),
+            capabilities=capabilities(row.get("capabilities", ())),
+            members=row.get("members", 0),
+        )
+        for row in data.get("families", ())
+    ]
+    return Catalog(
+        models, families, generated=data.get("generated", ""), sources=data.get("sources", ())
+    )
+
+
+def _float(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+# used through re's own pattern cache, so that importing this module compiles nothing
+_DATE = r"(?:^|[-@_])(\d{8}|\d{4}-\d{2}-\d{2}|\d{2}-\d{4}|\d{4})(?=$|[-:@_])"
+_SIZE = r"(?i)\d+(?:\.\d+)?(?:x\d+)?[bkmt](?![a-z])"
+_UNSTABLE = r"(?i)preview|exp|beta|alpha|test"
+
+
+def _recency(name: str) -> tuple[tuple[int, ...], bool, str, int, str]:
+    """A sort key, newest last: version numbers, stable over preview, date (an undated alias
+    counts as the newest of its version), then the shorter, plainer name."""
+    dates = re.findall(_DATE, name)
+    rest = re.sub(_SIZE, "", re.sub(_DATE, "", name))
+    version = tuple(int(n) for n in re.findall(r"\d+", rest))
+    date = max((d.replace("-", "") for d in dates), default="99999999")
+    return (version, not re.search(_UNSTABLE, name), date, -len(name), name)
+
+
+class _SuggestIndex:
+    """Lower-cased ids grouped for difflib: by provider, and by their last path segment."""
+
+    def __init__(self, models: Sequence[ModelInfo]):
+        self.original: dict[str, str] = {}
+        self.by_provider: dict[str, list[str]] = {}
+        self.by_tail: dict[str, list[str]] = {}
+        for model in models:
+            key = model.id.lower()
+            self.original[key] = model.id
+            self.by_provider.setdefault(model.provider.lower(), []).append(key)
+            self.by_tail.setdefault(key.rsplit("/", 1)[-1], []).append(key)
+        self.all_ids = list(self.original)
+        self.tails = list(self.by_tail)
+
+    def suggest(self, model_id: str, limit: int) -> list[str]:
+        import difflib
+
+        if limit <= 0:
+            return []
+        query = model_id.lower()
+        provider, _ = split_model_id(query)
+        tail = query.rsplit("/", 1)[-1]
+        found: dict[str, None] = {}
+
+        def add(keys: Iterable[str]) -> None:
+            for key in keys:
+                if key != query and len(found) < limit:
+                    found.setdefault(key, None)
+
+        add(difflib.get_close_matches(query, self.by_provider.get(provider, ()), limit + 1))
+        if len(found) < limit:
+            for near in difflib.get_close_matches(tail, self.tails, limit + 1):
+                same = [k for k in self.by_tail[near] if k.startswith(provider + "/")]
+                add(same + [k for k in self.by_tail[near] if k not in same])
+        if len(found) < limit:
+            add(difflib.get_close_matches(query, self.all_ids, limit + 1))
+        return [self.original[key] for key in found]

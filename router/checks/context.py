@@ -1,0 +1,30 @@
+"""What a prompt check gets: the parsed file, its resolution, the catalog, and today's date."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from router.findings import Edit, Fix
+from router.frontmatter import Entry, PromptFile
+
+if TYPE_CHECKING:
+    from router.catalog import Catalog
+    from router.resolve import Resolution
+
+
+@dataclass(frozen=True, slots=True)
+class PromptContext:
+    prompt: PromptFile
+    resolution: Resolution
+    catalog: Catalog
+    today: datetime.date
+
+    @property
+    def path(self) -> str:
+        return self.prompt.path
+
+
+def replace_value_fix(path: str, entry: Entry, new_value: str, title: str) -> Fix:
+    return Fix(title, (Edit(path, entry.value_span, entry.replacement_text(new_value)),))

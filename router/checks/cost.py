@@ -1,0 +1,95 @@
+"""Rules for size and cost: the prompt must fit the context window of every model that may run it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from router.checks.context import PromptContext
+from router.findings import Finding, Severity
+from router.rules import Rule
+from router.tokens import tokens_for_check
+
+OLLAMA_DEFAULT_CONTEXT = 4096
+"""Ollama's default `num_ctx`: longer prompts are cut from the front, silently."""
+
+
+class PromptExceedsContext(Rule):
+    """The prompt is longer than the context window of a model that may run it.
+
+    ## Why it matters
+    The provider rejects the request (or, for Ollama, silently cuts the start of the prompt).
+    When the model is a fallback, the failure arrives only when the main model is already down.
+
+    ## How to fix
+    Shorten the prompt, or choose a model with a larger window (`promptls models` shows each
+    model's window). Token counts are estimates unless the model's own tokenizer is known.
+    """
+
+    code = "PLS401"
+    name = "prompt-exceeds-context"
+    severity = Severity.ERROR
+
+
+class OllamaContextTruncation(Rule):
+    """The prompt is longer than Ollama's default context, and no larger one is set.
+
+    ## Why it matters
+    Ollama runs models with a 2k–4k token context unless told otherwise, whatever the model
+    supports, and drops the start of longer prompts without an error: the model never sees your
+    instructions.
+
+    ## How to fix
+    Set the context for the model in promptls.toml:
+
+        [models."ollama/qwen2.5-coder"]
+        options = { num_ctx = 32768 }
+    """
+
+    code = "PLS402"
+    name = "ollama-context-truncation"
+    severity = Severity.WARNING
+
+
+def check_context(ctx: PromptContext) -> Iterator[Finding]:
+    resolution = ctx.resolution
+    prompt = ctx.prompt
+    body = prompt.body
+    if not body.strip():
+        return
+    span = _span(ctx)
+    from router.resolve import model_info
+
+    models = resolution.chain()
+    for index, model in enumerate(models):
+        info = resolution.info if index == 0 else model_info(model, resolution.settings, ctx.catalog)
+        if info is None or info.context_window is None:
+            continue
+        tokens = tokens_for_check(body, info.context_window, str(model))
+        if tokens.count > info.context_window:
+            role = "the model" if index == 0 else "fallback model"
+            yield PromptExceedsContext.finding(
+                ctx.path, span,
+                f"the prompt is {tokens.label()}, more than the {info.context_window:,}-token "
+                f"context window of {role} `{model}`; shorten it or pick a larger model",
+                severity=Severity.ERROR if index == 0 else Severity.WARNING,
+            )
+    model = resolution.model
+    if model is not None and model.provider == "ollama":
+        options = resolution.options
+        num_ctx = options.get("num_ctx") if isinstance(options, dict) else None
+        limit = num_ctx if isinstance(num_ctx, int) else OLLAMA_DEFAULT_CONTEXT
+        if num_ctx is None:
+            tokens = tokens_for_check(body, limit, str(model))
+            if tokens.count > limit:
+                yield OllamaContextTruncation.finding(
+                    ctx.path, span,
+                    f"the prompt is {tokens.label()}, but Ollama runs `{model}` with a "
+                    f"{limit:,}-token context unless told otherwise and cuts the start: set "
+                    f"[models.\"{model}\"] options = {{ num_ctx = ... }} in promptls.toml",
+                )
+
+
+def _span(ctx: PromptContext):
+    """Point at the model value if there is one (that is what to change), else the first line."""
+    entry = ctx.prompt.get("model")
+    return entry.value_span if entry is not None else ctx.prompt.opening

@@ -1,0 +1,247 @@
+"""Rules for frontmatter keys: known to the dialect, of the right type, with an allowed value."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from typing import Any
+
+from router.checks.context import PromptContext
+from router.findings import Edit, Finding, Fix, Severity
+from router.frontmatter import Entry
+from router.rules import Rule
+from router.schema import KeySpec, Kind, keys_for
+
+
+class UnknownKey(Rule):
+    """The frontmatter has a key the prompt's dialect does not know.
+
+    ## Why it matters
+    Claude Code, Copilot and Dotprompt ignore keys they do not know, without a word: a misspelled
+    `modle:` means the model you chose is never used.
+
+    ## How to fix
+    Use the key the message suggests (the quick fix renames it), or remove the key. Each dialect's
+    keys are listed in the README; promptls's own keys (`model_fallback`, `fallback`, `temperature`,
+    `top_p`, `max_tokens`, ...) are accepted in every dialect.
+    """
+
+    code = "PLS110"
+    name = "unknown-key"
+    severity = Severity.WARNING
+
+
+class WrongType(Rule):
+    """A frontmatter value has the wrong type.
+
+    ## Why it matters
+    `temperature: "0.2"` is a string, `max_tokens: 1e3` is not a whole number: tools reject or
+    misread such values, and promptls leaves them out of a run.
+
+    ## How to fix
+    Write the value with the type the message names; remove quotes around numbers and booleans.
+    """
+
+    code = "PLS111"
+    name = "wrong-type"
+    severity = Severity.ERROR
+
+
+class InvalidValue(Rule):
+    """A frontmatter value is not one the key allows.
+
+    ## Why it matters
+    `permissionMode: acceptedits` or `agent: chat` is not a value the tool knows; it falls back to
+    its default behaviour instead.
+
+    ## How to fix
+    Use one of the values the message lists (completion offers them in the editor).
+    """
+
+    code = "PLS112"
+    name = "invalid-value"
+    severity = Severity.ERROR
+
+
+class MissingRequiredKey(Rule):
+    """A key the dialect requires is missing.
+
+    ## Why it matters
+    Claude Code needs `name` and `description` for a subagent or skill: without them the file is
+    not loaded at all.
+
+    ## How to fix
+    Add the key to the frontmatter; the quick fix adds `name` from the file name.
+    """
+
+    code = "PLS113"
+    name = "missing-required-key"
+    severity = Severity.ERROR
+
+
+class DeprecatedKey(Rule):
+    """A frontmatter key is deprecated in favour of another.
+
+    ## Why it matters
+    Copilot renamed `mode:` to `agent:`; the old key keeps working for now but will stop.
+
+    ## How to fix
+    Rename the key as the message says (the quick fix does it).
+    """
+
+    code = "PLS114"
+    name = "deprecated-key"
+    severity = Severity.WARNING
+
+
+def check_keys(ctx: PromptContext) -> Iterator[Finding]:
+    prompt = ctx.prompt
+    if not prompt.has_frontmatter and not prompt.problems:
+        yield from _missing(ctx)
+        return
+    specs = keys_for(prompt.dialect)
+    for entry in prompt.entries:
+        spec = specs.get(entry.key)
+        if spec is None:
+            yield _unknown(ctx, entry, specs)
+            continue
+        if spec.replaced_by:
+            fix = Fix(f"Rename `{entry.key}` to `{spec.replaced_by}`",
+                      (Edit(ctx.path, entry.key_span, spec.replaced_by),))
+            yield DeprecatedKey.finding(
+                ctx.path, entry.key_span,
+                f"`{entry.key}` is deprecated: use `{spec.replaced_by}`", fix=fix)
+        if spec.kind in (Kind.MODEL, Kind.MODELS, Kind.MODEL_LIST):
+            problem = _model_type_problem(spec, entry.value)
+            if problem:
+                yield WrongType.finding(ctx.path, entry.value_span, problem)
+            continue
+        problem = type_problem(spec, entry.value)
+        if problem:
+            yield WrongType.finding(ctx.path, entry.value_span, problem)
+            continue
+        yield from _allowed(ctx, spec, entry)
+    if not prompt.problems:
+        yield from _missing(ctx)
+
+
+def _unknown(ctx: PromptContext, entry: Entry, specs: dict[str, KeySpec]) -> Finding:
+    close = difflib.get_close_matches(entry.key, list(specs), n=1, cutoff=0.7)
+    dialect = ctx.prompt.dialect.value
+    if close and not ctx.prompt.get(close[0]):
+        fix = Fix(f"Rename to `{close[0]}`", (Edit(ctx.path, entry.key_span, close[0]),))
+        return UnknownKey.finding(
+            ctx.path, entry.key_span,
+            f"unknown key `{entry.key}` for a {dialect} file; did you mean `{close[0]}`?", fix=fix)
+    return UnknownKey.finding(
+        ctx.path, entry.key_span,
+        f"unknown key `{entry.key}` for a {dialect} file; the tool ignores it "
+        "(remove it, or see `promptls explain PLS110` for the known keys)",
+        fix=Fix(f"Remove `{entry.key}`", (Edit(ctx.path, entry.entry_span, ""),)),
+    )
+
+
+def type_problem(spec: KeySpec, value: Any) -> str | None:
+    kind = spec.kind
+    ok = {
+        Kind.STRING: isinstance(value, str),
+        Kind.BOOLEAN: isinstance(value, bool),
+        Kind.INTEGER: isinstance(value, int) and not isinstance(value, bool),
+        Kind.NUMBER: isinstance(value, int | float) and not isinstance(value, bool),
+        Kind.STRINGS: isinstance(value, str)
+        or (isinstance(value, list) and all(isinstance(v, str) for v in value)),
+        Kind.STRING_LIST: isinstance(value, list) and all(isinstance(v, str) for v in value),
+        Kind.MAPPING: isinstance(value, dict),
+    }.get(kind, True)
+    if ok:
+        return None
+    hint = ""
+    if kind in (Kind.NUMBER, Kind.INTEGER, Kind.BOOLEAN) and isinstance(value, str):
+        hint = "; remove the quotes"
+    elif kind is Kind.STRING_LIST and isinstance(value, str):
+        hint = f"; write it as a list: [{value}]"
+    elif kind is Kind.STRING and value is None:
+        hint = "; give it a value or remove the key"
+    return f"`{spec.name}` must be {_describe(kind)}, not {_shown(value)}{hint}"
+
+
+def _model_type_problem(spec: KeySpec, value: Any) -> str | None:
+    if spec.kind is Kind.MODEL and isinstance(value, str):
+        return None
+    if spec.kind is Kind.MODELS and (
+        isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+    ):
+        return None
+    if spec.kind is Kind.MODEL_LIST and isinstance(value, list) and all(
+        isinstance(v, str) for v in value
+    ):
+        return None
+    if spec.kind is Kind.MODEL_LIST and isinstance(value, str):
+        return f"`{spec.name}` must be a list of model ids, not a string; write [{value}]"
+    return f"`{spec.name}` must be {_describe(spec.kind)}, not {_shown(value)}"
+
+
+def _describe(kind: Kind) -> str:
+    text = kind.value
+    return text if text.startswith(("list", "model", "any")) else f"a {text}"
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "empty"
+    if isinstance(value, list | dict):
+        return f"a {'list' if isinstance(value, list) else 'mapping'}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    return repr(value)
+
+
+def _allowed(ctx: PromptContext, spec: KeySpec, entry: Entry) -> Iterator[Finding]:
+    if spec.promptls:
+        return  # run parameters are range-checked against the model in checks.models
+    if spec.kind is Kind.STRING and spec.allowed and entry.value not in spec.allowed:
+        close = difflib.get_close_matches(str(entry.value), spec.allowed, n=1, cutoff=0.6)
+        lowered = {a.lower(): a for a in spec.allowed}.get(str(entry.value).lower())
+        suggestion = lowered or (close[0] if close else None)
+        message = f"`{spec.name}` must be one of {', '.join(spec.allowed)}, not {entry.value!r}"
+        fix = None
+        if suggestion:
+            message += f"; did you mean `{suggestion}`?"
+            fix = Fix(f"Change to `{suggestion}`",
+                      (Edit(ctx.path, entry.value_span, entry.replacement_text(suggestion)),))
+        yield InvalidValue.finding(ctx.path, entry.value_span, message, fix=fix)
+    elif spec.kind in (Kind.INTEGER, Kind.NUMBER) and (
+        spec.minimum is not None or spec.maximum is not None
+    ):
+        low, high = spec.minimum, spec.maximum
+        value = entry.value
+        if (low is not None and value < low) or (high is not None and value > high):
+            limit = f"at least {low:g}" if high is None else f"between {low:g} and {high:g}"
+            yield InvalidValue.finding(
+                ctx.path, entry.value_span, f"`{spec.name}` must be {limit}, not {value!r}")
+
+
+def _missing(ctx: PromptContext) -> Iterator[Finding]:
+    prompt = ctx.prompt
+    for spec in keys_for(prompt.dialect).values():
+        if not spec.required or prompt.get(spec.name) is not None:
+            continue
+        fix = None
+        if spec.name == "name":
+            line = f"name: {prompt.name}\n"
+            if prompt.has_frontmatter:
+                at = prompt.lines.span(prompt.insertion_point(), prompt.insertion_point())
+                fix = Fix(f"Add `name: {prompt.name}`", (Edit(ctx.path, at, line),))
+            else:
+                at = prompt.lines.span(prompt.opening.start, prompt.opening.start)
+                fix = Fix(f"Add frontmatter with `name: {prompt.name}`",
+                          (Edit(ctx.path, at, f"---\n{line}---\n"),))
+        where = "the frontmatter" if prompt.has_frontmatter else "a frontmatter block (`---` lines)"
+        yield MissingRequiredKey.finding(
+            ctx.path, prompt.opening,
+            f"a {prompt.dialect.value} needs `{spec.name}`: add it to {where}"
+            f" ({spec.doc.rstrip('.')})",
+            fix=fix,
+        )

@@ -1,0 +1,44 @@
+"""What one run of a prompt costs: input tokens × input price + expected output × output price."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from router.tokens import TokenCount
+
+if TYPE_CHECKING:
+    from router.catalog import ModelInfo
+
+DEFAULT_EXPECTED_OUTPUT = 500
+"""Output tokens assumed for an estimate when a prompt says nothing (`expected_output_tokens`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CostEstimate:
+    input_tokens: TokenCount
+    output_tokens: int
+    usd: float | None
+    """None when a price is unknown: an unknown price is not $0."""
+
+    def label(self) -> str:
+        if self.usd is None:
+            return "price unknown"
+        if self.usd == 0:
+            return "$0 (free)"
+        if self.usd < 0.0001:
+            return f"${self.usd:.6f}"
+        return f"${self.usd:.4f}"
+
+
+def expected_output(params: dict, info: ModelInfo | None) -> int:
+    """The output a typical run produces: `expected_output_tokens`, capped by max_tokens."""
+    expected = params.get("expected_output_tokens", DEFAULT_EXPECTED_OUTPUT)
+    cap = params.get("max_tokens") or (info.max_output if info else None)
+    return min(expected, cap) if cap else expected
+
+
+def estimate_cost(info: ModelInfo | None, input_tokens: TokenCount, output_tokens: int) -> CostEstimate:
+    if info is None:
+        return CostEstimate(input_tokens, output_tokens, None)
+    return CostEstimate(input_tokens, output_tokens, info.cost(input_tokens.count, output_tokens))

@@ -1,0 +1,84 @@
+"""One check result, rendered alike by the shell (`path:line:col: PLS123 message`) and the server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from router.source import Span
+
+
+class Severity(IntEnum):
+    """Ordered so that `max()` gives the worst; values match LSP's DiagnosticSeverity minus one."""
+
+    HINT = 0
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace `span` of the file at `path` with `new_text` (an insert when the span is empty)."""
+
+    path: str
+    span: Span
+    new_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A named set of edits, offered as a quick fix in the editor and by `check --fix` later."""
+
+    title: str
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A check result: which rule, where, what is wrong and how to fix it."""
+
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    path: str
+    span: Span
+    fix: Fix | None = None
+    related: tuple[tuple[str, Span, str], ...] = field(default=())
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.span.start, self.span.end, self.code)
+
+    def to_json(self) -> dict:
+        data: dict = {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.label,
+            "message": self.message,
+            "path": self.path,
+            "location": {"line": self.span.line, "column": self.span.column},
+            "end_location": {"line": self.span.end_pos.line + 1, "column": self.span.end_pos.column + 1},
+            "span": {"start": self.span.start, "end": self.span.end},
+            "fix": None,
+        }
+        if self.fix is not None:
+            data["fix"] = {
+                "title": self.fix.title,
+                "edits": [
+                    {
+                        "path": e.path,
+                        "start": e.span.start,
+                        "end": e.span.end,
+                        "location": {"line": e.span.line, "column": e.span.column},
+                        "end_location": {"line": e.span.end_pos.line + 1, "column": e.span.end_pos.column + 1},
+                        "new_text": e.new_text,
+                    }
+                    for e in self.fix.edits
+                ],
+            }
+        return data

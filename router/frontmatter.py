@@ -1,0 +1,309 @@
+"""Parse a prompt file: find its YAML frontmatter, and keep a source span for every key and value.
+
+PyYAML's C loader composes the node graph with marks (character offsets), which is both fast and
+position-preserving; values are then constructed node by node, so a duplicate key, a bad tag or a
+non-mapping frontmatter becomes a finding at the right line instead of an exception.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from router.checks.syntax import (
+    DuplicateKey,
+    FrontmatterNotMapping,
+    InvalidYaml,
+    UnreadableFile,
+    UnterminatedFrontmatter,
+)
+from router.dialects import Dialect, dialect_from_path, prompt_name
+from router.findings import Edit, Finding, Fix
+from router.source import LineIndex, Span
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_OPEN_FENCE = re.compile(r"---[ \t]*(?:\r\n|\n|\r|$)")
+_CLOSE_FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One element of a sequence value."""
+
+    value: Any
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One `key: value` of a mapping, with spans for the key, the value and the whole entry."""
+
+    key: str
+    key_span: Span
+    value: Any
+    value_span: Span
+    entry_span: Span
+    """From the start of the key's line to the start of the line after the value: what a fix
+    deletes to remove the entry."""
+    style: str | None
+    """The scalar's quoting (`'`, `"`) or block style (`|`, `>`); None for plain values."""
+    items: tuple[Item, ...] = ()
+    children: tuple[Entry, ...] = ()
+
+    def child(self, key: str) -> Entry | None:
+        found = None
+        for entry in self.children:
+            if entry.key == key:
+                found = entry
+        return found
+
+    def replacement_text(self, new_value: str) -> str:
+        """`new_value` written the way this value is written (keeping its quotes)."""
+        if self.style in ("'", '"'):
+            return f"{self.style}{new_value}{self.style}"
+        return new_value
+
+
+@dataclass(frozen=True, slots=True)
+class PromptFile:
+    """A parsed prompt file: its dialect, frontmatter entries with spans, body, and parse problems."""
+
+    path: str
+    text: str
+    lines: LineIndex
+    dialect: Dialect
+    entries: tuple[Entry, ...]
+    frontmatter: Span | None
+    """The YAML between the fences; None when the file has no frontmatter."""
+    opening: Span
+    """The opening fence (or the first line), where file-level findings point."""
+    body_start: int
+    problems: tuple[Finding, ...]
+
+    @property
+    def body(self) -> str:
+        return self.text[self.body_start :]
+
+    @property
+    def has_frontmatter(self) -> bool:
+        return self.frontmatter is not None
+
+    def get(self, key: str) -> Entry | None:
+        """The entry for `key`; the last one when duplicated, as YAML loaders read it."""
+        found = None
+        for entry in self.entries:
+            if entry.key == key:
+                found = entry
+        return found
+
+    def value(self, key: str, default: Any = None) -> Any:
+        entry = self.get(key)
+        return default if entry is None else entry.value
+
+    @property
+    def name(self) -> str:
+        return prompt_name(self.path, self.dialect, self.value("name"))
+
+    def insertion_point(self) -> int:
+        """Where a new frontmatter line can be inserted: just before the closing fence."""
+        if self.frontmatter is None:
+            return self.opening.start
+        end = self.frontmatter.end
+        return end
+
+
+def decode(data: bytes, path: str) -> tuple[str, Finding | None]:
+    """Bytes to text; invalid UTF-8 is replaced and reported at its position, never raised."""
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        text = data.decode("utf-8", errors="replace")
+        good = data[: exc.start].decode("utf-8", errors="replace")
+        lines = LineIndex(text)
+        span = lines.span(len(good), len(good) + 1)
+        return text, UnreadableFile.finding(
+            path, span, f"byte {exc.start} is not valid UTF-8 ({exc.reason}); re-save the file as UTF-8"
+        )
+
+
+def parse_prompt(path: str, text: str, dialect: Dialect | None = None) -> PromptFile:
+    """Parse `text` as the prompt file at `path`. Never raises on bad input."""
+    lines = LineIndex(text)
+    if dialect is None:
+        dialect = dialect_from_path(path) or Dialect.GENERIC
+    start = 1 if text.startswith("\ufeff") else 0
+    first_line = lines.line_span(0)
+    opening = lines.span(start, first_line.end)
+    fence = _OPEN_FENCE.match(text, start)
+    if fence is None:
+        return PromptFile(path, text, lines, dialect, (), None, opening, start, ())
+    yaml_start = fence.end()
+    close = _CLOSE_FENCE.search(text, yaml_start)
+    if close is None:
+        problem = UnterminatedFrontmatter.finding(
+            path,
+            opening,
+            "the frontmatter opened here is never closed: add a line `---` after the last key",
+        )
+        return PromptFile(path, text, lines, dialect, (), None, opening, start, (problem,))
+    yaml_end = close.start()
+    body_start = close.end()
+    if text.startswith("\r\n", body_start):
+        body_start += 2
+    elif text.startswith(("\n", "\r"), body_start):
+        body_start += 1
+    frontmatter = lines.span(yaml_start, yaml_end)
+    entries, problems = _parse_yaml(path, text, yaml_start, yaml_end, lines)
+    return PromptFile(
+        path, text, lines, dialect, entries, frontmatter, opening, body_start, tuple(problems)
+    )
+
+
+def _parse_yaml(
+    path: str, text: str, start: int, end: int, lines: LineIndex
+) -> tuple[tuple[Entry, ...], list[Finding]]:
+    source = text[start:end]
+    if not source.strip():
+        return (), []
+    loader = _Loader(source)
+    try:
+        try:
+            root = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            return (), [_yaml_error(path, exc, start, end, lines)]
+        except yaml.YAMLError as exc:
+            span = lines.span(start, start)
+            return (), [InvalidYaml.finding(path, span, f"invalid YAML: {exc}")]
+        if root is None:
+            return (), []
+        if not isinstance(root, yaml.MappingNode):
+            span = _node_span(root, start, lines, text)
+            kind = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
+            return (), [
+                FrontmatterNotMapping.finding(
+                    path, span, f"the frontmatter is {kind}, not `key: value` lines; "
+                    "write one `key: value` per line"
+                )
+            ]
+        problems: list[Finding] = []
+        entries = _mapping_entries(path, root, loader, start, lines, text, problems)
+        _report_duplicates(path, entries, problems)
+        return entries, problems
+    finally:
+        loader.dispose()
+
+
+def _yaml_error(
+    path: str, exc: yaml.MarkedYAMLError, start: int, end: int, lines: LineIndex
+) -> Finding:
+    mark = exc.problem_mark or exc.context_mark
+    offset = start + mark.index if mark is not None else start
+    offset = min(offset, end)
+    # Point at the character (or the rest of the line when at its end) the parser stopped on.
+    line = lines.position(offset).line
+    line_end = lines.line_span(line).end
+    span = lines.span(offset, max(offset + 1, min(line_end, offset + 1)))
+    problem = exc.problem or "invalid YAML"
+    message = f"invalid YAML: {problem}"
+    if exc.context:
+        message += f" ({exc.context})"
+    if "tab" in problem:
+        message += "; indent with spaces, not tabs"
+    elif "mapping values are not allowed" in problem:
+        message += "; quote a value that contains `: `"
+    return InvalidYaml.finding(path, span, message)
+
+
+def _node_span(node: yaml.Node, base: int, lines: LineIndex, text: str) -> Span:
+    s = base + node.start_mark.index
+    e = base + node.end_mark.index
+    while e > s and text[e - 1] in " \t\r\n":
+        e -= 1
+    return lines.span(s, e)
+
+
+def _mapping_entries(
+    path: str,
+    node: yaml.MappingNode,
+    loader: Any,
+    base: int,
+    lines: LineIndex,
+    text: str,
+    problems: list[Finding],
+) -> tuple[Entry, ...]:
+    entries = []
+    for key_node, value_node in node.value:
+        key_span = _node_span(key_node, base, lines, text)
+        if not isinstance(key_node, yaml.ScalarNode):
+            problems.append(
+                FrontmatterNotMapping.finding(
+                    path, key_span, "a key must be a plain name, not a list or mapping"
+                )
+            )
+            continue
+        value_span = _node_span(value_node, base, lines, text)
+        value = _construct(path, loader, value_node, value_span, problems)
+        items: tuple[Item, ...] = ()
+        children: tuple[Entry, ...] = ()
+        if isinstance(value_node, yaml.SequenceNode):
+            items = tuple(
+                Item(
+                    _construct(path, loader, child, _node_span(child, base, lines, text), problems),
+                    _node_span(child, base, lines, text),
+                )
+                for child in value_node.value
+            )
+        elif isinstance(value_node, yaml.MappingNode):
+            children = _mapping_entries(path, value_node, loader, base, lines, text, problems)
+        first_line = key_span.start_pos.line
+        last_line = value_span.end_pos.line
+        entry_span = lines.span(lines.line_start(first_line), lines.line_start(last_line + 1))
+        style = value_node.style if isinstance(value_node, yaml.ScalarNode) else None
+        entries.append(
+            Entry(str(key_node.value), key_span, value, value_span, entry_span, style or None,
+                  items, children)
+        )
+    return tuple(entries)
+
+
+def _construct(
+    path: str, loader: Any, node: yaml.Node, span: Span, problems: list[Finding]
+) -> Any:
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.MarkedYAMLError as exc:
+        problem = exc.problem or str(exc)
+        problems.append(InvalidYaml.finding(path, span, f"invalid YAML value: {problem}"))
+    except yaml.YAMLError as exc:
+        problems.append(InvalidYaml.finding(path, span, f"invalid YAML value: {exc}"))
+    except (ValueError, TypeError, OverflowError) as exc:
+        problems.append(InvalidYaml.finding(path, span, f"invalid YAML value: {exc}"))
+    return None
+
+
+def _report_duplicates(path: str, entries: tuple[Entry, ...], problems: list[Finding]) -> None:
+    last: dict[str, Entry] = {}
+    for entry in entries:
+        if entry.key in last:
+            earlier = last[entry.key]
+            fix = Fix(
+                f"Remove the earlier `{entry.key}` (line {earlier.key_span.line})",
+                (Edit(path, earlier.entry_span, ""),),
+            )
+            problems.append(
+                DuplicateKey.finding(
+                    path,
+                    entry.key_span,
+                    f"`{entry.key}` is already set on line {earlier.key_span.line}; "
+                    "delete one of them",
+                    fix=fix,
+                )
+            )
+        last[entry.key] = entry
+    for entry in entries:
+        if entry.children:
+            _report_duplicates(path, entry.children, problems)

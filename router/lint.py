@@ -1,0 +1,140 @@
+"""Run the checks: one prompt, one settings file, or the assignments of a settings file.
+
+The shell's `check` and the language server both call these and render the same Findings.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from router.checks import cost, keys, models
+from router.checks.context import PromptContext
+from router.checks.settings import UnmatchedAssignment
+from router.dialects import Dialect
+from router.findings import Finding
+from router.frontmatter import PromptFile
+from router.pathglob import path_matches
+from router.resolve import Overrides, Resolution, known_providers, resolve
+from router.settings.discover import ProjectSettings
+from router.settings.files import SettingsFile
+from router.settings.layers import Layer
+
+if TYPE_CHECKING:
+    from router.catalog import Catalog
+
+PromptCheck = Callable[[PromptContext], Iterable[Finding]]
+
+PROMPT_CHECKS: tuple[PromptCheck, ...] = (
+    keys.check_keys,
+    models.check_model,
+    models.check_fallback,
+    models.check_params,
+    cost.check_context,
+)
+
+
+def check_prompt(
+    prompt: PromptFile,
+    settings: ProjectSettings,
+    catalog: Catalog,
+    *,
+    overrides: Overrides | None = None,
+    today: datetime.date | None = None,
+    resolution: Resolution | None = None,
+) -> list[Finding]:
+    """Every finding for one prompt file (its settings files are checked separately)."""
+    findings = list(prompt.problems)
+    if resolution is None:
+        resolution = resolve(prompt, settings, catalog, overrides)
+    ctx = PromptContext(prompt, resolution, catalog, today or datetime.date.today())
+    for check in PROMPT_CHECKS:
+        findings.extend(check(ctx))
+    return sorted(findings, key=Finding.sort_key)
+
+
+def check_settings_file(
+    file: SettingsFile,
+    settings: ProjectSettings,
+    catalog: Catalog,
+    today: datetime.date | None = None,
+) -> list[Finding]:
+    """Findings for one settings file: its TOML, keys, values, and every model id in it."""
+    from router.resolve import declared_providers
+
+    today = today or datetime.date.today()
+    providers = known_providers(settings)
+    declared = declared_providers(settings)
+    findings = list(file.problems)
+    for value in file.models:
+        findings.extend(
+            models.model_value_findings(
+                catalog, file.path, value.span, value.value, Dialect.GENERIC, providers, today,
+                declared=declared, fixer=models.quoted_fixer(file.path, value.span, file.text),
+            )
+        )
+    return sorted(findings, key=Finding.sort_key)
+
+
+def check_assignments(
+    file: SettingsFile, prompts: Sequence[PromptFile], root: str | None
+) -> Iterator[Finding]:
+    """Per-prompt tables in a project's settings that match none of the project's prompts."""
+    if file.layer is Layer.USER:
+        return  # the user's config serves many projects; an unmatched name is no mistake there
+    from router.resolve import _names, _relative
+
+    by_table: dict[str, set[str]] = {}
+    for prompt in prompts:
+        table = prompt.dialect.assignment_table
+        if table:
+            by_table.setdefault(table, set()).update(_names(prompt))
+    rel_paths = [_relative(p.path, root) for p in prompts]
+    for table in ("agents", "commands", "skills"):
+        names = by_table.get(table, set())
+        for name in file.data.get(table) or {}:
+            if name not in names:
+                yield _unmatched(file, (table, name), name, sorted(names), table)
+    for glob in file.data.get("prompts") or {}:
+        if not any(path_matches(glob, rel) for rel in rel_paths):
+            yield UnmatchedAssignment.finding(
+                file.path, file.span(("prompts", glob)),
+                f'[prompts."{glob}"] matches no prompt file under {root or "this folder"}; '
+                "globs are relative to the settings file's folder",
+            )
+
+
+def _unmatched(
+    file: SettingsFile, keypath: tuple[str, str], name: str, names: list[str], table: str
+) -> Finding:
+    import difflib
+
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    kind = table.rstrip("s")
+    message = f"[{table}.{name}] matches no {kind} in this project"
+    if close:
+        message += f"; did you mean `{close[0]}`?"
+    elif names:
+        message += f" (its {table}: {', '.join(names[:8])}{', ...' if len(names) > 8 else ''})"
+    return UnmatchedAssignment.finding(file.path, file.span(keypath), message)
+
+
+def select(
+    findings: Iterable[Finding], select: Sequence[str] = (), ignore: Sequence[str] = ()
+) -> list[Finding]:
+    """Keep findings whose code or name matches `select` (prefixes allowed) and not `ignore`."""
+
+    def matches(finding: Finding, patterns: Sequence[str]) -> bool:
+        return any(
+            finding.code.startswith(p.upper()) or finding.name == p.lower() for p in patterns
+        )
+
+    out = []
+    for finding in findings:
+        if select and not matches(finding, select):
+            continue
+        if ignore and matches(finding, ignore):
+            continue
+        out.append(finding)
+    return out

@@ -1,0 +1,497 @@
+"""Resolution: which model, parameters and fallback chain a prompt runs with, and why.
+
+Every candidate value from every layer is kept in precedence order with its source, and the one
+that won is marked, so a front end can print "promptls.toml:12 [agents.code-reviewer] model =
+ollama/qwen2.5-coder" beats "frontmatter line 4 model: sonnet" without knowing the rules.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from router.dialects import Dialect, command_namespace
+from router.frontmatter import PromptFile
+from router.modelid import BUILTIN_PROVIDERS, LOCAL_PROVIDERS, ModelId, ModelRef, RefKind, interpret
+from router.params import ENV_PREFIX, ParamError, parse_param, valid_param_value
+from router.pathglob import path_matches, specificity
+from router.schema import DOTPROMPT_CONFIG_PARAMS, PARAMETER_KEYS
+from router.settings.discover import ProjectSettings
+from router.settings.files import SettingsFile
+from router.settings.layers import Layer, Setting, Source
+
+if TYPE_CHECKING:
+    from router.catalog import Catalog, ModelInfo
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """What the command line and the environment say, above every file."""
+
+    model: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict)
+    no_fallback: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One layer's say on one setting."""
+
+    key: str
+    value: Any
+    source: Source
+    note: str | None = None
+    chosen: bool = False
+    defers: bool = False
+    """Says "use the default" (`model: default`, Claude Code's `inherit`): lets lower layers decide."""
+
+
+@dataclass(frozen=True, slots=True)
+class FallbackModel:
+    raw: str
+    model: ModelId | None
+    source: Source
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    prompt: PromptFile
+    settings: ProjectSettings
+    model: ModelId | None
+    ref: ModelRef | None
+    info: ModelInfo | None
+    params: dict[str, Setting]
+    fallback: tuple[FallbackModel, ...]
+    fallback_source: Source | None
+    steps: dict[str, tuple[Candidate, ...]]
+    options: dict[str, Any]
+    problem: str | None = None
+    """Why no model could be chosen, in words that say how to fix it."""
+
+    @property
+    def model_candidate(self) -> Candidate | None:
+        for cand in self.steps.get("model", ()):
+            if cand.chosen:
+                return cand
+        return None
+
+    def chain(self) -> list[ModelId]:
+        """The models to try, in order: the model, then the fallback chain."""
+        out = [self.model] if self.model else []
+        out += [f.model for f in self.fallback if f.model is not None and f.model not in out]
+        return out
+
+
+def declared_providers(settings: ProjectSettings) -> dict[str, dict[str, Any]]:
+    """Provider tables merged across layers (nearer layers win key by key)."""
+    merged: dict[str, dict[str, Any]] = {}
+    for file in reversed(settings.files):
+        for name, table in (file.data.get("providers") or {}).items():
+            merged.setdefault(name, {}).update(table)
+    return merged
+
+
+def known_providers(settings: ProjectSettings) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*BUILTIN_PROVIDERS, *declared_providers(settings))))
+
+
+def is_local_provider(provider: str, declared: Mapping[str, Mapping[str, Any]]) -> bool:
+    table = declared.get(provider) or {}
+    if "local" in table:
+        return bool(table["local"])
+    url = table.get("base_url")
+    if isinstance(url, str):
+        host = (urlsplit(url).hostname or "").lower()
+        return host in ("localhost", "127.0.0.1", "::1") or host.endswith(".local")
+    return provider in LOCAL_PROVIDERS
+
+
+def resolve(
+    prompt: PromptFile,
+    settings: ProjectSettings,
+    catalog: Catalog,
+    overrides: Overrides | None = None,
+) -> Resolution:
+    overrides = overrides or Overrides()
+    providers = known_providers(settings)
+    declared = declared_providers(settings)
+    assignments = [(f, _assignment(f, prompt, settings.root)) for f in settings.files]
+
+    model_steps = _model_candidates(prompt, settings, overrides, assignments, catalog, providers)
+    model, ref, steps, problem = _choose_model(model_steps, catalog, prompt.dialect, providers)
+    info = model_info(model, settings, catalog, declared) if model else None
+
+    params, param_steps = _params(prompt, settings, overrides, assignments, model)
+    fallback, fallback_source, fallback_steps = _fallback(
+        prompt, settings, overrides, assignments, catalog, providers, model
+    )
+    options = _options(model, settings, declared)
+    all_steps = {"model": steps, "fallback": fallback_steps, **param_steps}
+    return Resolution(prompt, settings, model, ref, info, params, fallback, fallback_source,
+                      all_steps, options, problem)
+
+
+def model_info(
+    model: ModelId,
+    settings: ProjectSettings,
+    catalog: Catalog,
+    declared: Mapping[str, Mapping[str, Any]] | None = None,
+) -> ModelInfo:
+    """The catalog's facts about a model, corrected by `[models."id"]` and local providers."""
+    declared = declared_providers(settings) if declared is None else declared
+    info = catalog.lookup(str(model))
+    changes: dict[str, Any] = {}
+    if is_local_provider(model.provider, declared):
+        changes.update(local=True, free=True, input_price=0.0, output_price=0.0)
+    for file in reversed(settings.files):
+        table = (file.data.get("models") or {}).get(str(model)) or {}
+        for key in ("context_window", "max_output", "input_price", "output_price"):
+            if key in table:
+                changes[key] = table[key]
+        if "capabilities" in table:
+            changes["capabilities"] = frozenset(table["capabilities"])
+    return dataclasses.replace(info, **changes) if changes else info
+
+
+@dataclass(frozen=True, slots=True)
+class _Assigned:
+    table: dict[str, Any]
+    keypath: tuple[str, ...]
+
+
+def _assignment(file: SettingsFile, prompt: PromptFile, root: str | None) -> _Assigned | None:
+    """The per-prompt table of `file` that applies to `prompt`: by name first, then most specific glob."""
+    section = prompt.dialect.assignment_table
+    if section:
+        tables = file.data.get(section) or {}
+        for name in _names(prompt):
+            if name in tables:
+                return _Assigned(tables[name], (section, name))
+    globs = file.data.get("prompts") or {}
+    if not globs:
+        return None
+    rel = _relative(prompt.path, root if file.layer is not Layer.USER or root else None)
+    matching = [g for g in globs if path_matches(g, rel)]
+    if not matching:
+        return None
+    best = max(matching, key=lambda g: (specificity(g), g))
+    return _Assigned(globs[best], ("prompts", best))
+
+
+def _names(prompt: PromptFile) -> Iterator[str]:
+    yield prompt.name
+    if prompt.dialect is Dialect.CLAUDE_COMMAND:
+        namespace = command_namespace(prompt.path)
+        if namespace:
+            yield f"{namespace}:{prompt.name}"
+
+
+def _relative(path: str, root: str | None) -> str:
+    import os
+
+    absolute = os.path.abspath(path)
+    if root:
+        try:
+            return os.path.relpath(absolute, root).replace(os.sep, "/")
+        except ValueError:
+            pass
+    return absolute.replace(os.sep, "/")
+
+
+def _frontmatter_source(prompt: PromptFile, key: str, label: str | None = None) -> Source:
+    entry = prompt.get(key)
+    span = entry.value_span if entry else None
+    return Source(Layer.FRONTMATTER, label or key, prompt.path, span)
+
+
+def _model_candidates(
+    prompt: PromptFile,
+    settings: ProjectSettings,
+    overrides: Overrides,
+    assignments: list[tuple[SettingsFile, _Assigned | None]],
+    catalog: Catalog,
+    providers: tuple[str, ...],
+) -> list[tuple[Candidate, ModelRef]]:
+    generic = Dialect.GENERIC
+    out: list[tuple[Candidate, ModelRef]] = []
+
+    def add(value: Any, source: Source, dialect: Dialect) -> None:
+        ref = interpret(value, dialect, catalog, providers)
+        note = ref.via
+        defers = ref.kind in (RefKind.DEFAULT, RefKind.INHERIT)
+        if ref.kind is RefKind.INHERIT:
+            note = "Claude Code's `inherit` (the main conversation's model): promptls uses the default"
+        out.append((Candidate("model", value, source, note, defers=defers), ref))
+
+    if overrides.model:
+        add(overrides.model, Source(Layer.CLI, "--model"), generic)
+    env_model = overrides.env.get(f"{ENV_PREFIX}MODEL")
+    if env_model:
+        add(env_model, Source(Layer.ENV, f"{ENV_PREFIX}MODEL"), generic)
+    for file, assigned in assignments:
+        if assigned and "model" in assigned.table:
+            keypath = (*assigned.keypath, "model")
+            add(assigned.table["model"], _file_source(file, keypath), generic)
+    model_entry = prompt.get("model")
+    if model_entry is not None:
+        value = model_entry.value
+        if isinstance(value, list) and prompt.dialect.is_copilot and value:
+            value = value[0]  # Copilot's prioritized list: the first is the model
+        add(value, _frontmatter_source(prompt, "model"), prompt.dialect)
+    for key, table_name in (("profile", "profiles"), ("tier", "tiers")):
+        chosen = _lookup_choice(prompt, assignments, key)
+        if chosen is None:
+            continue
+        for file in settings.files:
+            target = (file.data.get(table_name) or {}).get(chosen)
+            target_model = target.get("model") if isinstance(target, dict) else target
+            if isinstance(target_model, str):
+                keypath = (table_name, chosen, "model") if isinstance(target, dict) else (
+                    table_name, chosen)
+                add(target_model, _file_source(file, keypath), generic)
+                break
+    for file in settings.files:
+        value = (file.data.get("defaults") or {}).get("model")
+        if value is not None:
+            add(value, _file_source(file, ("defaults", "model")), generic)
+    return out
+
+
+def _lookup_choice(
+    prompt: PromptFile, assignments: list[tuple[SettingsFile, _Assigned | None]], key: str
+) -> str | None:
+    for _file, assigned in assignments:
+        if assigned and isinstance(assigned.table.get(key), str):
+            return assigned.table[key]
+    value = prompt.value(key)
+    return value if isinstance(value, str) else None
+
+
+def _file_source(file: SettingsFile, keypath: tuple[str, ...]) -> Source:
+    setting = file.setting(keypath)
+    if setting is not None:
+        return setting.source
+    return Source(file.layer, ".".join(keypath), file.path, file.span(keypath))
+
+
+def _choose_model(
+    candidates: list[tuple[Candidate, ModelRef]],
+    catalog: Catalog,
+    dialect: Dialect,
+    providers: tuple[str, ...],
+) -> tuple[ModelId | None, ModelRef | None, tuple[Candidate, ...], str | None]:
+    steps: list[Candidate] = []
+    chosen: tuple[ModelId, ModelRef] | None = None
+    problem = None
+    for cand, ref in candidates:
+        if chosen is not None or problem is not None or cand.defers:
+            steps.append(cand)
+            continue
+        if ref.kind is RefKind.INVALID or ref.model is None:
+            problem = (f"{cand.source.label} = {cand.value!r} is not a model id "
+                       f"({cand.source.location()}); write `provider/name`, e.g. `openai/gpt-4o`")
+            steps.append(cand)
+            continue
+        if ref.model.provider not in providers:
+            problem = (f"unknown provider `{ref.model.provider}` in {cand.source.label} "
+                       f"({cand.source.location()}); use one of {', '.join(providers)} or declare "
+                       f"[providers.{ref.model.provider}] base_url = ... in promptls.toml")
+            steps.append(cand)
+            continue
+        chosen = (ref.model, ref)
+        steps.append(dataclasses.replace(cand, chosen=True))
+    if chosen is None and problem is None:
+        problem = ("no model is set: add `model: provider/name` to the frontmatter, or "
+                   "`[defaults] model = \"provider/name\"` to promptls.toml")
+    if chosen is None:
+        return None, None, tuple(steps), problem
+    return chosen[0], chosen[1], tuple(steps), None
+
+
+def _params(
+    prompt: PromptFile,
+    settings: ProjectSettings,
+    overrides: Overrides,
+    assignments: list[tuple[SettingsFile, _Assigned | None]],
+    model: ModelId | None,
+) -> tuple[dict[str, Setting], dict[str, tuple[Candidate, ...]]]:
+    candidates: dict[str, list[Candidate]] = {}
+
+    def add(key: str, value: Any, source: Source) -> None:
+        candidates.setdefault(key, []).append(Candidate(key, value, source))
+
+    for key, value in overrides.params.items():
+        add(key, value, Source(Layer.CLI, f"--param {key}"))
+    for key in PARAMETER_KEYS:
+        name = f"{ENV_PREFIX}{key.upper()}"
+        if name in overrides.env:
+            parsed = parse_param(key, overrides.env[name])
+            if not isinstance(parsed, ParamError):
+                add(key, parsed, Source(Layer.ENV, name))
+    for file, assigned in assignments:
+        if assigned:
+            for key in PARAMETER_KEYS:
+                if key in assigned.table:
+                    add(key, assigned.table[key], _file_source(file, (*assigned.keypath, key)))
+    for key, value, source in _frontmatter_params(prompt):
+        add(key, value, source)
+    profile = _lookup_choice(prompt, assignments, "profile")
+    for file in settings.files:
+        table = (file.data.get("profiles") or {}).get(profile) if profile else None
+        for key in PARAMETER_KEYS:
+            if isinstance(table, dict) and key in table:
+                add(key, table[key], _file_source(file, ("profiles", profile, key)))
+    if model is not None:
+        for file in settings.files:
+            table = ((file.data.get("models") or {}).get(str(model)) or {}).get("params") or {}
+            for key, value in table.items():
+                add(key, value, _file_source(file, ("models", str(model), "params", key)))
+    for file in settings.files:
+        for key, value in (file.data.get("defaults") or {}).items():
+            if key in PARAMETER_KEYS:
+                add(key, value, _file_source(file, ("defaults", key)))
+    params: dict[str, Setting] = {}
+    steps: dict[str, tuple[Candidate, ...]] = {}
+    for key, cands in candidates.items():
+        first = cands[0]
+        params[key] = Setting(first.value, first.source)
+        steps[key] = (dataclasses.replace(first, chosen=True), *cands[1:])
+    return params, steps
+
+
+def _frontmatter_params(prompt: PromptFile) -> Iterable[tuple[str, Any, Source]]:
+    for key in PARAMETER_KEYS:
+        entry = prompt.get(key)
+        if entry is not None and _param_ok(key, entry.value):
+            yield key, entry.value, _frontmatter_source(prompt, key)
+    if prompt.dialect is Dialect.DOTPROMPT:
+        config = prompt.get("config")
+        if config is not None:
+            for child in config.children:
+                param = DOTPROMPT_CONFIG_PARAMS.get(child.key)
+                if param and _param_ok(param, child.value):
+                    yield param, child.value, Source(
+                        Layer.FRONTMATTER, f"config.{child.key}", prompt.path, child.value_span
+                    )
+
+
+def _param_ok(key: str, value: Any) -> bool:
+    """Frontmatter values of the wrong type are reported by checks and left out of the run."""
+    return valid_param_value(key, value)
+
+
+def _fallback(
+    prompt: PromptFile,
+    settings: ProjectSettings,
+    overrides: Overrides,
+    assignments: list[tuple[SettingsFile, _Assigned | None]],
+    catalog: Catalog,
+    providers: tuple[str, ...],
+    model: ModelId | None,
+) -> tuple[tuple[FallbackModel, ...], Source | None, tuple[Candidate, ...]]:
+    """Walk the layers: an explicit list wins; `model_fallback` true uses the default chain."""
+    layers: list[tuple[Any, Source, Dialect]] = []
+    generic = Dialect.GENERIC
+    if overrides.no_fallback:
+        layers.append((False, Source(Layer.CLI, "--no-fallback"), generic))
+    env_chain = overrides.env.get(f"{ENV_PREFIX}FALLBACK")
+    if env_chain is not None:
+        chain = [m.strip() for m in env_chain.split(",") if m.strip()]
+        layers.append((chain, Source(Layer.ENV, f"{ENV_PREFIX}FALLBACK"), generic))
+    for file, assigned in assignments:
+        if not assigned:
+            continue
+        for key in ("fallback", "model_fallback"):
+            if key in assigned.table:
+                keypath = (*assigned.keypath, key)
+                layers.append((assigned.table[key], _file_source(file, keypath), generic))
+    if prompt.dialect.is_copilot and isinstance(prompt.value("model"), list):
+        rest = [m for m in prompt.value("model")[1:] if isinstance(m, str)]
+        if rest:
+            layers.append((rest, _frontmatter_source(prompt, "model", "model (list)"),
+                           prompt.dialect))
+    for key in ("fallback", "model_fallback"):
+        entry = prompt.get(key)
+        if entry is not None and isinstance(entry.value, list | bool):
+            layers.append((entry.value, _frontmatter_source(prompt, key), prompt.dialect))
+    for file in settings.files:
+        flag = (file.data.get("defaults") or {}).get("model_fallback")
+        if flag is not None:
+            layers.append((flag, _file_source(file, ("defaults", "model_fallback")), generic))
+
+    steps: list[Candidate] = []
+    result: tuple[FallbackModel, ...] = ()
+    result_source: Source | None = None
+    decided = False
+    for value, source, dialect in layers:
+        if decided:
+            steps.append(Candidate("fallback", value, source))
+            continue
+        decided = True
+        if value is False:
+            steps.append(Candidate("fallback", value, source, "no fallback", chosen=True))
+            continue
+        if value is True:
+            chain_source, items = _default_chain(settings)
+            note = ("the default chain from " + chain_source.location()) if chain_source else (
+                "no default chain is set: add `[defaults] fallback = [...]` to promptls.toml")
+            steps.append(Candidate("fallback", value, source, note, chosen=True))
+            result_source = chain_source
+            result = tuple(_fallback_models(items, chain_source, catalog, providers, generic))
+            continue
+        steps.append(Candidate("fallback", value, source, chosen=True))
+        result_source = source
+        result = tuple(_fallback_models(value, source, catalog, providers, dialect))
+    if model is not None:
+        result = tuple(f for f in result if f.model != model)
+    seen: set[ModelId | str] = set()
+    unique = []
+    for item in result:
+        key = item.model or item.raw
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+    return tuple(unique), result_source, tuple(steps)
+
+
+def _default_chain(settings: ProjectSettings) -> tuple[Source | None, list[str]]:
+    for file in settings.files:
+        chain = (file.data.get("defaults") or {}).get("fallback")
+        if chain is not None:
+            return _file_source(file, ("defaults", "fallback")), list(chain)
+    return None, []
+
+
+def _fallback_models(
+    items: Iterable[Any],
+    source: Source | None,
+    catalog: Catalog,
+    providers: tuple[str, ...],
+    dialect: Dialect,
+) -> Iterator[FallbackModel]:
+    for raw in items:
+        if not isinstance(raw, str):
+            continue
+        ref = interpret(raw, dialect, catalog, providers)
+        ok = ref.kind is RefKind.MODEL and ref.model and ref.model.provider in providers
+        yield FallbackModel(raw, ref.model if ok else None,
+                            source or Source(Layer.DEFAULT, "fallback"), ref.via)
+
+
+def _options(
+    model: ModelId | None, settings: ProjectSettings, declared: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """SDK pass-through options: the provider's, then the model's on top."""
+    if model is None:
+        return {}
+    options: dict[str, Any] = dict((declared.get(model.provider) or {}).get("options") or {})
+    for file in reversed(settings.files):
+        table = (file.data.get("models") or {}).get(str(model)) or {}
+        options.update(table.get("options") or {})
+    return options
+

@@ -1,0 +1,16 @@
+"""Layered settings with provenance: every value knows its layer, file and line."""
+
+from router.settings.discover import ProjectSettings, SettingsLoader, user_config_path
+from router.settings.files import SettingsFile, load_settings
+from router.settings.layers import Layer, Setting, Source
+
+__all__ = [
+    "Layer",
+    "ProjectSettings",
+    "Setting",
+    "SettingsFile",
+    "SettingsLoader",
+    "Source",
+    "load_settings",
+    "user_config_path",
+]

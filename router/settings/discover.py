@@ -1,0 +1,127 @@
+"""Find the settings that apply to a prompt: walk up for the project's, add the user's.
+
+Reading goes through a `read_text` callable, so the language server can hand in unsaved editor
+buffers; results are cached per directory and file until `invalidate()`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from router.settings.files import SettingsFile, load_settings
+from router.settings.layers import Layer
+
+PROJECT_FILE = "promptls.toml"
+LOCAL_FILE = "promptls.local.toml"
+PYPROJECT_FILE = "pyproject.toml"
+USER_FILE = "config.toml"
+
+ReadText = Callable[[str], "str | None"]
+
+
+def read_file(path: str) -> str | None:
+    """The file's text, or None when it does not exist or cannot be read as text."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    return data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+
+
+def user_config_path() -> str:
+    """`$PROMPTLS_CONFIG`, else `config.toml` in the platform's user config dir for promptls."""
+    explicit = os.environ.get("PROMPTLS_CONFIG")
+    if explicit:
+        return explicit
+    import platformdirs
+
+    return os.path.join(platformdirs.user_config_dir("promptls", appauthor=False), USER_FILE)
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectSettings:
+    """The settings files that apply to one directory, highest precedence first."""
+
+    root: str | None
+    """The directory of the project settings (where per-prompt globs are anchored)."""
+    local: SettingsFile | None
+    project: SettingsFile | None
+    user: SettingsFile | None
+
+    @property
+    def files(self) -> tuple[SettingsFile, ...]:
+        return tuple(f for f in (self.local, self.project, self.user) if f is not None)
+
+
+class SettingsLoader:
+    """Loads and caches settings files; one per workspace (server) or per command (shell)."""
+
+    def __init__(self, read_text: ReadText = read_file, user_config: str | None = None) -> None:
+        self._read = read_text
+        self._user_path = user_config_path() if user_config is None else user_config
+        self._files: dict[str, SettingsFile | None] = {}
+        self._dirs: dict[str, ProjectSettings] = {}
+
+    @property
+    def user_path(self) -> str:
+        return self._user_path
+
+    def invalidate(self, path: str | None = None) -> None:
+        """Forget cached files (all, or one changed file) so the next lookup re-reads them."""
+        if path is None:
+            self._files.clear()
+        else:
+            self._files.pop(os.path.abspath(path), None)
+        self._dirs.clear()
+
+    def for_prompt(self, prompt_path: str) -> ProjectSettings:
+        return self.for_directory(os.path.dirname(os.path.abspath(prompt_path)))
+
+    def for_directory(self, directory: str) -> ProjectSettings:
+        directory = os.path.abspath(directory)
+        cached = self._dirs.get(directory)
+        if cached is not None:
+            return cached
+        found = self._walk_up(directory)
+        self._dirs[directory] = found
+        return found
+
+    def _walk_up(self, directory: str) -> ProjectSettings:
+        user = self._load(self._user_path, Layer.USER)
+        current = Path(directory)
+        visited: list[str] = []
+        for folder in (current, *current.parents):
+            key = str(folder)
+            cached = self._dirs.get(key)
+            if cached is not None:
+                result = cached
+                break
+            visited.append(key)
+            project = self._load(str(folder / PROJECT_FILE), Layer.PROJECT)
+            if project is None:
+                project = self._load(str(folder / PYPROJECT_FILE), Layer.PROJECT, pyproject=True)
+            local = self._load(str(folder / LOCAL_FILE), Layer.LOCAL)
+            if project is not None or local is not None:
+                result = ProjectSettings(key, local, project, user)
+                break
+        else:
+            result = ProjectSettings(None, None, None, user)
+        for key in visited:
+            self._dirs[key] = result
+        return result
+
+    def _load(self, path: str, layer: Layer, *, pyproject: bool = False) -> SettingsFile | None:
+        path = os.path.abspath(path)
+        cache_key = path
+        if cache_key in self._files:
+            return self._files[cache_key]
+        text = self._read(path)
+        result = None
+        if text is not None and (not pyproject or "[tool.promptls" in text):
+            result = load_settings(path, text, layer, pyproject=pyproject)
+        self._files[cache_key] = result
+        return result

@@ -1,0 +1,234 @@
+"""Read one settings file: TOML values, their spans, and findings for what is wrong in it.
+
+Invalid values never become silent defaults: each is reported at its line and left out, so the
+layers below decide instead, visibly.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from router.checks.settings import InvalidSettingsFile, InvalidSettingsValue, UnknownSettingsKey
+from router.findings import Edit, Finding, Fix
+from router.settings.layers import Layer, Setting, Source
+from router.settings.schema import SCHEMA, Field, MapOf, Table, VKind
+from router.settings.tomlspans import TomlSpans
+from router.source import LineIndex, Span
+
+KeyPath = tuple[str, ...]
+PYPROJECT_TABLE: KeyPath = ("tool", "promptls")
+
+_TOML_ERROR_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelValue:
+    """A model id written in a settings file, kept for the catalog checks."""
+
+    keypath: KeyPath
+    value: str
+    span: Span
+
+
+@dataclass(slots=True)
+class SettingsFile:
+    path: str
+    layer: Layer
+    text: str
+    lines: LineIndex
+    data: dict[str, Any]
+    prefix: KeyPath = ()
+    problems: list[Finding] = field(default_factory=list)
+    models: list[ModelValue] = field(default_factory=list)
+    spans: TomlSpans | None = None
+
+    def span(self, keypath: KeyPath) -> Span:
+        """The span of a key (or of its table), for findings and "go to definition"."""
+        if self.spans is not None:
+            found = self.spans.key_span(self.prefix + keypath)
+            if found is not None:
+                return found
+        return self.lines.span(0, 0)
+
+    def value_span(self, keypath: KeyPath) -> Span:
+        if self.spans is not None:
+            found = self.spans.value_span(self.prefix + keypath)
+            if found is not None:
+                return found
+        return self.span(keypath)
+
+    def lookup(self, keypath: KeyPath) -> Any:
+        node: Any = self.data
+        for key in keypath:
+            if not isinstance(node, dict) or key not in node:
+                return None
+            node = node[key]
+        return node
+
+    def setting(self, keypath: KeyPath) -> Setting | None:
+        value = self.lookup(keypath)
+        if value is None:
+            return None
+        label = _label(keypath)
+        return Setting(value, Source(self.layer, label, self.path, self.span(keypath)))
+
+
+def _label(keypath: KeyPath) -> str:
+    """`[agents.code-reviewer] model` for ("agents", "code-reviewer", "model")."""
+    if len(keypath) == 1:
+        return keypath[0]
+    table = ".".join(_quote_key(k) for k in keypath[:-1])
+    return f"[{table}] {_quote_key(keypath[-1])}"
+
+
+def _quote_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else f'"{key}"'
+
+
+def load_settings(path: str, text: str, layer: Layer, *, pyproject: bool = False) -> SettingsFile:
+    """Parse and validate one settings file. Never raises on bad input."""
+    lines = LineIndex(text)
+    settings = SettingsFile(path, layer, text, lines, {}, PYPROJECT_TABLE if pyproject else ())
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        settings.problems.append(_toml_error(path, exc, lines))
+        return settings
+    settings.spans = TomlSpans(text, lines)
+    if pyproject:
+        raw = raw.get("tool", {}).get("promptls", {})
+        if not isinstance(raw, dict):
+            return settings
+    settings.data = _validate(settings, raw, SCHEMA, ())
+    return settings
+
+
+def _toml_error(path: str, exc: tomllib.TOMLDecodeError, lines: LineIndex) -> Finding:
+    message = str(exc)
+    match = _TOML_ERROR_AT.search(message)
+    offset = lines.length if "(at end of document)" in message else 0
+    message = message.replace(" (at end of document)", "")
+    if match:
+        offset = lines.offset(int(match.group(1)) - 1, int(match.group(2)) - 1)
+        message = message[: match.start()].strip()
+    span = lines.span(offset, offset + 1)
+    return InvalidSettingsFile.finding(
+        path, span, f"invalid TOML: {message}; none of this file's settings apply until it is fixed"
+    )
+
+
+def _validate(settings: SettingsFile, data: dict, schema: Table, keypath: KeyPath) -> dict:
+    clean: dict[str, Any] = {}
+    for key, value in data.items():
+        here = (*keypath, key)
+        spec = schema.get(key)
+        if spec is None:
+            _unknown_key(settings, here, key, schema)
+            continue
+        checked = _check(settings, here, value, spec)
+        if checked is not _INVALID:
+            clean[key] = checked
+    return clean
+
+
+_INVALID = object()
+
+
+def _check(settings: SettingsFile, keypath: KeyPath, value: Any, spec: Field | Table | MapOf) -> Any:
+    if isinstance(spec, MapOf):
+        if not isinstance(value, dict):
+            return _invalid(settings, keypath, f"a table of {spec.what}s", value)
+        out = {}
+        for name, item in value.items():
+            checked = _check(settings, (*keypath, name), item, spec.item)
+            if checked is not _INVALID:
+                out[name] = checked
+        return out
+    if isinstance(spec, dict):
+        if not isinstance(value, dict):
+            return _invalid(settings, keypath, "a table", value)
+        return _validate(settings, value, spec, keypath)
+    return _check_field(settings, keypath, value, spec)
+
+
+def _check_field(settings: SettingsFile, keypath: KeyPath, value: Any, spec: Field) -> Any:
+    kind = spec.kind
+    ok = {
+        VKind.STRING: isinstance(value, str),
+        VKind.URL: isinstance(value, str),
+        VKind.MODEL: isinstance(value, str),
+        VKind.BOOLEAN: isinstance(value, bool),
+        VKind.INTEGER: isinstance(value, int) and not isinstance(value, bool),
+        VKind.NUMBER: isinstance(value, int | float) and not isinstance(value, bool),
+        VKind.STRINGS: isinstance(value, list) and all(isinstance(v, str) for v in value),
+        VKind.MODELS: isinstance(value, list) and all(isinstance(v, str) for v in value),
+        VKind.TABLE: isinstance(value, dict),
+    }[kind]
+    if not ok:
+        return _invalid(settings, keypath, kind.value, value)
+    if spec.minimum is not None and value < spec.minimum or (
+        spec.maximum is not None and value > spec.maximum
+    ):
+        bounds = _bounds(spec)
+        return _invalid(settings, keypath, bounds, value)
+    if spec.allowed and value not in spec.allowed:
+        return _invalid(settings, keypath, "one of " + ", ".join(spec.allowed), value)
+    if kind is VKind.URL:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return _invalid(settings, keypath, kind.value, value)
+    if kind is VKind.MODEL:
+        settings.models.append(ModelValue(keypath, value, settings.value_span(keypath)))
+    elif kind is VKind.MODELS:
+        for item in value:
+            span = None
+            if settings.spans is not None:
+                span = settings.spans.find_in_value(settings.prefix + keypath, item)
+            settings.models.append(ModelValue(keypath, item, span or settings.value_span(keypath)))
+    return value
+
+
+def _bounds(spec: Field) -> str:
+    if spec.minimum is not None and spec.maximum is not None:
+        return f"a value from {spec.minimum:g} to {spec.maximum:g}"
+    if spec.minimum is not None:
+        return f"a value of at least {spec.minimum:g}"
+    return f"a value of at most {spec.maximum:g}"
+
+
+def _invalid(settings: SettingsFile, keypath: KeyPath, expected: str, value: Any) -> object:
+    shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
+    settings.problems.append(
+        InvalidSettingsValue.finding(
+            settings.path,
+            settings.value_span(keypath),
+            f"{_label(keypath)} must be {expected}, not {shown}; this setting is ignored until "
+            "it is fixed",
+        )
+    )
+    return _INVALID
+
+
+def _unknown_key(settings: SettingsFile, keypath: KeyPath, key: str, schema: Table) -> None:
+    known = sorted(schema)
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    span = settings.span(keypath)
+    where = f"[{'.'.join(_quote_key(k) for k in keypath[:-1])}]" if len(keypath) > 1 else (
+        "the top level"
+    )
+    message = f"unknown key `{key}` in {where}"
+    fix = None
+    if close:
+        message += f"; did you mean `{close[0]}`?"
+        key_text = settings.text[span.start : span.end]
+        if key_text.endswith(key):
+            new = key_text[: len(key_text) - len(key)] + close[0]
+            fix = Fix(f"Rename to `{close[0]}`", (Edit(settings.path, span, new),))
+    else:
+        message += f" (known keys: {', '.join(known)})"
+    settings.problems.append(UnknownSettingsKey.finding(settings.path, span, message, fix=fix))

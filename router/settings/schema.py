@@ -1,0 +1,125 @@
+"""The shape of a settings file: which tables and keys exist and what type each value has."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from router.schema import PARAMETER_KEYS, parameter_spec
+
+
+class VKind(StrEnum):
+    STRING = "a string"
+    BOOLEAN = "true or false"
+    INTEGER = "an integer"
+    NUMBER = "a number"
+    STRINGS = "a list of strings"
+    MODEL = "a model id (a string like \"openai/gpt-4o\")"
+    MODELS = "a list of model ids"
+    TABLE = "a table of any values"
+    URL = "an http(s) URL"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    kind: VKind
+    doc: str
+    minimum: float | None = None
+    maximum: float | None = None
+    allowed: tuple[str, ...] = ()
+
+
+Table = dict[str, "Field | Table | MapOf"]
+
+
+@dataclass(frozen=True, slots=True)
+class MapOf:
+    """A table whose keys are names the user picks (`[agents.NAME]`), each with the same shape."""
+
+    item: Table | Field
+    what: str
+
+
+def _params() -> dict[str, Field]:
+    fields: dict[str, Field] = {}
+    for name in PARAMETER_KEYS:
+        spec = parameter_spec(name)
+        assert spec is not None
+        kind = {"number": VKind.NUMBER, "integer": VKind.INTEGER}.get(spec.kind.value, VKind.STRING)
+        if name == "stop":
+            kind = VKind.STRINGS
+        fields[name] = Field(kind, spec.doc, spec.minimum, spec.maximum, spec.allowed)
+    return fields
+
+
+PARAMS = _params()
+
+_ASSIGNMENT: Table = {
+    "model": Field(VKind.MODEL, "The model for this prompt; beats the prompt's own `model:`."),
+    "fallback": Field(VKind.MODELS, "Models to fall back to, in order."),
+    "model_fallback": Field(VKind.BOOLEAN, "Fall back along `[defaults] fallback`."),
+    "profile": Field(VKind.STRING, "A routing profile from `[profiles]`."),
+    "tier": Field(VKind.STRING, "A tier from `[tiers]`.", allowed=("light", "medium", "heavy")),
+    **PARAMS,
+}
+
+SCHEMA: Table = {
+    "defaults": {
+        "model": Field(VKind.MODEL, "The model for prompts that name none (or say `default`)."),
+        "fallback": Field(VKind.MODELS, "The default fallback chain, used by `model_fallback: true`."),
+        "model_fallback": Field(VKind.BOOLEAN, "Fall back along the default chain unless a prompt "
+                                "says otherwise."),
+        **PARAMS,
+    },
+    "agents": MapOf(_ASSIGNMENT, "agent name"),
+    "commands": MapOf(_ASSIGNMENT, "command name"),
+    "skills": MapOf(_ASSIGNMENT, "skill name"),
+    "prompts": MapOf(_ASSIGNMENT, "glob of prompt paths"),
+    "providers": MapOf(
+        {
+            "base_url": Field(VKind.URL, "Endpoint of an OpenAI-compatible server (LM Studio, vLLM, "
+                              "llama.cpp, Groq, ...) or a built-in provider's endpoint."),
+            "api_key_env": Field(VKind.STRING, "Environment variable holding the key."),
+            "local": Field(VKind.BOOLEAN, "Runs on this machine: free, and no key needed."),
+            "timeout": Field(VKind.NUMBER, "Seconds before a request times out.", minimum=0),
+            "headers": Field(VKind.TABLE, "Extra HTTP headers."),
+            "options": Field(VKind.TABLE, "Passed through to the provider's SDK call."),
+        },
+        "provider name",
+    ),
+    "models": MapOf(
+        {
+            "context_window": Field(VKind.INTEGER, "Context window in tokens.", minimum=1),
+            "max_output": Field(VKind.INTEGER, "Most output tokens.", minimum=1),
+            "input_price": Field(VKind.NUMBER, "USD per million input tokens.", minimum=0),
+            "output_price": Field(VKind.NUMBER, "USD per million output tokens.", minimum=0),
+            "capabilities": Field(VKind.STRINGS, "tools, vision, json, streaming, reasoning."),
+            "options": Field(VKind.TABLE, "Passed through to the SDK for this model."),
+            "params": {**PARAMS},
+        },
+        "model id",
+    ),
+    "profiles": MapOf(
+        {
+            "model": Field(VKind.MODEL, "The model prompts with this profile run on."),
+            "fallback": Field(VKind.MODELS, "Their fallback chain."),
+            "min_context": Field(VKind.INTEGER, "Smallest context window acceptable.", minimum=1),
+            "capabilities": Field(VKind.STRINGS, "Capabilities the model must have."),
+            "prefer": Field(VKind.STRINGS, "Preferred model families, best first."),
+            **PARAMS,
+        },
+        "profile name",
+    ),
+    "tiers": MapOf(Field(VKind.MODEL, "The model for this tier."), "tier name"),
+    "budget": {
+        "monthly_usd": Field(VKind.NUMBER, "Warn when this month's spend passes this.", minimum=0),
+        "daily_usd": Field(VKind.NUMBER, "Warn when today's spend passes this.", minimum=0),
+        "per_run_usd": Field(VKind.NUMBER, "Refuse a run estimated above this.", minimum=0),
+    },
+    "check": {
+        "include": Field(VKind.STRINGS, "Globs of extra prompt files (generic dialect)."),
+        "exclude": Field(VKind.STRINGS, "Globs of files `promptls check` skips."),
+        "select": Field(VKind.STRINGS, "Rule codes or prefixes to report (default: all)."),
+        "ignore": Field(VKind.STRINGS, "Rule codes or prefixes never to report."),
+    },
+}

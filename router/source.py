@@ -1,0 +1,106 @@
+"""Spans into a text and the line index that turns offsets into lines and columns.
+
+The core keeps character offsets (Python string indices). Lines and columns are derived here once, so
+the shell prints 1-based `line:col` and the server converts columns to the client's encoding at the
+edge without re-reading files.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A 0-based line and a 0-based column counted in characters (code points)."""
+
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open range of character offsets in one text, with its line/column ends."""
+
+    start: int
+    end: int
+    start_pos: Position
+    end_pos: Position
+
+    @property
+    def line(self) -> int:
+        """1-based line of the start, as people and the shell count."""
+        return self.start_pos.line + 1
+
+    @property
+    def column(self) -> int:
+        """1-based column of the start."""
+        return self.start_pos.column + 1
+
+
+class LineIndex:
+    """Offsets of line starts in a text; `\\n`, `\\r\\n` and a lone `\\r` all end a line."""
+
+    __slots__ = ("_length", "_newline_widths", "_starts")
+
+    def __init__(self, text: str) -> None:
+        starts = [0]
+        append = starts.append
+        find = text.find
+        i = find("\n")
+        while i != -1:
+            append(i + 1)
+            i = find("\n", i + 1)
+        if "\r" in text:
+            starts = _with_lone_cr(text, starts)
+        self._starts = starts
+        self._length = len(text)
+        # Width of each line's ending (0, 1 or 2), so line spans can leave it out.
+        self._newline_widths = [
+            (2 if text[s - 2 : s] == "\r\n" else 1) for s in starts[1:]
+        ]
+
+    @property
+    def length(self) -> int:
+        return self._length
+
+    @property
+    def line_count(self) -> int:
+        return len(self._starts)
+
+    def line_start(self, line: int) -> int:
+        """Offset where 0-based `line` starts (the end of the text past the last line)."""
+        if line < len(self._starts):
+            return self._starts[line]
+        return self._length
+
+    def _ends_with_newline(self, line: int) -> bool:
+        return line < len(self._newline_widths)
+
+    def position(self, offset: int) -> Position:
+        offset = max(0, min(offset, self._length))
+        line = bisect_right(self._starts, offset) - 1
+        return Position(line, offset - self._starts[line])
+
+    def offset(self, line: int, column: int) -> int:
+        return min(self.line_start(line) + column, self._length)
+
+    def span(self, start: int, end: int) -> Span:
+        start = max(0, min(start, self._length))
+        end = max(start, min(end, self._length))
+        return Span(start, end, self.position(start), self.position(end))
+
+    def line_span(self, line: int) -> Span:
+        """The span of 0-based `line`, without its line ending."""
+        start = self.line_start(line)
+        end = self.line_start(line + 1) if line + 1 < len(self._starts) else self._length
+        if self._ends_with_newline(line):
+            end -= self._newline_widths[line]
+        return self.span(start, end)
+
+
+def _with_lone_cr(text: str, starts: list[int]) -> list[int]:
+    """Add line starts after a `\\r` that no `\\n` follows (old Mac line endings)."""
+    extra = [i + 1 for i, ch in enumerate(text) if ch == "\r" and text[i + 1 : i + 2] != "\n"]
+    return sorted(set(starts).union(extra))

@@ -222,7 +222,7 @@ def _model_candidates(
 
     def add(value: Any, source: Source, dialect: Dialect) -> None:
         ref = interpret(value, dialect, catalog, providers)
-        note = ref.via
+        note = f"{ref.via} → {ref.model}" if ref.via and ref.model else ref.via
         defers = ref.kind in (RefKind.DEFAULT, RefKind.INHERIT)
         if ref.kind is RefKind.INHERIT:
             note = "Claude Code's `inherit` (the main conversation's model): promptls uses the default"
@@ -438,7 +438,7 @@ def _fallback(
             continue
         if value is True:
             chain_source, items = _default_chain(settings)
-            note = ("the default chain from " + chain_source.location()) if chain_source else (
+            note = "uses [defaults] fallback" if chain_source else (
                 "no default chain is set: add `[defaults] fallback = [...]` to promptls.toml")
             steps.append(Candidate("fallback", value, source, note, chosen=True))
             result_source = chain_source

@@ -120,7 +120,7 @@ _DIALECT_KEYS: dict[Dialect, tuple[KeySpec, ...]] = {
         KeySpec("description", Kind.STRING, "What the command does (shown in `/help`)."),
         KeySpec("allowed-tools", Kind.STRINGS, "Tools the command may use without asking.",
                 allowed=CLAUDE_TOOLS),
-        KeySpec("argument-hint", Kind.STRING, "The arguments the command expects, e.g. `[pr-number]`."),
+        KeySpec("argument-hint", Kind.STRINGS, "The arguments the command expects, e.g. `[pr-number]`."),
         KeySpec("model", Kind.MODEL, _CLAUDE_MODEL_DOC),
         KeySpec("disable-model-invocation", Kind.BOOLEAN,
                 "Keep Claude from running this command on its own."),
@@ -135,7 +135,7 @@ _DIALECT_KEYS: dict[Dialect, tuple[KeySpec, ...]] = {
         KeySpec("model", Kind.MODEL, _CLAUDE_MODEL_DOC),
         KeySpec("license", Kind.STRING, "The skill's licence."),
         KeySpec("metadata", Kind.MAPPING, "Free-form metadata."),
-        KeySpec("argument-hint", Kind.STRING, "The arguments the skill expects."),
+        KeySpec("argument-hint", Kind.STRINGS, "The arguments the skill expects."),
         KeySpec("disable-model-invocation", Kind.BOOLEAN,
                 "Keep Claude from loading this skill on its own."),
         KeySpec("user-invocable", Kind.BOOLEAN, "Whether the skill shows in the `/` menu."),
@@ -147,7 +147,7 @@ _DIALECT_KEYS: dict[Dialect, tuple[KeySpec, ...]] = {
     Dialect.COPILOT_PROMPT: (
         KeySpec("description", Kind.STRING, "A short description of the prompt."),
         KeySpec("name", Kind.STRING, "The name typed after `/` in chat; the file name when omitted."),
-        KeySpec("argument-hint", Kind.STRING, "Hint text shown in the chat input."),
+        KeySpec("argument-hint", Kind.STRINGS, "Hint text shown in the chat input."),
         KeySpec("agent", Kind.STRING, "The agent that runs the prompt: `ask`, `edit`, `agent` or a "
                 "custom agent's name."),
         KeySpec("mode", Kind.STRING, "Deprecated: use `agent`.", replaced_by="agent",
@@ -160,7 +160,7 @@ _DIALECT_KEYS: dict[Dialect, tuple[KeySpec, ...]] = {
     Dialect.COPILOT_AGENT: (
         KeySpec("description", Kind.STRING, "A short description, shown as placeholder text in chat."),
         KeySpec("name", Kind.STRING, "The agent's name; the file name when omitted."),
-        KeySpec("argument-hint", Kind.STRING, "Hint text shown in the chat input."),
+        KeySpec("argument-hint", Kind.STRINGS, "Hint text shown in the chat input."),
         KeySpec("tools", Kind.STRING_LIST, "Tools or tool sets the agent can use.",
                 allowed=COPILOT_TOOLS),
         KeySpec("model", Kind.MODELS, "The language model, by the name Copilot's model picker shows, "

@@ -1,4 +1,97 @@
+"""`promptls models [QUERY]`: the model catalog, with limits, prices and flags."""
+
+from __future__ import annotations
+
 import argparse
+import json
+import sys
+
+from promptls.cli import EXIT_FINDINGS, EXIT_OK, UsageError
+from promptls.cli.style import add_color_option, painter_for
+
+CAPABILITIES = ("tools", "vision", "json", "reasoning", "streaming")
+EXAMPLES = """\
+examples:
+  promptls models sonnet
+  promptls models --provider openrouter --free
+  promptls models --capability vision --json | jq '.[].id'
+"""
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    pass
+    p = sub.add_parser(
+        "models", help="list known models: context, output, prices", epilog=EXAMPLES,
+        description="List the model catalog (shipped, dated data plus models described in "
+        "settings). Prices are USD per million tokens; '?' means unknown, never free.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("query", nargs="?", help="part of a model id or name")
+    p.add_argument("--provider", help="only this provider (openai, anthropic, gemini, ...)")
+    p.add_argument("--free", action="store_true", help="only free (or local) models")
+    p.add_argument("--capability", choices=CAPABILITIES, action="append", default=[],
+                   help="only models with this capability; repeatable")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_color_option(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from promptls.cli.session import Session, project_root
+    from router.modelid import BUILTIN_PROVIDERS
+    from router.resolve import declared_providers
+
+    session = Session()
+    settings = session.loader.for_directory(project_root())
+    providers = (*BUILTIN_PROVIDERS, *declared_providers(settings))
+    if args.provider and args.provider not in providers:
+        raise UsageError(f"unknown provider `{args.provider}`; known: {', '.join(providers)}")
+    catalog = session.catalog
+    models = catalog.search(args.query, provider=args.provider, free=True if args.free else None)
+    for capability in args.capability:
+        models = [m for m in models if capability in m.capabilities]
+    if args.json:
+        json.dump([_row_json(m) for m in models], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    paint = painter_for(sys.stdout, args.color)
+    if not models:
+        print("No model matches; try a shorter query or drop a filter.", file=sys.stderr)
+        return EXIT_FINDINGS
+    rows = [("MODEL", "CONTEXT", "MAX OUT", "$IN/1M", "$OUT/1M", "")]
+    rows += [_row(m) for m in models]
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    for index, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0])] + [row[i].rjust(widths[i]) for i in range(1, 5)]
+        line = "  ".join(cells) + ("  " + row[5] if row[5] else "")
+        print(paint(line, "bold") if index == 0 else line)
+    sources = ", ".join(f"{s.get('name')} {s.get('version', '')}".strip() for s in catalog.sources)
+    print(paint(f"{len(models)} models · catalog of {catalog.generated} from {sources}", "dim"))
+    return EXIT_OK
+
+
+def _num(value) -> str:
+    return f"{value:,}" if value else "?"
+
+
+def _price(value) -> str:
+    return "?" if value is None else f"{value:g}"
+
+
+def _row(m) -> tuple[str, ...]:
+    flags = []
+    if m.local:
+        flags.append("local")
+    if m.free:
+        flags.append("free")
+    if m.deprecation_date:
+        flags.append(f"deprecated {m.deprecation_date}")
+    return (m.id, _num(m.context_window), _num(m.max_output), _price(m.input_price),
+            _price(m.output_price), " ".join(flags))
+
+
+def _row_json(m) -> dict:
+    return {"id": m.id, "provider": m.provider, "family": m.family,
+            "context_window": m.context_window, "max_output": m.max_output,
+            "input_price_per_million": m.input_price, "output_price_per_million": m.output_price,
+            "capabilities": sorted(m.capabilities), "free": m.free, "local": m.local,
+            "deprecation_date": m.deprecation_date}

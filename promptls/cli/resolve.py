@@ -1,4 +1,93 @@
+"""`promptls resolve FILE`: which model runs a prompt, with which parameters and fallbacks, and why."""
+
+from __future__ import annotations
+
 import argparse
+import json
+import os
+import sys
+
+from promptls.cli import EXIT_FINDINGS, EXIT_OK, UsageError
+from promptls.cli.style import add_color_option, painter_for, shown_path
+
+EXAMPLES = """\
+examples:
+  promptls resolve .claude/agents/code-reviewer.md
+  promptls resolve prompts/summarize.md --model ollama/llama3.2:3b --param temperature=0
+  promptls resolve .github/prompts/review.prompt.md --json | jq .model
+"""
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    pass
+    p = sub.add_parser(
+        "resolve", help="show which model runs a prompt, and why", epilog=EXAMPLES,
+        description="Print the effective model, parameters and fallback chain of a prompt file, "
+        "with every layer that had a say (command line, environment, settings files, "
+        "frontmatter, defaults) and its file and line.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", metavar="FILE", help="a prompt file")
+    add_override_options(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_color_option(p)
+    p.set_defaults(run=run)
+
+
+def add_override_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-m", "--model", help="run on this model, whatever the files say")
+    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="set a parameter (temperature, top_p, max_tokens, ...); repeatable")
+
+
+def overrides_from(args: argparse.Namespace, env: dict[str, str]):
+    from router.params import ParamError, parse_param
+    from router.resolve import Overrides
+
+    params = {}
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--param takes KEY=VALUE, not {item!r} (e.g. --param temperature=0.2)")
+        parsed = parse_param(key.strip(), value)
+        if isinstance(parsed, ParamError):
+            raise UsageError(f"--param {item}: {parsed.message}")
+        params[key.strip()] = parsed
+    if args.model is not None:
+        from router.modelid import split_model_id
+
+        if args.model.strip() != "default" and not hasattr(split_model_id(args.model), "provider"):
+            raise UsageError(f"--model {args.model!r} is not a model id: write provider/name, "
+                             "e.g. --model openai/gpt-4o")
+    return Overrides(model=args.model, params=params, env=env,
+                     no_fallback=getattr(args, "no_fallback", False))
+
+
+def run(args: argparse.Namespace) -> int:
+    from promptls.cli.session import Session
+    from router.report import explain_lines, resolution_to_dict
+    from router.resolve import resolve
+
+    session = Session()
+    overrides = overrides_from(args, session.env)
+    if not os.path.exists(args.file):
+        raise UsageError(f"{args.file}: no such file")
+    prompt = session.read_prompt(args.file)
+    assert prompt is not None
+    settings = session.loader.for_prompt(args.file)
+    resolution = resolve(prompt, settings, session.catalog, overrides)
+    cwd = os.getcwd()
+    if args.json:
+        data = resolution_to_dict(resolution, cwd)
+        data["path"] = shown_path(prompt.path)
+        json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
+        sys.stdout.write("\n")
+        return EXIT_OK if resolution.model else EXIT_FINDINGS
+    paint = painter_for(sys.stdout, args.color)
+    styles = {"heading": ("bold",), "chosen": ("green",), "overridden": ("dim",),
+              "note": ("dim",), "fact": (), "error": ("red", "bold")}
+    print(paint(f"{shown_path(prompt.path)}", "bold") + f"  ({prompt.dialect.value} "
+          f"\"{prompt.name}\")")
+    for kind, text in explain_lines(resolution, cwd):
+        indent = "" if kind in ("heading", "error", "fact") else "  "
+        print(indent + paint(text, *styles[kind]))
+    return EXIT_OK if resolution.model else EXIT_FINDINGS

@@ -159,9 +159,7 @@ class Catalog:
         return isinstance(model_id, str) and model_id.strip().lower() in self._models
 
     def __repr__(self) -> str:
-        return (
-            f"<Catalog {len(self)} models, {len(self.families)} family patterns, {self.generated}>"
-        )
+        return f"<Catalog {len(self)} models, {len(self.families)} family patterns, {self.generated}>"
 
     # --- exact and derived look-ups ----------------------------------------------------------
 
@@ -260,9 +258,7 @@ class Catalog:
 
     # --- derived catalogs and replacements ------------------------------------------------------
 
-    def with_models(
-        self, extra: Iterable[ModelInfo], *, local_providers: Iterable[str] = ()
-    ) -> Catalog:
+    def with_models(self, extra: Iterable[ModelInfo], *, local_providers: Iterable[str] = ()) -> Catalog:
         """A new catalog with `extra` entries added or overriding (declared endpoints, live lists).
 
         An extra entry without a family gets the one its id's pattern says. `local_providers`
@@ -356,9 +352,7 @@ def catalog_from_json(text: str) -> Catalog:
         )
         for row in data.get("families", ())
     ]
-    return Catalog(
-        models, families, generated=data.get("generated", ""), sources=data.get("sources", ())
-    )
+    return Catalog(models, families, generated=data.get("generated", ""), sources=data.get("sources", ()))
 
 
 def _float(value: float | None) -> float | None:

@@ -81,11 +81,16 @@ def prompt_name(path: str, dialect: Dialect, declared: object = None) -> str:
     Agents and skills go by their `name` key when it is a string; otherwise, like commands, by the
     file name without its suffix (a skill by its folder).
     """
-    if isinstance(declared, str) and declared.strip() and dialect in (
-        Dialect.CLAUDE_AGENT,
-        Dialect.CLAUDE_SKILL,
-        Dialect.COPILOT_AGENT,
-        Dialect.DOTPROMPT,
+    if (
+        isinstance(declared, str)
+        and declared.strip()
+        and dialect
+        in (
+            Dialect.CLAUDE_AGENT,
+            Dialect.CLAUDE_SKILL,
+            Dialect.COPILOT_AGENT,
+            Dialect.DOTPROMPT,
+        )
     ):
         return declared.strip()
     p = PurePosixPath(path.replace("\\", "/"))

@@ -75,7 +75,10 @@ class Finding:
                         "start": e.span.start,
                         "end": e.span.end,
                         "location": {"line": e.span.line, "column": e.span.column},
-                        "end_location": {"line": e.span.end_pos.line + 1, "column": e.span.end_pos.column + 1},
+                        "end_location": {
+                            "line": e.span.end_pos.line + 1,
+                            "column": e.span.end_pos.column + 1,
+                        },
                         "new_text": e.new_text,
                     }
                     for e in self.fix.edits

@@ -158,9 +158,7 @@ def parse_prompt(path: str, text: str, dialect: Dialect | None = None) -> Prompt
         body_start += 1
     frontmatter = lines.span(yaml_start, yaml_end)
     entries, problems = _parse_yaml(path, text, yaml_start, yaml_end, lines)
-    return PromptFile(
-        path, text, lines, dialect, entries, frontmatter, opening, body_start, tuple(problems)
-    )
+    return PromptFile(path, text, lines, dialect, entries, frontmatter, opening, body_start, tuple(problems))
 
 
 def _parse_yaml(
@@ -185,8 +183,9 @@ def _parse_yaml(
             kind = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
             return (), [
                 FrontmatterNotMapping.finding(
-                    path, span, f"the frontmatter is {kind}, not `key: value` lines; "
-                    "write one `key: value` per line"
+                    path,
+                    span,
+                    f"the frontmatter is {kind}, not `key: value` lines; write one `key: value` per line",
                 )
             ]
         problems: list[Finding] = []
@@ -197,9 +196,7 @@ def _parse_yaml(
         loader.dispose()
 
 
-def _yaml_error(
-    path: str, exc: yaml.MarkedYAMLError, start: int, end: int, lines: LineIndex
-) -> Finding:
+def _yaml_error(path: str, exc: yaml.MarkedYAMLError, start: int, end: int, lines: LineIndex) -> Finding:
     mark = exc.problem_mark or exc.context_mark
     offset = start + mark.index if mark is not None else start
     offset = min(offset, end)
@@ -264,15 +261,14 @@ def _mapping_entries(
         entry_span = lines.span(lines.line_start(first_line), lines.line_start(last_line + 1))
         style = value_node.style if isinstance(value_node, yaml.ScalarNode) else None
         entries.append(
-            Entry(str(key_node.value), key_span, value, value_span, entry_span, style or None,
-                  items, children)
+            Entry(
+                str(key_node.value), key_span, value, value_span, entry_span, style or None, items, children
+            )
         )
     return tuple(entries)
 
 
-def _construct(
-    path: str, loader: Any, node: yaml.Node, span: Span, problems: list[Finding]
-) -> Any:
+def _construct(path: str, loader: Any, node: yaml.Node, span: Span, problems: list[Finding]) -> Any:
     try:
         return loader.construct_object(node, deep=True)
     except yaml.MarkedYAMLError as exc:
@@ -298,8 +294,7 @@ def _report_duplicates(path: str, entries: tuple[Entry, ...], problems: list[Fin
                 DuplicateKey.finding(
                     path,
                     entry.key_span,
-                    f"`{entry.key}` is already set on line {earlier.key_span.line}; "
-                    "delete one of them",
+                    f"`{entry.key}` is already set on line {earlier.key_span.line}; delete one of them",
                     fix=fix,
                 )
             )

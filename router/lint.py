@@ -70,8 +70,15 @@ def check_settings_file(
     for value in file.models:
         findings.extend(
             models.model_value_findings(
-                catalog, file.path, value.span, value.value, Dialect.GENERIC, providers, today,
-                declared=declared, fixer=models.quoted_fixer(file.path, value.span, file.text),
+                catalog,
+                file.path,
+                value.span,
+                value.value,
+                Dialect.GENERIC,
+                providers,
+                today,
+                declared=declared,
+                fixer=models.quoted_fixer(file.path, value.span, file.text),
             )
         )
     return sorted(findings, key=Finding.sort_key)
@@ -99,7 +106,8 @@ def check_assignments(
     for glob in file.data.get("prompts") or {}:
         if not any(path_matches(glob, rel) for rel in rel_paths):
             yield UnmatchedAssignment.finding(
-                file.path, file.span(("prompts", glob)),
+                file.path,
+                file.span(("prompts", glob)),
                 f'[prompts."{glob}"] matches no prompt file under {root or "this folder"}; '
                 "globs are relative to the settings file's folder",
             )
@@ -126,9 +134,7 @@ def select(
     """Keep findings whose code or name matches `select` (prefixes allowed) and not `ignore`."""
 
     def matches(finding: Finding, patterns: Sequence[str]) -> bool:
-        return any(
-            finding.code.startswith(p.upper()) or finding.name == p.lower() for p in patterns
-        )
+        return any(finding.code.startswith(p.upper()) or finding.name == p.lower() for p in patterns)
 
     out = []
     for finding in findings:

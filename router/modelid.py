@@ -24,8 +24,13 @@ LOCAL_PROVIDERS = frozenset({"ollama"})
 
 CLAUDE_ALIASES = ("sonnet", "opus", "haiku")
 CLAUDE_SPECIAL = ("inherit", "opusplan", "sonnet[1m]")
-DOTPROMPT_PREFIXES = {"googleai": "gemini", "vertexai": "gemini", "openai": "openai",
-                      "anthropic": "anthropic", "ollama": "ollama"}
+DOTPROMPT_PREFIXES = {
+    "googleai": "gemini",
+    "vertexai": "gemini",
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "ollama": "ollama",
+}
 
 _PROVIDER = re.compile(r"[a-z][a-z0-9_.-]*\Z")
 _COPILOT_SUFFIX = re.compile(r"\s*\((?:copilot|preview)\)\s*$", re.IGNORECASE)
@@ -145,8 +150,7 @@ def _claude(raw: str, text: str, catalog: Catalog) -> ModelRef | None:
             return ModelRef(raw, RefKind.INVALID, problem=SyntaxProblem.NO_PROVIDER)
         return ModelRef(raw, RefKind.MODEL, target, via=f"Claude Code alias `{text}`")
     if text.startswith("claude-") and "/" not in text:
-        return ModelRef(raw, RefKind.MODEL, ModelId("anthropic", text),
-                        via="Claude Code model id")
+        return ModelRef(raw, RefKind.MODEL, ModelId("anthropic", text), via="Claude Code model id")
     return None
 
 
@@ -160,7 +164,7 @@ def latest_claude(catalog: Catalog, family: str) -> ModelId | None:
     for model_id in catalog.ids("anthropic"):
         if not model_id.startswith(prefix):
             continue
-        version = _version(model_id[len(prefix):])
+        version = _version(model_id[len(prefix) :])
         if version is None:
             continue
         info = catalog.lookup(model_id)
@@ -187,14 +191,16 @@ def _copilot(raw: str, text: str, catalog: Catalog) -> ModelRef | None:
         return None
     for candidate in _copilot_candidates(slug):
         if catalog.get(candidate) is not None:
-            return ModelRef(raw, RefKind.MODEL, parse_model_id(candidate),
-                            via=f"Copilot model name `{text}`")
+            return ModelRef(raw, RefKind.MODEL, parse_model_id(candidate), via=f"Copilot model name `{text}`")
     provider = _copilot_provider(slug)
     if provider is None:
         return ModelRef(raw, RefKind.INVALID, problem=SyntaxProblem.NO_PROVIDER)
-    return ModelRef(raw, RefKind.MODEL, ModelId(provider, _anthropic_slug(slug)
-                                               if provider == "anthropic" else slug),
-                    via=f"Copilot model name `{text}`")
+    return ModelRef(
+        raw,
+        RefKind.MODEL,
+        ModelId(provider, _anthropic_slug(slug) if provider == "anthropic" else slug),
+        via=f"Copilot model name `{text}`",
+    )
 
 
 def _copilot_candidates(slug: str) -> list[str]:

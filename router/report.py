@@ -83,14 +83,18 @@ def resolution_to_dict(resolution: Resolution, relative_to: str | None = None) -
         "problem": resolution.problem,
         "model_info": _info_dict(info) if info else None,
         "steps": {
-            key: [_candidate_dict(c, relative_to) for c in cands]
-            for key, cands in resolution.steps.items()
+            key: [_candidate_dict(c, relative_to) for c in cands] for key, cands in resolution.steps.items()
         },
-        "params": {k: {"value": s.value, "source": _source_dict(s.source, relative_to)}
-                   for k, s in resolution.params.items()},
+        "params": {
+            k: {"value": s.value, "source": _source_dict(s.source, relative_to)}
+            for k, s in resolution.params.items()
+        },
         "fallback": [
-            {"model": str(f.model) if f.model else None, "written": f.raw,
-             "source": _source_dict(f.source, relative_to)}
+            {
+                "model": str(f.model) if f.model else None,
+                "written": f.raw,
+                "source": _source_dict(f.source, relative_to),
+            }
             for f in resolution.fallback
         ],
         "tokens": {"count": tokens.count, "exact": tokens.exact, "method": tokens.method},
@@ -106,17 +110,29 @@ def resolution_to_dict(resolution: Resolution, relative_to: str | None = None) -
 
 def _info_dict(info: ModelInfo) -> dict[str, Any]:
     return {
-        "id": info.id, "provider": info.provider, "family": info.family, "known": info.known,
-        "context_window": info.context_window, "max_output": info.max_output,
-        "input_price": info.input_price, "output_price": info.output_price,
-        "capabilities": sorted(info.capabilities), "free": info.free, "local": info.local,
+        "id": info.id,
+        "provider": info.provider,
+        "family": info.family,
+        "known": info.known,
+        "context_window": info.context_window,
+        "max_output": info.max_output,
+        "input_price": info.input_price,
+        "output_price": info.output_price,
+        "capabilities": sorted(info.capabilities),
+        "free": info.free,
+        "local": info.local,
         "deprecation_date": info.deprecation_date,
     }
 
 
 def _candidate_dict(cand: Candidate, relative_to: str | None) -> dict[str, Any]:
-    return {"value": cand.value, "chosen": cand.chosen, "defers": cand.defers, "note": cand.note,
-            "source": _source_dict(cand.source, relative_to)}
+    return {
+        "value": cand.value,
+        "chosen": cand.chosen,
+        "defers": cand.defers,
+        "note": cand.note,
+        "source": _source_dict(cand.source, relative_to),
+    }
 
 
 def _source_dict(source: Source, relative_to: str | None) -> dict[str, Any]:
@@ -144,8 +160,12 @@ def explain_lines(resolution: Resolution, relative_to: str | None = None) -> lis
     if params:
         lines.append(("heading", "parameters:"))
         for key, setting in params:
-            lines.append(("chosen", f"{key} = {_value_text(setting.value)}  from "
-                          f"{source_text(setting.source, relative_to)}"))
+            lines.append(
+                (
+                    "chosen",
+                    f"{key} = {_value_text(setting.value)}  from {source_text(setting.source, relative_to)}",
+                )
+            )
     chain = [f for f in resolution.fallback]
     if chain:
         shown = " → ".join(str(f.model) if f.model else f"{f.raw} (invalid)" for f in chain)
@@ -165,8 +185,13 @@ def explain_lines(resolution: Resolution, relative_to: str | None = None) -> lis
     lines.append(("fact", size))
     cost = money["cost"]
     if resolution.model is not None:
-        lines.append(("fact", f"cost per run: {cost.label()} ({tokens.count:,} input + "
-                      f"{money['output_tokens']:,} expected output tokens, estimate)"))
+        lines.append(
+            (
+                "fact",
+                f"cost per run: {cost.label()} ({tokens.count:,} input + "
+                f"{money['output_tokens']:,} expected output tokens, estimate)",
+            )
+        )
     del prompt
     return lines
 

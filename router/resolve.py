@@ -132,8 +132,9 @@ def resolve(
     )
     options = _options(model, settings, declared)
     all_steps = {"model": steps, "fallback": fallback_steps, **param_steps}
-    return Resolution(prompt, settings, model, ref, info, params, fallback, fallback_source,
-                      all_steps, options, problem)
+    return Resolution(
+        prompt, settings, model, ref, info, params, fallback, fallback_source, all_steps, options, problem
+    )
 
 
 def model_info(
@@ -251,8 +252,7 @@ def _model_candidates(
             target = (file.data.get(table_name) or {}).get(chosen)
             target_model = target.get("model") if isinstance(target, dict) else target
             if isinstance(target_model, str):
-                keypath = (table_name, chosen, "model") if isinstance(target, dict) else (
-                    table_name, chosen)
+                keypath = (table_name, chosen, "model") if isinstance(target, dict) else (table_name, chosen)
                 add(target_model, _file_source(file, keypath), generic)
                 break
     for file in settings.files:
@@ -293,21 +293,27 @@ def _choose_model(
             steps.append(cand)
             continue
         if ref.kind is RefKind.INVALID or ref.model is None:
-            problem = (f"{cand.source.label} = {cand.value!r} is not a model id "
-                       f"({cand.source.location()}); write `provider/name`, e.g. `openai/gpt-4o`")
+            problem = (
+                f"{cand.source.label} = {cand.value!r} is not a model id "
+                f"({cand.source.location()}); write `provider/name`, e.g. `openai/gpt-4o`"
+            )
             steps.append(cand)
             continue
         if ref.model.provider not in providers:
-            problem = (f"unknown provider `{ref.model.provider}` in {cand.source.label} "
-                       f"({cand.source.location()}); use one of {', '.join(providers)} or declare "
-                       f"[providers.{ref.model.provider}] base_url = ... in promptls.toml")
+            problem = (
+                f"unknown provider `{ref.model.provider}` in {cand.source.label} "
+                f"({cand.source.location()}); use one of {', '.join(providers)} or declare "
+                f"[providers.{ref.model.provider}] base_url = ... in promptls.toml"
+            )
             steps.append(cand)
             continue
         chosen = (ref.model, ref)
         steps.append(dataclasses.replace(cand, chosen=True))
     if chosen is None and problem is None:
-        problem = ("no model is set: add `model: provider/name` to the frontmatter, or "
-                   "`[defaults] model = \"provider/name\"` to promptls.toml")
+        problem = (
+            "no model is set: add `model: provider/name` to the frontmatter, or "
+            '`[defaults] model = "provider/name"` to promptls.toml'
+        )
     if chosen is None:
         return None, None, tuple(steps), problem
     return chosen[0], chosen[1], tuple(steps), None
@@ -375,8 +381,10 @@ def _frontmatter_params(prompt: PromptFile) -> Iterable[tuple[str, Any, Source]]
             for child in config.children:
                 param = DOTPROMPT_CONFIG_PARAMS.get(child.key)
                 if param and _param_ok(param, child.value):
-                    yield param, child.value, Source(
-                        Layer.FRONTMATTER, f"config.{child.key}", prompt.path, child.value_span
+                    yield (
+                        param,
+                        child.value,
+                        Source(Layer.FRONTMATTER, f"config.{child.key}", prompt.path, child.value_span),
                     )
 
 
@@ -413,8 +421,7 @@ def _fallback(
     if prompt.dialect.is_copilot and isinstance(prompt.value("model"), list):
         rest = [m for m in prompt.value("model")[1:] if isinstance(m, str)]
         if rest:
-            layers.append((rest, _frontmatter_source(prompt, "model", "model (list)"),
-                           prompt.dialect))
+            layers.append((rest, _frontmatter_source(prompt, "model", "model (list)"), prompt.dialect))
     for key in ("fallback", "model_fallback"):
         entry = prompt.get(key)
         if entry is not None and isinstance(entry.value, list | bool):
@@ -438,8 +445,11 @@ def _fallback(
             continue
         if value is True:
             chain_source, items = _default_chain(settings)
-            note = "uses [defaults] fallback" if chain_source else (
-                "no default chain is set: add `[defaults] fallback = [...]` to promptls.toml")
+            note = (
+                "uses [defaults] fallback"
+                if chain_source
+                else ("no default chain is set: add `[defaults] fallback = [...]` to promptls.toml")
+            )
             steps.append(Candidate("fallback", value, source, note, chosen=True))
             result_source = chain_source
             result = tuple(_fallback_models(items, chain_source, catalog, providers, generic))
@@ -479,8 +489,9 @@ def _fallback_models(
             continue
         ref = interpret(raw, dialect, catalog, providers)
         ok = ref.kind is RefKind.MODEL and ref.model and ref.model.provider in providers
-        yield FallbackModel(raw, ref.model if ok else None,
-                            source or Source(Layer.DEFAULT, "fallback"), ref.via)
+        yield FallbackModel(
+            raw, ref.model if ok else None, source or Source(Layer.DEFAULT, "fallback"), ref.via
+        )
 
 
 def _options(
@@ -494,4 +505,3 @@ def _options(
         table = (file.data.get("models") or {}).get(str(model)) or {}
         options.update(table.get("options") or {})
     return options
-

@@ -57,9 +57,7 @@ class LineIndex:
         self._starts = starts
         self._length = len(text)
         # Width of each line's ending (0, 1 or 2), so line spans can leave it out.
-        self._newline_widths = [
-            (2 if text[s - 2 : s] == "\r\n" else 1) for s in starts[1:]
-        ]
+        self._newline_widths = [(2 if text[s - 2 : s] == "\r\n" else 1) for s in starts[1:]]
 
     @property
     def length(self) -> int:

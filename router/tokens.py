@@ -167,9 +167,7 @@ def estimate_tokens(text: str) -> TokenCount:
 
 # Model names (the last segment of the id, lower-cased) whose tokenizer is o200k_base. gpt-oss's
 # o200k_harmony has o200k_base's ranks and pattern, so ordinary text counts the same.
-_O200K_NAMES = re.compile(
-    r"(?:chatgpt-4o|gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|gpt-oss|o[134](?![a-z0-9]))"
-)
+_O200K_NAMES = re.compile(r"(?:chatgpt-4o|gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|gpt-oss|o[134](?![a-z0-9]))")
 # OpenAI model names whose tokenizer is cl100k_base.
 _CL100K_NAMES = re.compile(
     r"(?:gpt-4|gpt-3\.5|gpt-35|text-embedding-3|text-embedding-ada-002|davinci-002|babbage-002)"
@@ -334,9 +332,7 @@ def count_tokens(text: str, model_id: str | None = None) -> TokenCount:
     return TokenCount(count(text) if text else 0, _is_openai_model(model_id), encoding)
 
 
-def tokens_for_check(
-    text: str, context_window: int | None, model_id: str | None = None
-) -> TokenCount:
+def tokens_for_check(text: str, context_window: int | None, model_id: str | None = None) -> TokenCount:
     """The count a context-window check should use, as cheaply as the answer allows.
 
     The heuristic errs high, so while its estimate is under half the window (or the window is

@@ -23,21 +23,41 @@ examples:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "check", help="check prompt files and settings", epilog=EXAMPLES,
+        "check",
+        help="check prompt files and settings",
+        epilog=EXAMPLES,
         description="Check prompt files (Claude Code, Copilot, Dotprompt, generic markdown) and "
         "promptls settings. Exit status: 0 no errors, 1 errors found, 2 usage or internal error.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="files or folders (default: the current project)")
-    p.add_argument("--output-format", choices=("text", "json", "github"), default="text",
-                   help="text (default), json, or github (workflow annotations)")
-    p.add_argument("--json", dest="output_format", action="store_const", const="json",
-                   help="same as --output-format json")
-    p.add_argument("--select", action="append", default=[], metavar="CODE",
-                   help="report only these rule codes or prefixes (repeatable, comma-separated)")
-    p.add_argument("--ignore", action="append", default=[], metavar="CODE",
-                   help="never report these rule codes or prefixes (repeatable, comma-separated)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the current project)")
+    p.add_argument(
+        "--output-format",
+        choices=("text", "json", "github"),
+        default="text",
+        help="text (default), json, or github (workflow annotations)",
+    )
+    p.add_argument(
+        "--json",
+        dest="output_format",
+        action="store_const",
+        const="json",
+        help="same as --output-format json",
+    )
+    p.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="report only these rule codes or prefixes (repeatable, comma-separated)",
+    )
+    p.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="never report these rule codes or prefixes (repeatable, comma-separated)",
+    )
     add_color_option(p)
     p.set_defaults(run=run)
 
@@ -74,8 +94,7 @@ def run(args: argparse.Namespace) -> int:
     findings.sort(key=lambda f: (os.path.abspath(f.path), f.span.start, f.code))
     from promptls.cli import render
 
-    render.findings(findings, args.output_format, args.color, result.prompt_count,
-                    result.settings_count)
+    render.findings(findings, args.output_format, args.color, result.prompt_count, result.settings_count)
     from router.findings import Severity
 
     return EXIT_FINDINGS if any(f.severity is Severity.ERROR for f in findings) else EXIT_OK
@@ -160,4 +179,3 @@ class _Run:
 
     def _covers(self, root: str) -> bool:
         return any(root == w or root.startswith(w.rstrip(os.sep) + os.sep) for w in self.walked)
-

@@ -9,7 +9,8 @@ from promptls.cli import EXIT_OK, UsageError
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "explain", help="explain a rule (e.g. PLS201)",
+        "explain",
+        help="explain a rule (e.g. PLS201)",
         description="Print what a rule checks, why it matters and how to fix it. Without a code, "
         "list every rule.",
     )
@@ -42,5 +43,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _rule_json(rule, doc: str) -> dict:
-    return {"code": rule.code, "name": rule.name, "severity": rule.severity.label,
-            "summary": rule.summary(), "explanation": doc}
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "severity": rule.severity.label,
+        "summary": rule.summary(),
+        "explanation": doc,
+    }

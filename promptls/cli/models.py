@@ -20,7 +20,9 @@ examples:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "models", help="list known models: context, output, prices", epilog=EXAMPLES,
+        "models",
+        help="list known models: context, output, prices",
+        epilog=EXAMPLES,
         description="List the model catalog (shipped, dated data plus models described in "
         "settings). Prices are USD per million tokens; '?' means unknown, never free.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -28,8 +30,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("query", nargs="?", help="part of a model id or name")
     p.add_argument("--provider", help="only this provider (openai, anthropic, gemini, ...)")
     p.add_argument("--free", action="store_true", help="only free (or local) models")
-    p.add_argument("--capability", choices=CAPABILITIES, action="append", default=[],
-                   help="only models with this capability; repeatable")
+    p.add_argument(
+        "--capability",
+        choices=CAPABILITIES,
+        action="append",
+        default=[],
+        help="only models with this capability; repeatable",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     add_color_option(p)
     p.set_defaults(run=run)
@@ -85,13 +92,27 @@ def _row(m) -> tuple[str, ...]:
         flags.append("free")
     if m.deprecation_date:
         flags.append(f"deprecated {m.deprecation_date}")
-    return (m.id, _num(m.context_window), _num(m.max_output), _price(m.input_price),
-            _price(m.output_price), " ".join(flags))
+    return (
+        m.id,
+        _num(m.context_window),
+        _num(m.max_output),
+        _price(m.input_price),
+        _price(m.output_price),
+        " ".join(flags),
+    )
 
 
 def _row_json(m) -> dict:
-    return {"id": m.id, "provider": m.provider, "family": m.family,
-            "context_window": m.context_window, "max_output": m.max_output,
-            "input_price_per_million": m.input_price, "output_price_per_million": m.output_price,
-            "capabilities": sorted(m.capabilities), "free": m.free, "local": m.local,
-            "deprecation_date": m.deprecation_date}
+    return {
+        "id": m.id,
+        "provider": m.provider,
+        "family": m.family,
+        "context_window": m.context_window,
+        "max_output": m.max_output,
+        "input_price_per_million": m.input_price,
+        "output_price_per_million": m.output_price,
+        "capabilities": sorted(m.capabilities),
+        "free": m.free,
+        "local": m.local,
+        "deprecation_date": m.deprecation_date,
+    }

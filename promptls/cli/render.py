@@ -17,9 +17,7 @@ _SEVERITY_STYLE = {
 }
 
 
-def findings(
-    items: Sequence[Finding], fmt: str, color: str, prompt_count: int, settings_count: int
-) -> None:
+def findings(items: Sequence[Finding], fmt: str, color: str, prompt_count: int, settings_count: int) -> None:
     out = sys.stdout
     if fmt == "json":
         data = []
@@ -53,8 +51,10 @@ def findings(
 
 
 def summary(items: Sequence[Finding], prompt_count: int, settings_count: int, paint=None) -> str:
-    checked = (f"{prompt_count} prompt file{'s' if prompt_count != 1 else ''}, "
-               f"{settings_count} settings file{'s' if settings_count != 1 else ''}")
+    checked = (
+        f"{prompt_count} prompt file{'s' if prompt_count != 1 else ''}, "
+        f"{settings_count} settings file{'s' if settings_count != 1 else ''}"
+    )
     if not items:
         text = f"All checks passed ({checked})."
         return paint(text, "green") if paint else text

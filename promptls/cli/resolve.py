@@ -20,7 +20,9 @@ examples:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "resolve", help="show which model runs a prompt, and why", epilog=EXAMPLES,
+        "resolve",
+        help="show which model runs a prompt, and why",
+        epilog=EXAMPLES,
         description="Print the effective model, parameters and fallback chain of a prompt file, "
         "with every layer that had a say (command line, environment, settings files, "
         "frontmatter, defaults) and its file and line.",
@@ -35,8 +37,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def add_override_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-m", "--model", help="run on this model, whatever the files say")
-    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="set a parameter (temperature, top_p, max_tokens, ...); repeatable")
+    p.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a parameter (temperature, top_p, max_tokens, ...); repeatable",
+    )
 
 
 def overrides_from(args: argparse.Namespace, env: dict[str, str]):
@@ -56,10 +64,12 @@ def overrides_from(args: argparse.Namespace, env: dict[str, str]):
         from router.modelid import split_model_id
 
         if args.model.strip() != "default" and not hasattr(split_model_id(args.model), "provider"):
-            raise UsageError(f"--model {args.model!r} is not a model id: write provider/name, "
-                             "e.g. --model openai/gpt-4o")
-    return Overrides(model=args.model, params=params, env=env,
-                     no_fallback=getattr(args, "no_fallback", False))
+            raise UsageError(
+                f"--model {args.model!r} is not a model id: write provider/name, e.g. --model openai/gpt-4o"
+            )
+    return Overrides(
+        model=args.model, params=params, env=env, no_fallback=getattr(args, "no_fallback", False)
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,10 +93,15 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return EXIT_OK if resolution.model else EXIT_FINDINGS
     paint = painter_for(sys.stdout, args.color)
-    styles = {"heading": ("bold",), "chosen": ("green",), "overridden": ("dim",),
-              "note": ("dim",), "fact": (), "error": ("red", "bold")}
-    print(paint(f"{shown_path(prompt.path)}", "bold") + f"  ({prompt.dialect.value} "
-          f"\"{prompt.name}\")")
+    styles = {
+        "heading": ("bold",),
+        "chosen": ("green",),
+        "overridden": ("dim",),
+        "note": ("dim",),
+        "fact": (),
+        "error": ("red", "bold"),
+    }
+    print(paint(f"{shown_path(prompt.path)}", "bold") + f'  ({prompt.dialect.value} "{prompt.name}")')
     for kind, text in explain_lines(resolution, cwd):
         indent = "" if kind in ("heading", "error", "fact") else "  "
         print(indent + paint(text, *styles[kind]))

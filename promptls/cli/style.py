@@ -6,8 +6,16 @@ import os
 import sys
 from typing import TextIO
 
-_CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "blue": "34",
-          "magenta": "35", "cyan": "36"}
+_CODES = {
+    "bold": "1",
+    "dim": "2",
+    "red": "31",
+    "green": "32",
+    "yellow": "33",
+    "blue": "34",
+    "magenta": "35",
+    "cyan": "36",
+}
 
 
 def use_color(stream: TextIO, choice: str = "auto") -> bool:
@@ -48,6 +56,9 @@ def shown_path(path: str, cwd: str | None = None) -> str:
 
 
 def add_color_option(parser) -> None:
-    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                        help="colour the output (default: auto — only on a terminal, and never "
-                        "when NO_COLOR is set)")
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the output (default: auto — only on a terminal, and never when NO_COLOR is set)",
+    )

@@ -68,7 +68,8 @@ def check_context(ctx: PromptContext) -> Iterator[Finding]:
         if tokens.count > info.context_window:
             role = "the model" if index == 0 else "fallback model"
             yield PromptExceedsContext.finding(
-                ctx.path, span,
+                ctx.path,
+                span,
                 f"the prompt is {tokens.label()}, more than the {info.context_window:,}-token "
                 f"context window of {role} `{model}`; shorten it or pick a larger model",
                 severity=Severity.ERROR if index == 0 else Severity.WARNING,
@@ -82,10 +83,11 @@ def check_context(ctx: PromptContext) -> Iterator[Finding]:
             tokens = tokens_for_check(body, limit, str(model))
             if tokens.count > limit:
                 yield OllamaContextTruncation.finding(
-                    ctx.path, span,
+                    ctx.path,
+                    span,
                     f"the prompt is {tokens.label()}, but Ollama runs `{model}` with a "
                     f"{limit:,}-token context unless told otherwise and cuts the start: set "
-                    f"[models.\"{model}\"] options = {{ num_ctx = ... }} in promptls.toml",
+                    f'[models."{model}"] options = {{ num_ctx = ... }} in promptls.toml',
                 )
 
 

@@ -106,11 +106,13 @@ def check_keys(ctx: PromptContext) -> Iterator[Finding]:
             yield _unknown(ctx, entry, specs)
             continue
         if spec.replaced_by:
-            fix = Fix(f"Rename `{entry.key}` to `{spec.replaced_by}`",
-                      (Edit(ctx.path, entry.key_span, spec.replaced_by),))
+            fix = Fix(
+                f"Rename `{entry.key}` to `{spec.replaced_by}`",
+                (Edit(ctx.path, entry.key_span, spec.replaced_by),),
+            )
             yield DeprecatedKey.finding(
-                ctx.path, entry.key_span,
-                f"`{entry.key}` is deprecated: use `{spec.replaced_by}`", fix=fix)
+                ctx.path, entry.key_span, f"`{entry.key}` is deprecated: use `{spec.replaced_by}`", fix=fix
+            )
         if spec.kind in (Kind.MODEL, Kind.MODELS, Kind.MODEL_LIST):
             problem = _model_type_problem(spec, entry.value)
             if problem:
@@ -131,10 +133,14 @@ def _unknown(ctx: PromptContext, entry: Entry, specs: dict[str, KeySpec]) -> Fin
     if close and not ctx.prompt.get(close[0]):
         fix = Fix(f"Rename to `{close[0]}`", (Edit(ctx.path, entry.key_span, close[0]),))
         return UnknownKey.finding(
-            ctx.path, entry.key_span,
-            f"unknown key `{entry.key}` for a {dialect} file; did you mean `{close[0]}`?", fix=fix)
+            ctx.path,
+            entry.key_span,
+            f"unknown key `{entry.key}` for a {dialect} file; did you mean `{close[0]}`?",
+            fix=fix,
+        )
     return UnknownKey.finding(
-        ctx.path, entry.key_span,
+        ctx.path,
+        entry.key_span,
         f"unknown key `{entry.key}` for a {dialect} file; the tool ignores it "
         "(remove it, or see `promptls explain PLS110` for the known keys)",
         fix=Fix(f"Remove `{entry.key}`", (Edit(ctx.path, entry.entry_span, ""),)),
@@ -172,9 +178,7 @@ def _model_type_problem(spec: KeySpec, value: Any) -> str | None:
         isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
     ):
         return None
-    if spec.kind is Kind.MODEL_LIST and isinstance(value, list) and all(
-        isinstance(v, str) for v in value
-    ):
+    if spec.kind is Kind.MODEL_LIST and isinstance(value, list) and all(isinstance(v, str) for v in value):
         return None
     if spec.kind is Kind.MODEL_LIST and isinstance(value, str):
         return f"`{spec.name}` must be a list of model ids, not a string; write [{value}]"
@@ -209,18 +213,19 @@ def _allowed(ctx: PromptContext, spec: KeySpec, entry: Entry) -> Iterator[Findin
         fix = None
         if suggestion:
             message += f"; did you mean `{suggestion}`?"
-            fix = Fix(f"Change to `{suggestion}`",
-                      (Edit(ctx.path, entry.value_span, entry.replacement_text(suggestion)),))
+            fix = Fix(
+                f"Change to `{suggestion}`",
+                (Edit(ctx.path, entry.value_span, entry.replacement_text(suggestion)),),
+            )
         yield InvalidValue.finding(ctx.path, entry.value_span, message, fix=fix)
-    elif spec.kind in (Kind.INTEGER, Kind.NUMBER) and (
-        spec.minimum is not None or spec.maximum is not None
-    ):
+    elif spec.kind in (Kind.INTEGER, Kind.NUMBER) and (spec.minimum is not None or spec.maximum is not None):
         low, high = spec.minimum, spec.maximum
         value = entry.value
         if (low is not None and value < low) or (high is not None and value > high):
             limit = f"at least {low:g}" if high is None else f"between {low:g} and {high:g}"
             yield InvalidValue.finding(
-                ctx.path, entry.value_span, f"`{spec.name}` must be {limit}, not {value!r}")
+                ctx.path, entry.value_span, f"`{spec.name}` must be {limit}, not {value!r}"
+            )
 
 
 def _missing(ctx: PromptContext) -> Iterator[Finding]:
@@ -236,12 +241,13 @@ def _missing(ctx: PromptContext) -> Iterator[Finding]:
                 fix = Fix(f"Add `name: {prompt.name}`", (Edit(ctx.path, at, line),))
             else:
                 at = prompt.lines.span(prompt.opening.start, prompt.opening.start)
-                fix = Fix(f"Add frontmatter with `name: {prompt.name}`",
-                          (Edit(ctx.path, at, f"---\n{line}---\n"),))
+                fix = Fix(
+                    f"Add frontmatter with `name: {prompt.name}`", (Edit(ctx.path, at, f"---\n{line}---\n"),)
+                )
         where = "the frontmatter" if prompt.has_frontmatter else "a frontmatter block (`---` lines)"
         yield MissingRequiredKey.finding(
-            ctx.path, prompt.opening,
-            f"a {prompt.dialect.value} needs `{spec.name}`: add it to {where}"
-            f" ({spec.doc.rstrip('.')})",
+            ctx.path,
+            prompt.opening,
+            f"a {prompt.dialect.value} needs `{spec.name}`: add it to {where} ({spec.doc.rstrip('.')})",
             fix=fix,
         )

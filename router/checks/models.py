@@ -181,16 +181,31 @@ def check_model(ctx: PromptContext) -> Iterator[Finding]:
         for item in entry.items:
             if isinstance(item.value, str):
                 yield from model_value_findings(
-                    ctx.catalog, ctx.path, item.span, item.value, ctx.prompt.dialect,
-                    providers, ctx.today, fixer=quoted_fixer(ctx.path, item.span, ctx.prompt.text),
-                    declared=_declared(ctx))
+                    ctx.catalog,
+                    ctx.path,
+                    item.span,
+                    item.value,
+                    ctx.prompt.dialect,
+                    providers,
+                    ctx.today,
+                    fixer=quoted_fixer(ctx.path, item.span, ctx.prompt.text),
+                    declared=_declared(ctx),
+                )
         return
     if not isinstance(entry.value, str):
         return
-    yield from model_value_findings(ctx.catalog, ctx.path, entry.value_span, entry.value,
-                                    ctx.prompt.dialect, providers, ctx.today,
-                                    fixer=entry_fixer(ctx.path, entry),
-                                    declared=_declared(ctx), prompt_name=ctx.prompt.name)
+    yield from model_value_findings(
+        ctx.catalog,
+        ctx.path,
+        entry.value_span,
+        entry.value,
+        ctx.prompt.dialect,
+        providers,
+        ctx.today,
+        fixer=entry_fixer(ctx.path, entry),
+        declared=_declared(ctx),
+        prompt_name=ctx.prompt.name,
+    )
 
 
 def _providers(ctx: PromptContext) -> tuple[str, ...]:
@@ -249,8 +264,8 @@ def model_value_findings(
             if fixer is not None and ref.via is None:
                 fix = fixer(replacement, f"Switch to `{replacement}`")
         yield (rule or DeprecatedModel).finding(
-            path, span, message, fix=fix,
-            severity=None if rule is None else Severity.WARNING)
+            path, span, message, fix=fix, severity=None if rule is None else Severity.WARNING
+        )
 
 
 def _suggestion_fix(fixer: Fixer | None, suggestion: str) -> Fix | None:
@@ -258,8 +273,14 @@ def _suggestion_fix(fixer: Fixer | None, suggestion: str) -> Fix | None:
 
 
 def _invalid(
-    catalog: Catalog, path: str, span: Span, raw: str, ref: ModelRef, dialect: Dialect,
-    rule: type[Rule], fixer: Fixer | None,
+    catalog: Catalog,
+    path: str,
+    span: Span,
+    raw: str,
+    ref: ModelRef,
+    dialect: Dialect,
+    rule: type[Rule],
+    fixer: Fixer | None,
 ) -> Finding:
     text = raw.strip()
     problem = ref.problem
@@ -278,23 +299,30 @@ def _invalid(
     }.get(problem or SyntaxProblem.EMPTY, f"`{text}` is not a model id")
     expected = "write `provider/name`, e.g. `openai/gpt-4o` or `ollama/llama3.2:3b`"
     if dialect.is_claude:
-        expected = f"write {', '.join(f'`{a}`' for a in CLAUDE_ALIASES)}, `inherit`, a `claude-…` id " \
-                   "or `provider/name`"
+        expected = (
+            f"write {', '.join(f'`{a}`' for a in CLAUDE_ALIASES)}, `inherit`, a `claude-…` id "
+            "or `provider/name`"
+        )
     elif dialect.is_copilot:
-        expected = "write a name from Copilot's model picker (`GPT-4o`, `Claude Sonnet 4`) " \
-                   "or `provider/name`"
+        expected = "write a name from Copilot's model picker (`GPT-4o`, `Claude Sonnet 4`) or `provider/name`"
     message = f"{what}: {expected}"
     fix = None
     if suggestions:
         message += f"; did you mean `{suggestions[0]}`?"
         fix = _suggestion_fix(fixer, suggestions[0])
-    return rule.finding(path, span, message, fix=fix,
-                        severity=None if rule is InvalidModelId else Severity.WARNING)
+    return rule.finding(
+        path, span, message, fix=fix, severity=None if rule is InvalidModelId else Severity.WARNING
+    )
 
 
 def _unknown_provider(
-    path: str, span: Span, raw: str, model: ModelId,
-    providers: tuple[str, ...], rule: type[Rule] | None, fixer: Fixer | None,
+    path: str,
+    span: Span,
+    raw: str,
+    model: ModelId,
+    providers: tuple[str, ...],
+    rule: type[Rule] | None,
+    fixer: Fixer | None,
 ) -> Finding:
     import difflib
 
@@ -306,15 +334,23 @@ def _unknown_provider(
         message += f"; did you mean `{fixed}`?"
         fix = _suggestion_fix(fixer, fixed)
     else:
-        message += (f"; use one of {', '.join(providers)}, or declare "
-                    f"[providers.{model.provider}] base_url = \"http://...\" in promptls.toml")
+        message += (
+            f"; use one of {', '.join(providers)}, or declare "
+            f'[providers.{model.provider}] base_url = "http://..." in promptls.toml'
+        )
     return (rule or UnknownProvider).finding(
-        path, span, message, fix=fix, severity=None if rule is None else Severity.WARNING)
+        path, span, message, fix=fix, severity=None if rule is None else Severity.WARNING
+    )
 
 
 def _unknown_model(
-    catalog: Catalog, path: str, span: Span, raw: str, model: ModelId,
-    rule: type[Rule] | None, fixer: Fixer | None,
+    catalog: Catalog,
+    path: str,
+    span: Span,
+    raw: str,
+    model: ModelId,
+    rule: type[Rule] | None,
+    fixer: Fixer | None,
 ) -> Finding:
     suggestions = catalog.suggest(str(model), limit=3)
     message = f"`{model}` is not in the model catalog"
@@ -331,7 +367,12 @@ def _unknown_model(
 
 
 def _not_native(
-    path: str, span: Span, raw: str, model: ModelId, dialect: Dialect, fixer: Fixer | None,
+    path: str,
+    span: Span,
+    raw: str,
+    model: ModelId,
+    dialect: Dialect,
+    fixer: Fixer | None,
     prompt_name: str | None,
 ) -> Finding:
     native = native_spelling(model, dialect)
@@ -344,8 +385,10 @@ def _not_native(
     else:
         message = f"{_tool(dialect)} cannot run `{model}`; only promptls can"
         if table and prompt_name:
-            message += (f": keep the file valid for {_tool(dialect)} and assign the model in "
-                        f"promptls.toml as [{table}.{prompt_name}] model = \"{model}\"")
+            message += (
+                f": keep the file valid for {_tool(dialect)} and assign the model in "
+                f'promptls.toml as [{table}.{prompt_name}] model = "{model}"'
+            )
     return ModelNotNativeToDialect.finding(path, span, message, fix=fix)
 
 
@@ -367,12 +410,21 @@ def check_fallback(ctx: PromptContext) -> Iterator[Finding]:
     for item in entry.items:
         if not isinstance(item.value, str):
             yield BadFallbackModel.finding(
-                ctx.path, item.span, f"fallback entries must be model ids, not {item.value!r}")
+                ctx.path, item.span, f"fallback entries must be model ids, not {item.value!r}"
+            )
             continue
         yield from model_value_findings(
-            ctx.catalog, ctx.path, item.span, item.value, Dialect.GENERIC, providers, ctx.today,
+            ctx.catalog,
+            ctx.path,
+            item.span,
+            item.value,
+            Dialect.GENERIC,
+            providers,
+            ctx.today,
             fixer=quoted_fixer(ctx.path, item.span, ctx.prompt.text) or _plain_fixer(ctx, item),
-            declared=_declared(ctx), rule=BadFallbackModel)
+            declared=_declared(ctx),
+            rule=BadFallbackModel,
+        )
 
 
 def _plain_fixer(ctx: PromptContext, item: Any) -> Fixer:
@@ -415,10 +467,10 @@ def _param_entries(ctx: PromptContext) -> Iterator[tuple[str, Entry]]:
 
 def _model_limit(key: str, value: Any, info: Any, model: ModelId | None) -> str | None:
     if key == "max_tokens" and info.max_output and value > info.max_output:
-        return (f"`max_tokens` is {value:,} but `{model}` writes at most {info.max_output:,} "
-                f"tokens; use {info.max_output:,} or less")
+        return (
+            f"`max_tokens` is {value:,} but `{model}` writes at most {info.max_output:,} "
+            f"tokens; use {info.max_output:,} or less"
+        )
     if key == "temperature" and model is not None and model.provider == "anthropic" and value > 1:
         return f"Anthropic models take `temperature` from 0 to 1, not {value:g}"
     return None
-
-

@@ -171,7 +171,7 @@ def _check_field(settings: SettingsFile, keypath: KeyPath, value: Any, spec: Fie
     }[kind]
     if not ok:
         return _invalid(settings, keypath, kind.value, value)
-    if spec.minimum is not None and value < spec.minimum or (
+    if (spec.minimum is not None and value < spec.minimum) or (
         spec.maximum is not None and value > spec.maximum
     ):
         bounds = _bounds(spec)
@@ -207,8 +207,7 @@ def _invalid(settings: SettingsFile, keypath: KeyPath, expected: str, value: Any
         InvalidSettingsValue.finding(
             settings.path,
             settings.value_span(keypath),
-            f"{_label(keypath)} must be {expected}, not {shown}; this setting is ignored until "
-            "it is fixed",
+            f"{_label(keypath)} must be {expected}, not {shown}; this setting is ignored until it is fixed",
         )
     )
     return _INVALID
@@ -218,9 +217,7 @@ def _unknown_key(settings: SettingsFile, keypath: KeyPath, key: str, schema: Tab
     known = sorted(schema)
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     span = settings.span(keypath)
-    where = f"[{'.'.join(_quote_key(k) for k in keypath[:-1])}]" if len(keypath) > 1 else (
-        "the top level"
-    )
+    where = f"[{'.'.join(_quote_key(k) for k in keypath[:-1])}]" if len(keypath) > 1 else ("the top level")
     message = f"unknown key `{key}` in {where}"
     fix = None
     if close:

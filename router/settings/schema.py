@@ -14,7 +14,7 @@ class VKind(StrEnum):
     INTEGER = "an integer"
     NUMBER = "a number"
     STRINGS = "a list of strings"
-    MODEL = "a model id (a string like \"openai/gpt-4o\")"
+    MODEL = 'a model id (a string like "openai/gpt-4o")'
     MODELS = "a list of model ids"
     TABLE = "a table of any values"
     URL = "an http(s) URL"
@@ -67,8 +67,9 @@ SCHEMA: Table = {
     "defaults": {
         "model": Field(VKind.MODEL, "The model for prompts that name none (or say `default`)."),
         "fallback": Field(VKind.MODELS, "The default fallback chain, used by `model_fallback: true`."),
-        "model_fallback": Field(VKind.BOOLEAN, "Fall back along the default chain unless a prompt "
-                                "says otherwise."),
+        "model_fallback": Field(
+            VKind.BOOLEAN, "Fall back along the default chain unless a prompt says otherwise."
+        ),
         **PARAMS,
     },
     "agents": MapOf(_ASSIGNMENT, "agent name"),
@@ -77,8 +78,11 @@ SCHEMA: Table = {
     "prompts": MapOf(_ASSIGNMENT, "glob of prompt paths"),
     "providers": MapOf(
         {
-            "base_url": Field(VKind.URL, "Endpoint of an OpenAI-compatible server (LM Studio, vLLM, "
-                              "llama.cpp, Groq, ...) or a built-in provider's endpoint."),
+            "base_url": Field(
+                VKind.URL,
+                "Endpoint of an OpenAI-compatible server (LM Studio, vLLM, "
+                "llama.cpp, Groq, ...) or a built-in provider's endpoint.",
+            ),
             "api_key_env": Field(VKind.STRING, "Environment variable holding the key."),
             "local": Field(VKind.BOOLEAN, "Runs on this machine: free, and no key needed."),
             "timeout": Field(VKind.NUMBER, "Seconds before a request times out.", minimum=0),

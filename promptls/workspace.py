@@ -121,7 +121,7 @@ def classify(path: str, text: str, include: Sequence[str], root: str | None) -> 
     Plain markdown is a (generic) prompt when its frontmatter has a `model` key, or when it
     matches a `[check] include` glob.
     """
-    dialect = dialect_from_path(path)
+    dialect = dialect_from_path(os.path.abspath(path))
     if dialect is not None:
         return dialect
     if include and root:

@@ -149,14 +149,20 @@ class Catalog:
         )
         self._rules = {rule.pattern: rule for rule in self.families}
         self._models: dict[str, ModelInfo] = {m.id.lower(): m for m in models}
+        # Shipped records become ModelInfo objects only when asked for: a `resolve` touches a
+        # handful of the ~1,200 entries, and building them all costs more than reading the JSON.
+        self._records: dict[str, Mapping[str, Any]] = {}
         self._sorted: list[ModelInfo] | None = None
         self._suggest_index: _SuggestIndex | None = None
 
     def __len__(self) -> int:
-        return len(self._models)
+        return len(self._models.keys() | self._records.keys())
 
     def __contains__(self, model_id: object) -> bool:
-        return isinstance(model_id, str) and model_id.strip().lower() in self._models
+        if not isinstance(model_id, str):
+            return False
+        key = model_id.strip().lower()
+        return key in self._models or key in self._records
 
     def __repr__(self) -> str:
         return f"<Catalog {len(self)} models, {len(self.families)} family patterns, {self.generated}>"
@@ -165,7 +171,15 @@ class Catalog:
 
     def get(self, model_id: str) -> ModelInfo | None:
         """The exact entry for `model_id` (case-insensitive), or None."""
-        return self._models.get(model_id.strip().lower())
+        key = model_id.strip().lower()
+        model = self._models.get(key)
+        if model is None and key in self._records:
+            model = self._models[key] = _model_from_record(self._records.pop(key))
+        return model
+
+    def _materialize(self) -> None:
+        for key in list(self._records):
+            self._models[key] = _model_from_record(self._records.pop(key))
 
     def family_rule(self, model_id: str) -> FamilyRule | None:
         """The most specific family rule whose pattern matches `model_id`."""
@@ -214,13 +228,18 @@ class Catalog:
 
     def _all_sorted(self) -> list[ModelInfo]:
         if self._sorted is None:
+            self._materialize()
             self._sorted = sorted(self._models.values(), key=lambda m: m.id)
         return self._sorted
 
     def ids(self, provider: str | None = None) -> list[str]:
         """Every exact id, sorted; only `provider`'s when given."""
         provider = provider.lower() if provider else None
-        return [m.id for m in self._all_sorted() if provider in (None, m.provider.lower())]
+        ids = [m.id for m in self._models.values()] + [r["id"] for r in self._records.values()]
+        if provider is not None:
+            prefix = provider + "/"
+            ids = [i for i in ids if i.lower().startswith(prefix)]
+        return sorted(ids)
 
     def search(
         self,
@@ -264,6 +283,7 @@ class Catalog:
         An extra entry without a family gets the one its id's pattern says. `local_providers`
         adds providers whose every model is local and free (an LM Studio endpoint, say).
         """
+        self._materialize()
         models = dict(self._models)
         for model in extra:
             if model.family is None and (rule := self.family_rule(model.id)):
@@ -308,51 +328,54 @@ def load_catalog() -> Catalog:
 def catalog_from_json(text: str) -> Catalog:
     """A catalog from the JSON that `scripts/build_catalog.py` writes."""
     data = json.loads(text)
-    capability_sets: dict[tuple[str, ...], frozenset[str]] = {}
-
-    def capabilities(names: Iterable[str]) -> frozenset[str]:
-        key = tuple(names)
-        found = capability_sets.get(key)
-        if found is None:
-            found = capability_sets[key] = frozenset(key)
-        return found
-
-    models = []
-    for record in data["models"]:
-        model_id = record["id"]
-        provider, name = split_model_id(model_id)
-        local = provider in LOCAL_PROVIDERS
-        models.append(
-            ModelInfo(
-                id=model_id,
-                provider=provider,
-                name=name,
-                family=record.get("family"),
-                display_name=record.get("display_name"),
-                context_window=record.get("context_window"),
-                max_output=record.get("max_output"),
-                input_price=_float(record.get("input_price")),
-                output_price=_float(record.get("output_price")),
-                cache_read_price=_float(record.get("cache_read_price")),
-                capabilities=capabilities(record.get("capabilities", ())),
-                free=bool(record.get("free")) or local,
-                local=local,
-                deprecation_date=record.get("deprecation_date"),
-                known="catalog",
-            )
-        )
     families = [
         FamilyRule(
             pattern=row["pattern"],
             family=row["family"],
             context_window=row.get("context_window"),
             max_output=row.get("max_output"),
-            capabilities=capabilities(row.get("capabilities", ())),
+            capabilities=_capabilities(row.get("capabilities", ())),
             members=row.get("members", 0),
         )
         for row in data.get("families", ())
     ]
-    return Catalog(models, families, generated=data.get("generated", ""), sources=data.get("sources", ()))
+    catalog = Catalog((), families, generated=data.get("generated", ""), sources=data.get("sources", ()))
+    catalog._records = {record["id"].lower(): record for record in data["models"]}
+    return catalog
+
+
+_CAPABILITY_SETS: dict[tuple[str, ...], frozenset[str]] = {}
+
+
+def _capabilities(names: Iterable[str]) -> frozenset[str]:
+    key = tuple(names)
+    found = _CAPABILITY_SETS.get(key)
+    if found is None:
+        found = _CAPABILITY_SETS[key] = frozenset(key)
+    return found
+
+
+def _model_from_record(record: Mapping[str, Any]) -> ModelInfo:
+    model_id = record["id"]
+    provider, name = split_model_id(model_id)
+    local = provider in LOCAL_PROVIDERS
+    return ModelInfo(
+        id=model_id,
+        provider=provider,
+        name=name,
+        family=record.get("family"),
+        display_name=record.get("display_name"),
+        context_window=record.get("context_window"),
+        max_output=record.get("max_output"),
+        input_price=_float(record.get("input_price")),
+        output_price=_float(record.get("output_price")),
+        cache_read_price=_float(record.get("cache_read_price")),
+        capabilities=_capabilities(record.get("capabilities", ())),
+        free=bool(record.get("free")) or local,
+        local=local,
+        deprecation_date=record.get("deprecation_date"),
+        known="catalog",
+    )
 
 
 def _float(value: float | None) -> float | None:

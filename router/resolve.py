@@ -11,7 +11,6 @@ import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from router.dialects import Dialect, command_namespace
 from router.frontmatter import PromptFile
@@ -106,6 +105,8 @@ def is_local_provider(provider: str, declared: Mapping[str, Mapping[str, Any]]) 
         return bool(table["local"])
     url = table.get("base_url")
     if isinstance(url, str):
+        from urllib.parse import urlsplit
+
         host = (urlsplit(url).hostname or "").lower()
         return host in ("localhost", "127.0.0.1", "::1") or host.endswith(".local")
     return provider in LOCAL_PROVIDERS

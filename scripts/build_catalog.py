@@ -33,7 +33,10 @@ if str(ROOT) not in sys.path:
 
 from router.globs import most_specific, specificity  # noqa: E402
 
-DEFAULT_LITELLM_JSON = Path("/tmp/llm/litellm/model_prices_and_context_window_backup.json")
+DEFAULT_LITELLM_JSON = (
+    Path(__file__).resolve().parent.parent
+    / ".cache/catalog-sources/litellm/model_prices_and_context_window_backup.json"
+)
 DEFAULT_LITELLM_PACKAGE = "litellm-core"
 DEFAULT_LITELLM_VERSION = "1.106.4"
 DEFAULT_FAMILIES = ROOT / "scripts" / "families.toml"

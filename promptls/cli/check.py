@@ -77,20 +77,12 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{path}: no such file or folder")
     select, ignore = _codes(args.select), _codes(args.ignore)
     _validate_codes(select + ignore)
-    root_settings = session.loader.for_directory(project_root())
-    check_table = _check_table(root_settings)
-    exclude = check_table.get("exclude", [])
-    include = check_table.get("include", [])
-    select = select or check_table.get("select", [])
-    ignore = ignore + check_table.get("ignore", [])
 
     result = _Run(session, paths)
-    for found in walk(paths, exclude):
-        result.visit(found.path, found.explicit, include)
+    for found in walk(paths):
+        result.visit(found.path, found.explicit)
     result.check_settings()
-    from router.lint import select as select_findings
-
-    findings = select_findings(result.findings, select, ignore)
+    findings = result.selected(select, ignore)
     findings.sort(key=lambda f: (os.path.abspath(f.path), f.span.start, f.code))
     from promptls.cli import render
 
@@ -105,6 +97,14 @@ def _check_table(settings) -> dict:
     for file in reversed(settings.files):
         table.update(file.data.get("check") or {})
     return table
+
+
+def _excluded(path: str, globs: list[str], root: str | None) -> bool:
+    """Does a `[check] exclude` glob, anchored at the settings file's folder, match `path`?"""
+    from router.pathglob import path_matches
+
+    rel = os.path.relpath(os.path.abspath(path), root or os.getcwd()).replace(os.sep, "/")
+    return any(path_matches(glob, rel) for glob in globs)
 
 
 def _validate_codes(codes: list[str]) -> None:
@@ -127,8 +127,27 @@ class _Run:
         self.settings_count = 0
         self._settings: dict[str, object] = {}
         self._prompts_by_root: dict[str | None, list] = {}
+        self._tables: dict[str | None, dict] = {}
 
-    def visit(self, path: str, explicit: bool, include: list[str]) -> None:
+    def table(self, settings) -> dict:
+        """The `[check]` table of the project a file belongs to (not of the cwd's project)."""
+        key = settings.root
+        if key not in self._tables:
+            self._tables[key] = _check_table(settings)
+        return self._tables[key]
+
+    def selected(self, select: list[str], ignore: list[str]) -> list[Finding]:
+        """Findings kept by `--select/--ignore` and by the `[check]` table of each one's project."""
+        from router.lint import select as select_findings
+
+        kept: list[Finding] = []
+        for finding in self.findings:
+            table = self.table(self.session.loader.for_prompt(finding.path))
+            chosen = select or table.get("select", [])
+            kept.extend(select_findings([finding], chosen, [*ignore, *table.get("ignore", [])]))
+        return kept
+
+    def visit(self, path: str, explicit: bool) -> None:
         from promptls.workspace import SETTINGS_NAMES, classify
         from router.lint import check_prompt
 
@@ -137,11 +156,14 @@ class _Run:
             self._remember(self.session.loader.for_directory(folder))
             return
 
+        settings = self.session.loader.for_prompt(path)
+        table = self.table(settings)
+        if not explicit and _excluded(path, table.get("exclude", []), settings.root):
+            return
         prompt = self.session.read_prompt(path, explicit=explicit)
         if prompt is None:
             return
-        settings = self.session.loader.for_prompt(path)
-        dialect = classify(path, prompt.text, include, settings.root)
+        dialect = classify(path, prompt.text, table.get("include", []), settings.root)
         if dialect is None:
             if not explicit:
                 return
@@ -152,7 +174,7 @@ class _Run:
             from router.frontmatter import parse_prompt
 
             problems = prompt.problems
-            prompt = parse_prompt(path, prompt.text, dialect)
+            prompt = parse_prompt(prompt.path, prompt.text, dialect)
             import dataclasses
 
             prompt = dataclasses.replace(prompt, problems=problems)

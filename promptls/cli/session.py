@@ -48,6 +48,8 @@ class Session:
             raise UsageError(f"{path}: cannot read it ({exc.strerror})") from None
         if b"\0" in data[:BINARY_SNIFF] and not explicit:
             return None
+        # The dialect is read from the path (`.claude/agents/...`): never from the part typed.
+        path = os.path.abspath(path)
         text, problem = decode(data, path)
         prompt = parse_prompt(path, text)
         if problem is not None:

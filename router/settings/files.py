@@ -11,7 +11,6 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from router.checks.settings import InvalidSettingsFile, InvalidSettingsValue, UnknownSettingsKey
 from router.findings import Edit, Finding, Fix
@@ -179,6 +178,8 @@ def _check_field(settings: SettingsFile, keypath: KeyPath, value: Any, spec: Fie
     if spec.allowed and value not in spec.allowed:
         return _invalid(settings, keypath, "one of " + ", ".join(spec.allowed), value)
     if kind is VKind.URL:
+        from urllib.parse import urlsplit
+
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             return _invalid(settings, keypath, kind.value, value)

@@ -123,11 +123,12 @@ class ModelNotNativeToDialect(Rule):
 
 
 class DeprecatedModel(Rule):
-    """The model is deprecated by its provider.
+    """The model is deprecated by its provider, or already retired.
 
     ## Why it matters
     Deprecated models stop answering on their retirement date, and every prompt on them fails
-    with it.
+    with it. A model already past that date is reported as an error; one with the date still
+    ahead, as a warning that says how many days are left.
 
     ## How to fix
     Switch to the replacement the message suggests (the quick fix applies it), or another
@@ -255,17 +256,43 @@ def model_value_findings(
         yield _unknown_model(catalog, path, span, raw, model, rule, fixer)
     if not ref.native and rule is None:
         yield _not_native(path, span, raw, model, dialect, fixer, prompt_name)
-    if info is not None and info.is_deprecated(today):
-        replacement = catalog.replacement_for(str(model))
-        message = f"`{model}` is deprecated (retired {info.deprecation_date})"
-        fix = None
-        if replacement:
-            message += f"; switch to `{replacement}`"
-            if fixer is not None and ref.via is None:
-                fix = fixer(replacement, f"Switch to `{replacement}`")
-        yield (rule or DeprecatedModel).finding(
-            path, span, message, fix=fix, severity=None if rule is None else Severity.WARNING
-        )
+    if info is not None and info.deprecation_date:
+        yield _deprecated(catalog, path, span, model, ref, info.deprecation_date, today, fixer, rule)
+
+
+def _deprecated(
+    catalog: Catalog,
+    path: str,
+    span: Span,
+    model: ModelId,
+    ref: ModelRef,
+    date: str,
+    today: datetime.date,
+    fixer: Fixer | None,
+    rule: type[Rule] | None,
+) -> Finding:
+    """Retired models fail every run (an error); ones with a retirement date ahead warn."""
+    import datetime as dt
+
+    try:
+        days = (dt.date.fromisoformat(date) - today).days
+    except ValueError:
+        days = 0
+    if days <= 0:
+        message = f"`{model}` was retired on {date}: every run on it fails"
+        severity = Severity.ERROR
+    else:
+        message = f"`{model}` is deprecated and retires on {date} (in {days} days)"
+        severity = Severity.WARNING
+    replacement = catalog.replacement_for(str(model))
+    fix = None
+    if replacement:
+        message += f"; switch to `{replacement}`"
+        if fixer is not None and ref.via is None:
+            fix = fixer(replacement, f"Switch to `{replacement}`")
+    if rule is not None:
+        severity = Severity.WARNING
+    return (rule or DeprecatedModel).finding(path, span, message, fix=fix, severity=severity)
 
 
 def _suggestion_fix(fixer: Fixer | None, suggestion: str) -> Fix | None:

@@ -27,7 +27,7 @@ from router.source import LineIndex, Span
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _OPEN_FENCE = re.compile(r"---[ \t]*(?:\r\n|\n|\r|$)")
-_CLOSE_FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
+_CLOSE_FENCE = re.compile(r"(?:^|(?<=\r))(?:---|\.\.\.)[ \t]*(?=\r|\n|\Z)", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,12 +167,22 @@ def _parse_yaml(
     source = text[start:end]
     if not source.strip():
         return (), []
-    loader = _Loader(source)
+    try:
+        loader = _Loader(source)
+    except UnicodeEncodeError as exc:  # a lone surrogate, as an editor buffer may hold
+        at = start + exc.start
+        message = "invalid YAML: the text holds an unpaired surrogate character; remove it"
+        return (), [InvalidYaml.finding(path, lines.span(at, at + 1), message)]
     try:
         try:
             root = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
             return (), [_yaml_error(path, exc, start, end, lines)]
+        except yaml.reader.ReaderError as exc:
+            # The C reader counts bytes, not characters: find the character it stopped at.
+            at = start + max(source.find(chr(exc.character)), 0)
+            message = f"invalid YAML: unacceptable character #x{exc.character:04x}: {exc.reason}; remove it"
+            return (), [InvalidYaml.finding(path, lines.span(at, at + 1), message)]
         except yaml.YAMLError as exc:
             span = lines.span(start, start)
             return (), [InvalidYaml.finding(path, span, f"invalid YAML: {exc}")]
@@ -192,6 +202,9 @@ def _parse_yaml(
         entries = _mapping_entries(path, root, loader, start, lines, text, problems)
         _report_duplicates(path, entries, problems)
         return entries, problems
+    except RecursionError:
+        span = lines.span(start, start)
+        return (), [InvalidYaml.finding(path, span, "invalid YAML: nested too deeply; flatten the values")]
     finally:
         loader.dispose()
 
@@ -290,6 +303,11 @@ def _report_duplicates(path: str, entries: tuple[Entry, ...], problems: list[Fin
                 f"Remove the earlier `{entry.key}` (line {earlier.key_span.line})",
                 (Edit(path, earlier.entry_span, ""),),
             )
+            if any(
+                other is not earlier and earlier.entry_span.start <= other.key_span.start < earlier.entry_span.end
+                for other in entries
+            ):
+                fix = None  # a flow mapping on one line: removing the line would remove its neighbours
             problems.append(
                 DuplicateKey.finding(
                     path,

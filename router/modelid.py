@@ -208,7 +208,8 @@ def _copilot_candidates(slug: str) -> list[str]:
     if provider is None:
         return []
     if provider == "anthropic":
-        return [f"anthropic/{_anthropic_slug(slug)}"]
+        # "Claude Sonnet 4" is Anthropic's `claude-sonnet-4-0` (a major version alone ends in -0)
+        return [f"anthropic/{_anthropic_slug(slug)}", f"anthropic/{_anthropic_slug(slug)}-0"]
     return [f"{provider}/{slug}"]
 
 

@@ -80,7 +80,7 @@ def bounds_problem(key: str, value: Any, maximum: float | None = None) -> str | 
         return None
     low = spec.minimum
     high = spec.maximum if maximum is None else maximum
-    if (low is not None and value < low) or (high is not None and value > high):
+    if value != value or (low is not None and value < low) or (high is not None and value > high):
         if low is not None and high is not None:
             return f"`{key}` must be between {low:g} and {high:g}, not {value:g}"
         if low is not None:
@@ -90,7 +90,9 @@ def bounds_problem(key: str, value: Any, maximum: float | None = None) -> str | 
 
 
 def _article(kind: str) -> str:
-    return kind if kind.startswith(("list", "model")) else f"a {kind}"
+    if kind.startswith(("list", "model")):
+        return kind
+    return f"an {kind}" if kind.startswith(("a", "e", "i", "o", "u")) else f"a {kind}"
 
 
 def _shown(value: Any) -> str:

@@ -187,7 +187,9 @@ def _model_type_problem(spec: KeySpec, value: Any) -> str | None:
 
 def _describe(kind: Kind) -> str:
     text = kind.value
-    return text if text.startswith(("list", "model", "any")) else f"a {text}"
+    if text.startswith(("list", "model", "any")):
+        return text
+    return f"an {text}" if text.startswith(("a", "e", "i", "o", "u")) else f"a {text}"
 
 
 def _shown(value: Any) -> str:

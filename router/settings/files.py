@@ -98,6 +98,10 @@ def load_settings(path: str, text: str, layer: Layer, *, pyproject: bool = False
     except tomllib.TOMLDecodeError as exc:
         settings.problems.append(_toml_error(path, exc, lines))
         return settings
+    except RecursionError:
+        message = "invalid TOML: values nested too deeply; none of this file's settings apply until it is fixed"
+        settings.problems.append(InvalidSettingsFile.finding(path, lines.span(0, 1), message))
+        return settings
     settings.spans = TomlSpans(text, lines)
     if pyproject:
         raw = raw.get("tool", {}).get("promptls", {})
@@ -170,8 +174,10 @@ def _check_field(settings: SettingsFile, keypath: KeyPath, value: Any, spec: Fie
     }[kind]
     if not ok:
         return _invalid(settings, keypath, kind.value, value)
-    if (spec.minimum is not None and value < spec.minimum) or (
-        spec.maximum is not None and value > spec.maximum
+    if (
+        (kind is VKind.NUMBER and value != value)  # nan
+        or (spec.minimum is not None and value < spec.minimum)
+        or (spec.maximum is not None and value > spec.maximum)
     ):
         bounds = _bounds(spec)
         return _invalid(settings, keypath, bounds, value)

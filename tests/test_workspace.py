@@ -1,0 +1,216 @@
+"""Workspace discovery: which files `promptls check` visits, in which order, and what each one is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from promptls.workspace import ALWAYS_SKIPPED, classify, walk
+from router.dialects import Dialect
+
+
+def make(root: Path, *files: str, text: str = "") -> None:
+    for rel in files:
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def walked(*paths: Path, exclude: tuple[str, ...] = (), root: Path | None = None) -> list[str]:
+    """The walk as posix paths relative to `root` (default: the first path)."""
+    base = root or paths[0]
+    return [Path(f.path).relative_to(base).as_posix() for f in walk([str(p) for p in paths], exclude)]
+
+
+# --- order and candidates ------------------------------------------------------------------------
+
+
+def test_walk_lists_a_folders_files_by_name_before_its_subfolders(tmp_path: Path) -> None:
+    make(
+        tmp_path,
+        "z.md",
+        "b.md",
+        "a.prompt",
+        "promptls.toml",
+        "pyproject.toml",
+        "sub/c.md",
+        ".claude/agents/x.md",
+        ".github/prompts/p.prompt.md",
+        "Readme.markdown",
+        "notes.mdx",
+    )
+    assert walked(tmp_path) == [
+        "Readme.markdown",
+        "a.prompt",
+        "b.md",
+        "notes.mdx",
+        "promptls.toml",
+        "pyproject.toml",
+        "z.md",
+        ".claude/agents/x.md",
+        ".github/prompts/p.prompt.md",
+        "sub/c.md",
+    ]
+
+
+def test_walk_skips_files_that_cannot_be_prompts_or_settings(tmp_path: Path) -> None:
+    make(tmp_path, "main.py", "data.json", "notes.txt", "promptls.local.toml", "config.toml", "x.md")
+    assert walked(tmp_path) == ["promptls.local.toml", "x.md"]
+
+
+def test_walk_follows_the_given_paths_in_order_and_marks_named_files_explicit(tmp_path: Path) -> None:
+    make(tmp_path, "one/a.md", "two/b.md", "notes.txt")
+    paths = [tmp_path / "two", tmp_path / "notes.txt", tmp_path / "missing", tmp_path / "one"]
+    found = list(walk([str(p) for p in paths]))
+    assert [(Path(f.path).relative_to(tmp_path).as_posix(), f.explicit) for f in found] == [
+        ("two/b.md", False),
+        ("notes.txt", True),  # named on the command line: visited whatever its suffix
+        ("one/a.md", False),
+    ]
+
+
+def test_walk_of_a_single_file_yields_it_even_when_gitignored(tmp_path: Path) -> None:
+    make(tmp_path, "secret.md")
+    (tmp_path / ".gitignore").write_text("secret.md\n")
+    assert walked(tmp_path) == []
+    [found] = walk([str(tmp_path / "secret.md")])
+    assert found.explicit and found.path == str(tmp_path / "secret.md")
+
+
+# --- .gitignore ----------------------------------------------------------------------------------
+
+
+def test_gitignore_patterns_for_files_and_folders(tmp_path: Path) -> None:
+    make(tmp_path, "keep.md", "draft.tmp.md", "drafts/a.md", "build/out.md", "deep/drafts/b.md")
+    (tmp_path / ".gitignore").write_text("# comment\n*.tmp.md\ndrafts/\n/build\n")
+    assert walked(tmp_path) == ["keep.md"]
+
+
+def test_nested_gitignore_applies_below_its_folder_only(tmp_path: Path) -> None:
+    make(tmp_path, "local.md", "sub/local.md", "sub/other.md", "sub/deeper/local.md")
+    (tmp_path / "sub" / ".gitignore").write_text("/local.md\n")
+    assert walked(tmp_path) == ["local.md", "sub/other.md", "sub/deeper/local.md"]
+
+
+def test_negation_reincludes_a_file(tmp_path: Path) -> None:
+    make(tmp_path, "a.md", "keep.md", "sub/b.md", "sub/important.md")
+    (tmp_path / ".gitignore").write_text("*.md\n!keep.md\n")
+    (tmp_path / "sub" / ".gitignore").write_text("!important.md\n")
+    assert walked(tmp_path) == ["keep.md", "sub/important.md"]
+
+
+def test_nested_gitignore_can_ignore_what_a_parent_reincluded(tmp_path: Path) -> None:
+    make(tmp_path, "a.md", "sub/a.md", "sub/b.md")
+    (tmp_path / ".gitignore").write_text("*.md\n!a.md\n")
+    (tmp_path / "sub" / ".gitignore").write_text("a.md\n")
+    assert walked(tmp_path) == ["a.md"]
+
+
+def test_no_file_in_an_ignored_folder_comes_back_through_negation(tmp_path: Path) -> None:
+    # As in git: a file cannot be re-included when a folder above it is excluded.
+    make(tmp_path, "vendor/keep.md")
+    (tmp_path / ".gitignore").write_text("vendor/\n!vendor/keep.md\n")
+    assert walked(tmp_path) == []
+
+
+def test_gitignore_of_parent_folders_applies_up_to_the_repository_top(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    make(repo, "app/prompts/a.md", "app/prompts/generated.md")
+    (repo / ".git").mkdir()
+    (repo / ".gitignore").write_text("generated.md\n")
+    (tmp_path / ".gitignore").write_text("a.md\n")  # above the repository: not git's business
+    assert walked(repo / "app") == ["prompts/a.md"]
+
+
+def test_gitignore_of_parent_folders_is_not_read_outside_a_repository(tmp_path: Path) -> None:
+    make(tmp_path, "app/a.md")
+    (tmp_path / ".gitignore").write_text("a.md\n")
+    assert walked(tmp_path / "app") == ["a.md"]
+    assert walked(tmp_path) == []
+
+
+@pytest.mark.parametrize("folder", sorted(ALWAYS_SKIPPED))
+def test_always_skipped_folders_are_never_walked(tmp_path: Path, folder: str) -> None:
+    make(tmp_path, f"{folder}/a.md", f"nested/{folder}/b.md", "c.md")
+    assert walked(tmp_path) == ["c.md"]
+
+
+def test_always_skipped_holds_version_control_and_dependency_folders() -> None:
+    assert {".git", "node_modules", "__pycache__"} <= ALWAYS_SKIPPED
+
+
+# --- exclude -------------------------------------------------------------------------------------
+
+
+def test_exclude_globs_are_relative_to_the_walked_folder(tmp_path: Path) -> None:
+    make(tmp_path, "prompts/a.md", "prompts/old/b.md", "other/prompts/c.md", "x.draft.md", "sub/y.draft.md")
+    assert walked(tmp_path, exclude=("prompts/**",)) == ["x.draft.md", "other/prompts/c.md", "sub/y.draft.md"]
+    assert walked(tmp_path, exclude=("prompts/*",)) == [
+        "x.draft.md",
+        "other/prompts/c.md",
+        "prompts/old/b.md",
+        "sub/y.draft.md",
+    ]
+    # A glob without `/` matches the file name in any folder, as in .gitignore.
+    assert walked(tmp_path, exclude=("*.draft.md",)) == [
+        "other/prompts/c.md",
+        "prompts/a.md",
+        "prompts/old/b.md",
+    ]
+
+
+def test_exclude_does_not_drop_a_file_named_explicitly(tmp_path: Path) -> None:
+    make(tmp_path, "a.draft.md")
+    assert [f.explicit for f in walk([str(tmp_path / "a.draft.md")], ["*.draft.md"])] == [True]
+
+
+# --- classify ------------------------------------------------------------------------------------
+
+WITH_MODEL = "---\nname: x\nmodel: openai/gpt-4o\n---\nHello\n"
+WITHOUT_MODEL = "---\nname: x\ndescription: no model here\n---\nmodel: in the body is not frontmatter\n"
+
+
+@pytest.mark.parametrize(
+    ("rel", "dialect"),
+    [
+        (".claude/agents/reviewer.md", Dialect.CLAUDE_AGENT),
+        (".claude/commands/git/commit.md", Dialect.CLAUDE_COMMAND),
+        (".claude/skills/changelog/SKILL.md", Dialect.CLAUDE_SKILL),
+        (".github/prompts/explain.prompt.md", Dialect.COPILOT_PROMPT),
+        (".github/agents/planner.agent.md", Dialect.COPILOT_AGENT),
+        ("dotprompt/summarize.prompt", Dialect.DOTPROMPT),
+    ],
+)
+def test_classify_by_path_whatever_the_content(tmp_path: Path, rel: str, dialect: Dialect) -> None:
+    assert classify(str(tmp_path / rel), "no frontmatter at all", [], str(tmp_path)) is dialect
+
+
+def test_classify_plain_markdown_is_generic_only_with_a_model_key(tmp_path: Path) -> None:
+    path = str(tmp_path / "prompts" / "x.md")
+    assert classify(path, WITH_MODEL, [], str(tmp_path)) is Dialect.GENERIC
+    assert classify(path, "\ufeff" + WITH_MODEL, [], str(tmp_path)) is Dialect.GENERIC
+    assert classify(path, "---\r\nname: x\r\nmodel: openai/gpt-4o\r\n---\r\n", [], None) is Dialect.GENERIC
+    assert classify(path, WITHOUT_MODEL, [], str(tmp_path)) is None
+    assert classify(path, "# A README\n\nmodel: not frontmatter\n", [], str(tmp_path)) is None
+    nested = "---\nconfig:\n  model: openai/gpt-4o\n---\n"
+    assert classify(path, nested, [], str(tmp_path)) is None
+
+
+def test_classify_include_globs_make_plain_markdown_generic(tmp_path: Path) -> None:
+    path = str(tmp_path / "prompts" / "x.md")
+    assert classify(path, WITHOUT_MODEL, ["prompts/*.md"], str(tmp_path)) is Dialect.GENERIC
+    assert classify(path, WITHOUT_MODEL, ["*.md"], str(tmp_path)) is Dialect.GENERIC
+    assert classify(path, WITHOUT_MODEL, ["docs/**"], str(tmp_path)) is None
+    # Include globs are anchored at the project root; without one they cannot apply.
+    assert classify(path, WITHOUT_MODEL, ["prompts/*.md"], None) is None
+
+
+def test_classify_a_relative_path_by_where_the_file_is_not_how_it_was_typed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make(tmp_path, ".claude/agents/reviewer.md", text=WITHOUT_MODEL)
+    monkeypatch.chdir(tmp_path / ".claude" / "agents")
+    assert classify("reviewer.md", WITHOUT_MODEL, [], str(tmp_path)) is Dialect.CLAUDE_AGENT
+    monkeypatch.chdir(tmp_path / ".claude")
+    assert classify("agents/reviewer.md", WITHOUT_MODEL, [], str(tmp_path)) is Dialect.CLAUDE_AGENT

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -153,6 +153,9 @@ class Catalog:
         # handful of the ~1,200 entries, and building them all costs more than reading the JSON.
         self._records: dict[str, Mapping[str, Any]] = {}
         self._sorted: list[ModelInfo] | None = None
+        self._ids: list[str] | None = None
+        self._ids_by_provider: dict[str, list[str]] = {}
+        self._memo: dict[object, Any] = {}
         self._suggest_index: _SuggestIndex | None = None
 
     def __len__(self) -> int:
@@ -234,12 +237,24 @@ class Catalog:
 
     def ids(self, provider: str | None = None) -> list[str]:
         """Every exact id, sorted; only `provider`'s when given."""
-        provider = provider.lower() if provider else None
-        ids = [m.id for m in self._models.values()] + [r["id"] for r in self._records.values()]
-        if provider is not None:
-            prefix = provider + "/"
-            ids = [i for i in ids if i.lower().startswith(prefix)]
-        return sorted(ids)
+        if self._ids is None:
+            ids = [m.id for m in self._models.values()] + [r["id"] for r in self._records.values()]
+            self._ids = sorted(ids)
+        if provider is None:
+            return list(self._ids)
+        prefix = provider.lower() + "/"
+        cached = self._ids_by_provider.get(prefix)
+        if cached is None:
+            cached = self._ids_by_provider[prefix] = [i for i in self._ids if i.lower().startswith(prefix)]
+        return list(cached)
+
+    def memo(self, key: object, compute: Callable[[], Any]) -> Any:
+        """A value derived from this (immutable) catalog, computed once per key."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
 
     def search(
         self,

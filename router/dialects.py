@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import PurePosixPath
 
 
 class Dialect(StrEnum):
@@ -45,9 +44,8 @@ def dialect_from_path(path: str) -> Dialect | None:
 
     Returns None too for files that are no prompt at all; `is_candidate` tells those apart.
     """
-    p = PurePosixPath(path.replace("\\", "/"))
-    name = p.name.lower()
-    parts = p.parts
+    parts = _parts(path)
+    name = parts[-1].lower() if parts else ""
     if name.endswith(".prompt"):
         return Dialect.DOTPROMPT
     if name.endswith(".prompt.md"):
@@ -93,10 +91,10 @@ def prompt_name(path: str, dialect: Dialect, declared: object = None) -> str:
         )
     ):
         return declared.strip()
-    p = PurePosixPath(path.replace("\\", "/"))
+    parts = _parts(path)
     if dialect is Dialect.CLAUDE_SKILL:
-        return p.parent.name
-    name = p.name
+        return parts[-2] if len(parts) > 1 else ""
+    name = parts[-1] if parts else ""
     for suffix in (".prompt.md", ".agent.md", ".chatmode.md", ".prompt", *MARKDOWN_SUFFIXES):
         if name.lower().endswith(suffix):
             return name[: -len(suffix)]
@@ -105,9 +103,14 @@ def prompt_name(path: str, dialect: Dialect, declared: object = None) -> str:
 
 def command_namespace(path: str) -> str | None:
     """`frontend` for `.claude/commands/frontend/component.md`: Claude Code's namespaced commands."""
-    parts = PurePosixPath(path.replace("\\", "/")).parts
+    parts = _parts(path)
     for i in range(len(parts) - 1, -1, -1):
         if parts[i] == ".claude" and i + 1 < len(parts) and parts[i + 1] == "commands":
             inner = parts[i + 2 : -1]
             return ":".join(inner) if inner else None
     return None
+
+
+def _parts(path: str) -> list[str]:
+    """Path segments, `/` and `\\` both separating, empty and `.` segments dropped."""
+    return [p for p in path.replace("\\", "/").split("/") if p and p != "."]

@@ -304,7 +304,8 @@ def _report_duplicates(path: str, entries: tuple[Entry, ...], problems: list[Fin
                 (Edit(path, earlier.entry_span, ""),),
             )
             if any(
-                other is not earlier and earlier.entry_span.start <= other.key_span.start < earlier.entry_span.end
+                other is not earlier
+                and earlier.entry_span.start <= other.key_span.start < earlier.entry_span.end
                 for other in entries
             ):
                 fix = None  # a flow mapping on one line: removing the line would remove its neighbours

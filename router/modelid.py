@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from router.dialects import Dialect
 
 if TYPE_CHECKING:
+    import datetime
+
     from router.catalog import Catalog
 
 BUILTIN_PROVIDERS = ("openai", "openrouter", "gemini", "ollama", "anthropic")
@@ -156,9 +158,13 @@ def _claude(raw: str, text: str, catalog: Catalog) -> ModelRef | None:
 
 def latest_claude(catalog: Catalog, family: str) -> ModelId | None:
     """The newest undated `claude-<family>-<version>` in the catalog that is not deprecated."""
-    import datetime
+    from datetime import date
 
-    today = datetime.date.today()
+    today = date.today()
+    return catalog.memo(("latest-claude", family, today), lambda: _latest_claude(catalog, family, today))
+
+
+def _latest_claude(catalog: Catalog, family: str, today: datetime.date) -> ModelId | None:
     best: tuple[tuple[int, ...], str] | None = None
     prefix = f"anthropic/claude-{family}-"
     for model_id in catalog.ids("anthropic"):

@@ -99,7 +99,9 @@ def load_settings(path: str, text: str, layer: Layer, *, pyproject: bool = False
         settings.problems.append(_toml_error(path, exc, lines))
         return settings
     except RecursionError:
-        message = "invalid TOML: values nested too deeply; none of this file's settings apply until it is fixed"
+        message = (
+            "invalid TOML: values nested too deeply; none of this file's settings apply until it is fixed"
+        )
         settings.problems.append(InvalidSettingsFile.finding(path, lines.span(0, 1), message))
         return settings
     settings.spans = TomlSpans(text, lines)
@@ -186,7 +188,10 @@ def _check_field(settings: SettingsFile, keypath: KeyPath, value: Any, spec: Fie
     if kind is VKind.URL:
         from urllib.parse import urlsplit
 
-        parts = urlsplit(value)
+        try:
+            parts = urlsplit(value)
+        except ValueError:  # e.g. an unclosed `[` of an IPv6 host
+            return _invalid(settings, keypath, kind.value, value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             return _invalid(settings, keypath, kind.value, value)
     if kind is VKind.MODEL:

@@ -1,0 +1,203 @@
+"""The rule registry, and one fixture per rule code that shows the rule firing where a user would see it.
+
+A fixture is a folder `tests/fixtures/rules/<CODE>/` holding a small project (prompt files, settings
+files) and `expected.toml`:
+
+    today = 2026-11-01          # optional: the date deprecation checks use
+    also = ["PLS113"]           # optional: other codes the fixture may raise
+
+    [[finding]]
+    code = "PLS203"
+    path = "prompts/summarize.md"
+    line = 2
+    message = "is not in the model catalog"     # a phrase of the message
+    severity = "warning"        # optional: else the rule's default severity
+
+The fixture runs through `router.lint` as `promptls check` would: every prompt file through
+`decode` + `parse_prompt` + `check_prompt`, every settings file through `check_settings_file` and
+`check_assignments`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from router.catalog import Catalog, load_catalog
+from router.dialects import is_candidate
+from router.findings import Finding
+from router.frontmatter import decode, parse_prompt
+from router.lint import check_assignments, check_prompt, check_settings_file
+from router.rules import all_rules, doc_of, explain, find_rule
+from router.settings import SettingsLoader
+
+FIXTURES = Path(__file__).parent / "fixtures" / "rules"
+SETTINGS_FILES = ("promptls.toml", "promptls.local.toml", "pyproject.toml")
+DEFAULT_TODAY = datetime.date(2026, 11, 1)
+CODES = [rule.code for rule in all_rules()]
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+# --- the registry ------------------------------------------------------------------------------
+
+
+def test_there_are_rules_in_every_area():
+    areas = {code[3] for code in CODES}
+    assert areas == {"1", "2", "3", "4"}
+
+
+def test_codes_are_unique_and_well_formed():
+    assert len(CODES) == len(set(CODES))
+    for code in CODES:
+        assert re.fullmatch(r"PLS\d{3}", code), code
+
+
+def test_names_are_unique_kebab_case():
+    names = [rule.name for rule in all_rules()]
+    assert len(names) == len(set(names))
+    for name in names:
+        assert re.fullmatch(r"[a-z]+(?:-[a-z]+)*", name), name
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_rule_is_documented_with_how_to_fix(code):
+    rule = find_rule(code)
+    doc = doc_of(rule)
+    assert doc.strip(), code
+    assert rule.summary().endswith("."), code
+    assert "## How to fix" in doc, code
+    fix_section = doc.split("## How to fix", 1)[1]
+    assert fix_section.strip(), f"{code}: the How to fix section is empty"
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_rule_has_a_fixture(code):
+    folder = FIXTURES / code
+    assert folder.is_dir(), f"add a fixture folder {folder}"
+    assert (folder / "expected.toml").is_file(), f"add {folder}/expected.toml"
+    assert [p for p in folder.rglob("*") if p.is_file() and p.name != "expected.toml"]
+
+
+def test_no_fixture_for_a_rule_that_does_not_exist():
+    assert sorted(p.name for p in FIXTURES.iterdir() if p.is_dir()) == sorted(CODES)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_explain_renders_name_code_severity_and_doc(code):
+    rule = find_rule(code)
+    text = explain(code)
+    assert text.startswith(f"{rule.name} ({code})\n")
+    assert f"Default severity: {rule.severity.label}" in text
+    assert doc_of(rule) in text
+    assert explain(rule.name) == text
+
+
+def test_find_rule_by_code_and_name():
+    rule = find_rule("PLS203")
+    assert rule is not None and rule.name == "unknown-model"
+    assert find_rule("pls203") is rule
+    assert find_rule(" unknown-model ") is rule
+    assert find_rule("Unknown-Model") is rule
+    assert find_rule("PLS999") is None
+    assert find_rule("no-such-rule") is None
+    assert explain("PLS999") is None
+
+
+def test_findings_carry_their_rules_code_name_and_severity():
+    rule = find_rule("duplicate-key")
+    prompt = parse_prompt("p.md", "---\na: 1\na: 2\n---\n")
+    (finding,) = prompt.problems
+    assert (finding.code, finding.name, finding.severity) == (rule.code, rule.name, rule.severity)
+
+
+# --- the fixtures ------------------------------------------------------------------------------
+
+
+def run_fixture(code: str, tmp_path: Path, catalog: Catalog) -> tuple[list[tuple[str, Finding]], dict]:
+    """Copy the fixture to a scratch folder (so no settings above it apply) and check all of it."""
+    shutil.copytree(FIXTURES / code, tmp_path / "project")
+    return run_fixture_in_place(tmp_path, catalog)
+
+
+def run_fixture_in_place(tmp_path: Path, catalog: Catalog) -> tuple[list[tuple[str, Finding]], dict]:
+    project = tmp_path / "project"
+    expected = tomllib.loads((project / "expected.toml").read_text(encoding="utf-8"))
+    today = expected.get("today", DEFAULT_TODAY)
+    loader = SettingsLoader(user_config=str(tmp_path / "none.toml"))
+    files = sorted(p for p in project.rglob("*") if p.is_file() and p.name != "expected.toml")
+    found: list[tuple[str, Finding]] = []
+    prompts = []
+    for path in files:
+        if path.name in SETTINGS_FILES or not is_candidate(str(path)):
+            continue
+        text, unreadable = decode(path.read_bytes(), str(path))
+        prompt = parse_prompt(str(path), text)
+        prompts.append(prompt)
+        findings = [unreadable] if unreadable else []
+        findings += check_prompt(prompt, loader.for_prompt(str(path)), catalog, today=today)
+        found += [(path.relative_to(project).as_posix(), f) for f in findings]
+    for path in files:
+        if path.name not in SETTINGS_FILES:
+            continue
+        settings = loader.for_directory(str(path.parent))
+        file = next(f for f in settings.files if f.path == str(path))
+        findings = check_settings_file(file, settings, catalog, today)
+        findings += check_assignments(file, prompts, settings.root)
+        found += [(path.relative_to(project).as_posix(), f) for f in findings]
+    return found, expected
+
+
+def _shown(found: list[tuple[str, Finding]]) -> str:
+    return "\n".join(f"{path}:{f.span.line}:{f.span.column}: {f.code} {f.message}" for path, f in found)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_fixture_raises_its_rule(code, tmp_path, catalog):
+    found, expected = run_fixture(code, tmp_path, catalog)
+    wanted = expected["finding"]
+    assert wanted, "a fixture must expect at least one finding"
+    for want in wanted:
+        assert want["code"] == code
+        match = [
+            f
+            for path, f in found
+            if f.code == want["code"]
+            and path == want["path"]
+            and f.span.line == want["line"]
+            and want["message"] in f.message
+        ]
+        assert match, f"expected {want} among:\n{_shown(found)}"
+        finding = match[0]
+        assert finding.name == find_rule(code).name
+        severity = want.get("severity", find_rule(code).severity.label)
+        assert finding.severity.label == severity, _shown([(want["path"], finding)])
+    # nothing else: the fixture's own code fires only where expected, other codes only if allowed
+    ours = [(p, f) for p, f in found if f.code == code]
+    assert len(ours) == len(wanted), _shown(ours)
+    allowed = {code, *expected.get("also", ())}
+    others = [(p, f) for p, f in found if f.code not in allowed]
+    assert not others, f"unexpected findings:\n{_shown(others)}"
+
+
+@pytest.mark.parametrize("code", ["PLS103", "PLS110", "PLS112", "PLS114", "PLS202", "PLS203", "PLS302"])
+def test_a_fixtures_quick_fix_clears_its_finding(code, tmp_path, catalog):
+    found, _ = run_fixture(code, tmp_path, catalog)
+    path, finding = next((p, f) for p, f in found if f.code == code)
+    assert finding.fix is not None
+    target = tmp_path / "project" / path
+    text = target.read_text(encoding="utf-8")
+    for edit in sorted(finding.fix.edits, key=lambda e: e.span.start, reverse=True):
+        assert edit.path == str(target)
+        text = text[: edit.span.start] + edit.new_text + text[edit.span.end :]
+    target.write_text(text, encoding="utf-8")
+    again, _ = run_fixture_in_place(tmp_path, catalog)
+    assert not [f for _, f in again if f.code == code], _shown(again)

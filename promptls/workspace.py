@@ -43,13 +43,20 @@ class _Ignore:
     def ignored(self, path: str, is_dir: bool) -> bool:
         result = False
         for base, spec in self.specs:
-            rel = os.path.relpath(path, base).replace(os.sep, "/")
+            rel = _relative_to(path, base)
             if is_dir:
                 rel += "/"
             check = spec.check_file(rel)  # type: ignore[attr-defined]
             if check.include is not None:
                 result = bool(check.include)
         return result
+
+
+def _relative_to(path: str, base: str) -> str:
+    """`path` relative to `base`, by slicing when it lies below it (the walk's case: cheap)."""
+    prefix = base.rstrip(os.sep) + os.sep
+    rel = path[len(prefix) :] if path.startswith(prefix) else os.path.relpath(path, base)
+    return rel.replace(os.sep, "/") if os.sep != "/" else rel
 
 
 def walk(paths: Sequence[str], exclude: Sequence[str] = ()) -> Iterator[Found]:
@@ -60,8 +67,8 @@ def walk(paths: Sequence[str], exclude: Sequence[str] = ()) -> Iterator[Found]:
             continue
         if not os.path.isdir(given):
             continue
-        root = given
-        ignore = _parents_ignore(os.path.abspath(root))
+        root = os.path.abspath(given)
+        ignore = _parents_ignore(root)
         yield from _walk_dir(root, ignore, exclude, root)
 
 

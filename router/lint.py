@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from router.checks import cost, keys, models
 from router.checks.context import PromptContext
@@ -84,20 +84,35 @@ def check_settings_file(
     return sorted(findings, key=Finding.sort_key)
 
 
+class PromptKey(NamedTuple):
+    """What the assignment check needs of a prompt: small enough to send between processes."""
+
+    path: str
+    dialect: Dialect
+    names: tuple[str, ...]
+
+
+def prompt_key(prompt: PromptFile) -> PromptKey:
+    from router.resolve import _names
+
+    return PromptKey(prompt.path, prompt.dialect, tuple(_names(prompt)))
+
+
 def check_assignments(
-    file: SettingsFile, prompts: Sequence[PromptFile], root: str | None
+    file: SettingsFile, prompts: Sequence[PromptFile | PromptKey], root: str | None
 ) -> Iterator[Finding]:
     """Per-prompt tables in a project's settings that match none of the project's prompts."""
     if file.layer is Layer.USER:
         return  # the user's config serves many projects; an unmatched name is no mistake there
-    from router.resolve import _names, _relative
+    from router.resolve import _relative
 
+    keys = [p if isinstance(p, PromptKey) else prompt_key(p) for p in prompts]
     by_table: dict[str, set[str]] = {}
-    for prompt in prompts:
+    for prompt in keys:
         table = prompt.dialect.assignment_table
         if table:
-            by_table.setdefault(table, set()).update(_names(prompt))
-    rel_paths = [_relative(p.path, root) for p in prompts]
+            by_table.setdefault(table, set()).update(prompt.names)
+    rel_paths = [_relative(p.path, root) for p in keys]
     for table in ("agents", "commands", "skills"):
         names = by_table.get(table, set())
         for name in file.data.get(table) or {}:

@@ -196,8 +196,11 @@ def _names(prompt: PromptFile) -> Iterator[str]:
 def _relative(path: str, root: str | None) -> str:
     import os
 
-    absolute = os.path.abspath(path)
+    absolute = path if os.path.isabs(path) else os.path.abspath(path)
     if root:
+        prefix = root.rstrip(os.sep) + os.sep
+        if absolute.startswith(prefix):
+            return absolute[len(prefix) :].replace(os.sep, "/")
         try:
             return os.path.relpath(absolute, root).replace(os.sep, "/")
         except ValueError:

@@ -19,14 +19,33 @@ class Position:
     column: int
 
 
-@dataclass(frozen=True, slots=True)
 class Span:
-    """A half-open range of character offsets in one text, with its line/column ends."""
+    """A half-open range of character offsets in one text; its line/column ends on demand.
 
-    start: int
-    end: int
-    start_pos: Position
-    end_pos: Position
+    Lines and columns are worked out only when asked for (a render, an LSP range): parsing a
+    frontmatter makes dozens of spans per file, and most are never shown.
+    """
+
+    __slots__ = ("_end_pos", "_lines", "_start_pos", "end", "start")
+
+    def __init__(self, start: int, end: int, lines: LineIndex) -> None:
+        self.start = start
+        self.end = end
+        self._lines = lines
+        self._start_pos: Position | None = None
+        self._end_pos: Position | None = None
+
+    @property
+    def start_pos(self) -> Position:
+        if self._start_pos is None:
+            self._start_pos = self._lines.position(self.start)
+        return self._start_pos
+
+    @property
+    def end_pos(self) -> Position:
+        if self._end_pos is None:
+            self._end_pos = self._lines.position(self.end)
+        return self._end_pos
 
     @property
     def line(self) -> int:
@@ -37,6 +56,28 @@ class Span:
     def column(self) -> int:
         """1-based column of the start."""
         return self.start_pos.column + 1
+
+    def __reduce__(self) -> tuple:
+        # Travel between processes with the positions worked out, not the whole line index.
+        return (_resolved_span, (self.start, self.end, self.start_pos, self.end_pos))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Span):
+            return NotImplemented
+        return self.start == other.start and self.end == other.end
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.end))
+
+    def __repr__(self) -> str:
+        return f"Span({self.start}, {self.end}, line={self.line}, column={self.column})"
+
+
+def _resolved_span(start: int, end: int, start_pos: Position, end_pos: Position) -> Span:
+    span = Span(start, end, None)  # type: ignore[arg-type]  # never consulted: positions are set
+    span._start_pos = start_pos
+    span._end_pos = end_pos
+    return span
 
 
 class LineIndex:
@@ -87,7 +128,7 @@ class LineIndex:
     def span(self, start: int, end: int) -> Span:
         start = max(0, min(start, self._length))
         end = max(start, min(end, self._length))
-        return Span(start, end, self.position(start), self.position(end))
+        return Span(start, end, self)
 
     def line_span(self, line: int) -> Span:
         """The span of 0-based `line`, without its line ending."""

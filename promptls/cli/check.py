@@ -66,6 +66,10 @@ def _codes(values: list[str]) -> list[str]:
     return [c.strip() for v in values for c in v.split(",") if c.strip()]
 
 
+PARALLEL_THRESHOLD = 400
+"""From this many prompt files on, checking is spread over the machine's cores."""
+
+
 def run(args: argparse.Namespace) -> int:
     from promptls.cli.session import Session, project_root
     from promptls.workspace import walk
@@ -79,8 +83,7 @@ def run(args: argparse.Namespace) -> int:
     _validate_codes(select + ignore)
 
     result = _Run(session, paths)
-    for found in walk(paths):
-        result.visit(found.path, found.explicit)
+    result.check_files(list(walk(paths)))
     result.check_settings()
     findings = result.selected(select, ignore)
     findings.sort(key=lambda f: (os.path.abspath(f.path), f.span.start, f.code))
@@ -103,7 +106,11 @@ def _excluded(path: str, globs: list[str], root: str | None) -> bool:
     """Does a `[check] exclude` glob, anchored at the settings file's folder, match `path`?"""
     from router.pathglob import path_matches
 
-    rel = os.path.relpath(os.path.abspath(path), root or os.getcwd()).replace(os.sep, "/")
+    if not globs:
+        return False
+    from promptls.workspace import _relative_to
+
+    rel = _relative_to(os.path.abspath(path), root or os.getcwd())
     return any(path_matches(glob, rel) for glob in globs)
 
 
@@ -147,41 +154,30 @@ class _Run:
             kept.extend(select_findings([finding], chosen, [*ignore, *table.get("ignore", [])]))
         return kept
 
-    def visit(self, path: str, explicit: bool) -> None:
-        from promptls.workspace import SETTINGS_NAMES, classify
-        from router.lint import check_prompt
+    def check_files(self, found: list) -> None:
+        """Check every prompt file found; settings files are only noted here."""
+        from promptls.workspace import SETTINGS_NAMES
 
-        if os.path.basename(path) in SETTINGS_NAMES:
-            folder = os.path.dirname(os.path.abspath(path))
-            self._remember(self.session.loader.for_directory(folder))
-            return
-
-        settings = self.session.loader.for_prompt(path)
-        table = self.table(settings)
-        if not explicit and _excluded(path, table.get("exclude", []), settings.root):
-            return
-        prompt = self.session.read_prompt(path, explicit=explicit)
-        if prompt is None:
-            return
-        dialect = classify(path, prompt.text, table.get("include", []), settings.root)
-        if dialect is None:
-            if not explicit:
-                return
-            from router.dialects import Dialect
-
-            dialect = Dialect.GENERIC
-        if dialect is not prompt.dialect:
-            from router.frontmatter import parse_prompt
-
-            problems = prompt.problems
-            prompt = parse_prompt(prompt.path, prompt.text, dialect)
-            import dataclasses
-
-            prompt = dataclasses.replace(prompt, problems=problems)
-        self._remember(settings)
-        self._prompts_by_root.setdefault(settings.root, []).append(prompt)
-        self.prompt_count += 1
-        self.findings.extend(check_prompt(prompt, settings, self.session.catalog))
+        prompts = []
+        for item in found:
+            if os.path.basename(item.path) in SETTINGS_NAMES:
+                folder = os.path.dirname(os.path.abspath(item.path))
+                self._remember(self.session.loader.for_directory(folder))
+            else:
+                prompts.append((item.path, item.explicit))
+        workers = _worker_count(len(prompts))
+        if workers > 1:
+            results = _check_in_parallel(prompts, workers)
+        else:
+            results = (_check_one(self.session, path, explicit) for path, explicit in prompts)
+        for path, (findings, key) in zip((p for p, _ in prompts), results, strict=True):
+            if key is None:
+                continue
+            settings = self.session.loader.for_prompt(path)
+            self._remember(settings)
+            self._prompts_by_root.setdefault(settings.root, []).append(key)
+            self.prompt_count += 1
+            self.findings.extend(findings)
 
     def _remember(self, settings) -> None:
         for file in settings.files:
@@ -201,3 +197,53 @@ class _Run:
 
     def _covers(self, root: str) -> bool:
         return any(root == w or root.startswith(w.rstrip(os.sep) + os.sep) for w in self.walked)
+
+
+def _check_one(session, path: str, explicit: bool) -> tuple[list[Finding], object]:
+    """Findings for one candidate file and its assignment key; (no findings, None) if no prompt."""
+    from router.lint import check_prompt, prompt_key
+
+    settings = session.loader.for_prompt(path)
+    table = _check_table(settings)
+    if not explicit and _excluded(path, table.get("exclude", []), settings.root):
+        return [], None
+    prompt = session.read_prompt(
+        path, explicit=explicit, include=table.get("include", []), root=settings.root
+    )
+    if prompt is None:
+        return [], None
+    return check_prompt(prompt, settings, session.catalog), prompt_key(prompt)
+
+
+def _worker_count(files: int) -> int:
+    if files < PARALLEL_THRESHOLD or os.environ.get("PROMPTLS_JOBS") == "1":
+        return 1
+    jobs = os.environ.get("PROMPTLS_JOBS")
+    if jobs and jobs.isdigit():
+        return max(1, int(jobs))
+    return min(os.cpu_count() or 1, 8)
+
+
+_worker_session = None
+
+
+def _check_chunk(chunk: list[tuple[str, bool]]) -> list[tuple[list[Finding], object]]:
+    global _worker_session
+    if _worker_session is None:
+        from promptls.cli.session import Session
+
+        _worker_session = Session()
+    return [_check_one(_worker_session, path, explicit) for path, explicit in chunk]
+
+
+def _check_in_parallel(prompts: list[tuple[str, bool]], workers: int):
+    """Split the files into contiguous chunks, one batch of chunks per worker process."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = max(50, len(prompts) // (workers * 4))
+    chunks = [prompts[i : i + size] for i in range(0, len(prompts), size)]
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for chunk_result in pool.map(_check_chunk, chunks):
+            yield from chunk_result

@@ -33,8 +33,16 @@ class Session:
 
         return load_catalog()
 
-    def read_prompt(self, path: str, *, explicit: bool = True) -> PromptFile | None:
-        """Parse a prompt file; None when it is binary (and was not named explicitly)."""
+    def read_prompt(
+        self,
+        path: str,
+        *,
+        explicit: bool = True,
+        include: list[str] | None = None,
+        root: str | None = None,
+    ) -> PromptFile | None:
+        """Parse a prompt file; None when it is binary or (with `include`, in a workspace walk)
+        no prompt file at all, unless it was named explicitly."""
         from router.frontmatter import decode, parse_prompt
 
         try:
@@ -51,7 +59,14 @@ class Session:
         # The dialect is read from the path (`.claude/agents/...`): never from the part typed.
         path = os.path.abspath(path)
         text, problem = decode(data, path)
-        prompt = parse_prompt(path, text)
+        dialect = None
+        if include is not None:
+            from promptls.workspace import classify
+
+            dialect = classify(path, text, include, root)
+            if dialect is None and not explicit:
+                return None
+        prompt = parse_prompt(path, text, dialect)
         if problem is not None:
             prompt = _with_problem(prompt, problem)
         return prompt

@@ -79,14 +79,19 @@ class SettingsLoader:
         self._dirs.clear()
 
     def for_prompt(self, prompt_path: str) -> ProjectSettings:
-        return self.for_directory(os.path.dirname(os.path.abspath(prompt_path)))
+        return self.for_directory(os.path.dirname(prompt_path) or ".")
 
     def for_directory(self, directory: str) -> ProjectSettings:
-        directory = os.path.abspath(directory)
+        # Keyed by the folder as given too: a workspace walk asks for the same few folders
+        # thousands of times, and normalizing the path each time costs more than the lookup.
         cached = self._dirs.get(directory)
         if cached is not None:
             return cached
-        found = self._walk_up(directory)
+        absolute = os.path.abspath(directory)
+        found = self._dirs.get(absolute)
+        if found is None:
+            found = self._walk_up(absolute)
+            self._dirs[absolute] = found
         self._dirs[directory] = found
         return found
 

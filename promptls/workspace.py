@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from router.dialects import Dialect, dialect_from_path, is_candidate
 from router.pathglob import path_matches
@@ -13,8 +13,7 @@ ALWAYS_SKIPPED = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__"
 SETTINGS_NAMES = frozenset({"promptls.toml", "promptls.local.toml", "pyproject.toml"})
 
 
-@dataclass(frozen=True, slots=True)
-class Found:
+class Found(NamedTuple):
     path: str
     explicit: bool
     """Named on the command line: checked even when ignored or of no known dialect."""

@@ -22,10 +22,9 @@ import datetime
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from router.globs import most_specific, specificity
 
@@ -54,8 +53,7 @@ def split_model_id(model_id: str) -> tuple[str, str]:
     return (provider, name) if sep else ("", model_id)
 
 
-@dataclass(frozen=True, slots=True)
-class ModelInfo:
+class ModelInfo(NamedTuple):
     """What is known about one model. Prices are USD per million tokens; None means unknown."""
 
     id: str
@@ -94,8 +92,7 @@ class ModelInfo:
         return total / 1_000_000
 
 
-@dataclass(frozen=True, slots=True)
-class FamilyRule:
+class FamilyRule(NamedTuple):
     """A family pattern with the conservative values derived from the family's known members."""
 
     pattern: str
@@ -302,7 +299,7 @@ class Catalog:
         models = dict(self._models)
         for model in extra:
             if model.family is None and (rule := self.family_rule(model.id)):
-                model = replace(model, family=rule.family)
+                model = model._replace(family=rule.family)
             models[model.id.lower()] = model
         return Catalog(
             models.values(),

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from router.tokens import TokenCount
 
@@ -14,8 +13,7 @@ DEFAULT_EXPECTED_OUTPUT = 500
 """Output tokens assumed for an estimate when a prompt says nothing (`expected_output_tokens`)."""
 
 
-@dataclass(frozen=True, slots=True)
-class CostEstimate:
+class CostEstimate(NamedTuple):
     input_tokens: TokenCount
     output_tokens: int
     usd: float | None

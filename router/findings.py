@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import NamedTuple
 
 from router.source import Span
 
@@ -21,8 +21,7 @@ class Severity(IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True, slots=True)
-class Edit:
+class Edit(NamedTuple):
     """Replace `span` of the file at `path` with `new_text` (an insert when the span is empty)."""
 
     path: str
@@ -30,16 +29,14 @@ class Edit:
     new_text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Fix:
+class Fix(NamedTuple):
     """A named set of edits, offered as a quick fix in the editor and by `check --fix` later."""
 
     title: str
     edits: tuple[Edit, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """A check result: which rule, where, what is wrong and how to fix it."""
 
     code: str
@@ -49,7 +46,7 @@ class Finding:
     path: str
     span: Span
     fix: Fix | None = None
-    related: tuple[tuple[str, Span, str], ...] = field(default=())
+    related: tuple[tuple[str, Span, str], ...] = ()
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.span.start, self.span.end, self.code)

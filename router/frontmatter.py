@@ -8,8 +8,7 @@ non-mapping frontmatter becomes a finding at the right line instead of an except
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -30,16 +29,14 @@ _OPEN_FENCE = re.compile(r"---[ \t]*(?:\r\n|\n|\r|$)")
 _CLOSE_FENCE = re.compile(r"(?:^|(?<=\r))(?:---|\.\.\.)[ \t]*(?=\r|\n|\Z)", re.MULTILINE)
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
+class Item(NamedTuple):
     """One element of a sequence value."""
 
     value: Any
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """One `key: value` of a mapping, with spans for the key, the value and the whole entry."""
 
     key: str
@@ -68,8 +65,7 @@ class Entry:
         return new_value
 
 
-@dataclass(frozen=True, slots=True)
-class PromptFile:
+class PromptFile(NamedTuple):
     """A parsed prompt file: its dialect, frontmatter entries with spans, body, and parse problems."""
 
     path: str

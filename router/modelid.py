@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from router.dialects import Dialect
 
@@ -38,8 +37,7 @@ _PROVIDER = re.compile(r"[a-z][a-z0-9_.-]*\Z")
 _COPILOT_SUFFIX = re.compile(r"\s*\((?:copilot|preview)\)\s*$", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class ModelId:
+class ModelId(NamedTuple):
     provider: str
     name: str
 
@@ -94,8 +92,7 @@ class RefKind(StrEnum):
     INVALID = "invalid"
 
 
-@dataclass(frozen=True, slots=True)
-class ModelRef:
+class ModelRef(NamedTuple):
     """What a model value written in some dialect means."""
 
     raw: str

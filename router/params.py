@@ -6,16 +6,14 @@ of them accept and reject the same values with the same words.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from router.schema import PARAMETER_KEYS, Kind, parameter_spec
 
 ENV_PREFIX = "PROMPTLS_"
 
 
-@dataclass(frozen=True, slots=True)
-class ParamError:
+class ParamError(NamedTuple):
     message: str
 
 

@@ -7,10 +7,9 @@ ollama/qwen2.5-coder" beats "frontmatter line 4 model: sonnet" without knowing t
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from router.dialects import Dialect, command_namespace
 from router.frontmatter import PromptFile
@@ -26,18 +25,19 @@ if TYPE_CHECKING:
     from router.catalog import Catalog, ModelInfo
 
 
-@dataclass(frozen=True, slots=True)
-class Overrides:
+_NOTHING: Mapping[str, Any] = MappingProxyType({})
+
+
+class Overrides(NamedTuple):
     """What the command line and the environment say, above every file."""
 
     model: str | None = None
-    params: Mapping[str, Any] = field(default_factory=dict)
-    env: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, Any] = _NOTHING
+    env: Mapping[str, str] = _NOTHING
     no_fallback: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
     """One layer's say on one setting."""
 
     key: str
@@ -49,16 +49,14 @@ class Candidate:
     """Says "use the default" (`model: default`, Claude Code's `inherit`): lets lower layers decide."""
 
 
-@dataclass(frozen=True, slots=True)
-class FallbackModel:
+class FallbackModel(NamedTuple):
     raw: str
     model: ModelId | None
     source: Source
     note: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Resolution:
+class Resolution(NamedTuple):
     prompt: PromptFile
     settings: ProjectSettings
     model: ModelId | None
@@ -157,11 +155,10 @@ def model_info(
                 changes[key] = table[key]
         if "capabilities" in table:
             changes["capabilities"] = frozenset(table["capabilities"])
-    return dataclasses.replace(info, **changes) if changes else info
+    return info._replace(**changes) if changes else info
 
 
-@dataclass(frozen=True, slots=True)
-class _Assigned:
+class _Assigned(NamedTuple):
     table: dict[str, Any]
     keypath: tuple[str, ...]
 
@@ -312,7 +309,7 @@ def _choose_model(
             steps.append(cand)
             continue
         chosen = (ref.model, ref)
-        steps.append(dataclasses.replace(cand, chosen=True))
+        steps.append(cand._replace(chosen=True))
     if chosen is None and problem is None:
         problem = (
             "no model is set: add `model: provider/name` to the frontmatter, or "
@@ -370,7 +367,7 @@ def _params(
     for key, cands in candidates.items():
         first = cands[0]
         params[key] = Setting(first.value, first.source)
-        steps[key] = (dataclasses.replace(first, chosen=True), *cands[1:])
+        steps[key] = (first._replace(chosen=True), *cands[1:])
     return params, steps
 
 

@@ -7,9 +7,9 @@ each key is what hover and completion show.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
+from typing import NamedTuple
 
 from router.dialects import Dialect
 
@@ -28,8 +28,7 @@ class Kind(StrEnum):
     MODEL_LIST = "list of model ids"
 
 
-@dataclass(frozen=True, slots=True)
-class KeySpec:
+class KeySpec(NamedTuple):
     name: str
     kind: Kind
     doc: str

@@ -8,11 +8,10 @@ edge without re-reading files.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Position:
+class Position(NamedTuple):
     """A 0-based line and a 0-based column counted in characters (code points)."""
 
     line: int

@@ -58,7 +58,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["TokenCount", "count_tokens", "encoding_for", "estimate_tokens", "tokens_for_check"]
 
@@ -67,8 +67,7 @@ CL100K = "cl100k_base"
 O200K = "o200k_base"
 
 
-@dataclass(frozen=True, slots=True)
-class TokenCount:
+class TokenCount(NamedTuple):
     """A number of tokens, whether it is exact for the model, and how it was obtained."""
 
     count: int

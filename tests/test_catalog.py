@@ -7,7 +7,6 @@ import datetime
 import json
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -207,7 +206,7 @@ def test_cost(catalog):
     assert gpt.cost(1_000_000, 1_000_000) == pytest.approx(12.5)
     assert gpt.cost(2000, 500) == pytest.approx(2000 * 2.5e-6 + 500 * 10e-6)
     assert gpt.cost(0, 0) == 0
-    half_known = replace(gpt, output_price=None)
+    half_known = gpt._replace(output_price=None)
     assert half_known.cost(1000, 0) == pytest.approx(0.0025)
     assert half_known.cost(1000, 1) is None
 
@@ -248,7 +247,7 @@ def test_suggest_finds_the_intended_id(catalog):
 
 def test_with_models_adds_and_overrides_without_touching_the_original(catalog):
     live = unknown_model("lmstudio/qwen2.5-coder-14b", "lmstudio", local=True)
-    cheaper = replace(catalog.get("openai/gpt-4o"), input_price=1.0)
+    cheaper = catalog.get("openai/gpt-4o")._replace(input_price=1.0)
     extended = catalog.with_models([live, cheaper], local_providers=["lmstudio"])
     assert extended.get("lmstudio/qwen2.5-coder-14b").family == "qwen2.5-coder"
     assert extended.get("openai/gpt-4o").input_price == 1.0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -119,7 +118,7 @@ def test_claude_aliases_name_the_newest_current_model_in_the_catalog(catalog, al
 
 
 def _info(model_id: str, deprecation: str | None = None):
-    return replace(unknown_model(model_id, "anthropic"), deprecation_date=deprecation)
+    return unknown_model(model_id, "anthropic")._replace(deprecation_date=deprecation)
 
 
 def test_alias_skips_deprecated_dated_and_variant_ids():

@@ -73,9 +73,7 @@ class Session:
 
 
 def _with_problem(prompt, problem):
-    import dataclasses
-
-    return dataclasses.replace(prompt, problems=(problem, *prompt.problems))
+    return prompt._replace(problems=(problem, *prompt.problems))
 
 
 def project_root(start: str | None = None) -> str:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from router.findings import Edit, Fix
 from router.frontmatter import Entry, PromptFile
@@ -14,8 +13,7 @@ if TYPE_CHECKING:
     from router.resolve import Resolution
 
 
-@dataclass(frozen=True, slots=True)
-class PromptContext:
+class PromptContext(NamedTuple):
     prompt: PromptFile
     resolution: Resolution
     catalog: Catalog

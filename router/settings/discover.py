@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from router.settings.files import SettingsFile, load_settings
 from router.settings.layers import Layer
@@ -42,8 +42,7 @@ def user_config_path() -> str:
     return os.path.join(platformdirs.user_config_dir("promptls", appauthor=False), USER_FILE)
 
 
-@dataclass(frozen=True, slots=True)
-class ProjectSettings:
+class ProjectSettings(NamedTuple):
     """The settings files that apply to one directory, highest precedence first."""
 
     root: str | None

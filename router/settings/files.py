@@ -10,7 +10,7 @@ import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from router.checks.settings import InvalidSettingsFile, InvalidSettingsValue, UnknownSettingsKey
 from router.findings import Edit, Finding, Fix
@@ -25,8 +25,7 @@ PYPROJECT_TABLE: KeyPath = ("tool", "promptls")
 _TOML_ERROR_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
-@dataclass(frozen=True, slots=True)
-class ModelValue:
+class ModelValue(NamedTuple):
     """A model id written in a settings file, kept for the catalog checks."""
 
     keypath: KeyPath

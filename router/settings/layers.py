@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from router.source import Span
 
@@ -37,8 +36,7 @@ _LABELS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(NamedTuple):
     """Where a value came from: layer, file and span (when it has one), and a short label."""
 
     layer: Layer
@@ -55,8 +53,7 @@ class Source:
         return f"{shown}:{self.span.line}"
 
 
-@dataclass(frozen=True, slots=True)
-class Setting:
+class Setting(NamedTuple):
     value: Any
     source: Source
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from router.schema import PARAMETER_KEYS, parameter_spec
 
@@ -20,8 +20,7 @@ class VKind(StrEnum):
     URL = "an http(s) URL"
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(NamedTuple):
     kind: VKind
     doc: str
     minimum: float | None = None
@@ -32,8 +31,7 @@ class Field:
 Table = dict[str, "Field | Table | MapOf"]
 
 
-@dataclass(frozen=True, slots=True)
-class MapOf:
+class MapOf(NamedTuple):
     """A table whose keys are names the user picks (`[agents.NAME]`), each with the same shape."""
 
     item: Table | Field

@@ -34,20 +34,17 @@ class _Ignore:
                 lines = handle.read().splitlines()
         except OSError:
             return self
-        import pathspec
+        from promptls.gitignore import GitIgnore
 
-        spec = pathspec.GitIgnoreSpec.from_lines(lines)
-        return _Ignore((*self.specs, (folder, spec)))
+        return _Ignore((*self.specs, (folder, GitIgnore(lines))))
 
     def ignored(self, path: str, is_dir: bool) -> bool:
         result = False
         for base, spec in self.specs:
             rel = _relative_to(path, base)
-            if is_dir:
-                rel += "/"
-            check = spec.check_file(rel)  # type: ignore[attr-defined]
-            if check.include is not None:
-                result = bool(check.include)
+            verdict = spec.match(rel, is_dir)  # type: ignore[attr-defined]
+            if verdict is not None:
+                result = verdict
         return result
 
 

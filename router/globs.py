@@ -54,8 +54,30 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(fnmatch.translate(pattern), re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)
+def _literal_pieces(pattern: str) -> tuple[str, ...]:
+    """Runs of plain characters (lower-cased) that any text the pattern matches must contain."""
+    pieces: list[str] = []
+    current: list[str] = []
+    for token in _tokens(pattern):
+        if len(token) == 1 and token not in "*?[":
+            current.append(token.lower())
+        else:
+            if current:
+                pieces.append("".join(current))
+            current = []
+    if current:
+        pieces.append("".join(current))
+    return tuple(pieces)
+
+
 def glob_match(pattern: str, text: str) -> bool:
     """True when `pattern` matches the whole of `text`, ignoring case."""
+    # A cheap substring test first: most patterns fail on it, and compiling every pattern's
+    # regex would cost more than the whole look-up (a `resolve` must start fast).
+    lowered = text.lower()
+    if not all(piece in lowered for piece in _literal_pieces(pattern)):
+        return False
     return _compiled(pattern).match(text) is not None
 
 

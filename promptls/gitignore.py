@@ -13,12 +13,24 @@ from collections.abc import Iterable
 
 
 class _Rule:
-    __slots__ = ("dir_only", "negate", "regex")
+    """One pattern line. Its regex is compiled on first need, and only for paths that contain
+    the pattern's literal pieces: most rules (`__pycache__/`, `*.egg-info/`) never get that far."""
 
-    def __init__(self, regex: re.Pattern[str], negate: bool, dir_only: bool) -> None:
-        self.regex = regex
+    __slots__ = ("_regex", "dir_only", "negate", "pieces", "source")
+
+    def __init__(self, source: str, pieces: tuple[str, ...], negate: bool, dir_only: bool) -> None:
+        self.source = source
+        self.pieces = pieces
         self.negate = negate
         self.dir_only = dir_only
+        self._regex: re.Pattern[str] | None = None
+
+    def matches(self, path: str) -> bool:
+        if not all(piece in path for piece in self.pieces):
+            return False
+        if self._regex is None:
+            self._regex = re.compile(self.source, re.DOTALL)
+        return self._regex.match(path) is not None
 
 
 class GitIgnore:
@@ -35,7 +47,7 @@ class GitIgnore:
         for rule in self.rules:
             if rule.dir_only and not is_dir:
                 continue
-            if rule.regex.match(path):
+            if rule.matches(path):
                 result = not rule.negate
         return result
 
@@ -60,7 +72,34 @@ def _compile(line: str) -> _Rule | None:
     line = line.lstrip("/")
     body = _translate(line)
     prefix = "" if anchored or body.startswith("(?:.*/)?") else "(?:.*/)?"
-    return _Rule(re.compile(prefix + body + r"\Z", re.DOTALL), negate, dir_only)
+    return _Rule(prefix + body + r"\Z", _pieces(line), negate, dir_only)
+
+
+def _pieces(pattern: str) -> tuple[str, ...]:
+    """Runs of literal characters (between wildcards and slashes) that a match must contain."""
+    pieces: list[str] = []
+    current: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < n:
+            current.append(pattern[i + 1])
+            i += 2
+            continue
+        if ch in "*?[/":
+            if current:
+                pieces.append("".join(current))
+                current = []
+            if ch == "[":
+                close = pattern.find("]", i + 2)
+                i = n if close == -1 else close + 1
+                continue
+        else:
+            current.append(ch)
+        i += 1
+    if current:
+        pieces.append("".join(current))
+    return tuple(pieces)
 
 
 def _translate(pattern: str) -> str:

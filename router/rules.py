@@ -10,7 +10,6 @@ of checks all render it from here, so they cannot drift apart.
 
 from __future__ import annotations
 
-import inspect
 from typing import ClassVar
 
 from router.findings import Finding, Fix, Severity
@@ -63,6 +62,8 @@ class Rule:
 
 
 def doc_of(rule: type[Rule]) -> str:
+    import inspect  # only when documentation is rendered: importing it costs start-up
+
     return inspect.cleandoc(rule.__doc__ or "")
 
 

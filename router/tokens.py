@@ -166,9 +166,10 @@ def estimate_tokens(text: str) -> TokenCount:
 
 # Model names (the last segment of the id, lower-cased) whose tokenizer is o200k_base. gpt-oss's
 # o200k_harmony has o200k_base's ranks and pattern, so ordinary text counts the same.
-_O200K_NAMES = re.compile(r"(?:chatgpt-4o|gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|gpt-oss|o[134](?![a-z0-9]))")
+# (Kept as strings: `re` compiles and caches them on first use, not at import.)
+_O200K_NAMES = r"(?:chatgpt-4o|gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|gpt-oss|o[134](?![a-z0-9]))"
 # OpenAI model names whose tokenizer is cl100k_base.
-_CL100K_NAMES = re.compile(
+_CL100K_NAMES = (
     r"(?:gpt-4|gpt-3\.5|gpt-35|text-embedding-3|text-embedding-ada-002|davinci-002|babbage-002)"
 )
 
@@ -186,7 +187,7 @@ def encoding_for(model_id: str | None) -> str:
     provider prefix (`openai/gpt-4o`, `openrouter/openai/gpt-4o-mini`); `cl100k_base` otherwise,
     including unknown and non-OpenAI models, for which it is only a stand-in.
     """
-    if model_id and _O200K_NAMES.match(_model_name(model_id)):
+    if model_id and re.match(_O200K_NAMES, _model_name(model_id)):
         return O200K
     return CL100K
 
@@ -200,7 +201,7 @@ def _is_openai_model(model_id: str | None) -> bool:
         len(parts) == 3 and parts[:2] == ["openrouter", "openai"]
     )
     name = _model_name(model_id)
-    known = bool(_O200K_NAMES.match(name) or _CL100K_NAMES.match(name))
+    known = bool(re.match(_O200K_NAMES, name) or re.match(_CL100K_NAMES, name))
     return served_by_openai and known and not name.startswith("gpt-oss")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -17,9 +16,11 @@ if TYPE_CHECKING:
 BINARY_SNIFF = 8192
 
 
-@dataclass
 class Session:
-    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    """One command's view of the world: environment, settings loader, catalog (loaded lazily)."""
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        self.env = dict(os.environ) if env is None else env
 
     @cached_property
     def loader(self) -> SettingsLoader:

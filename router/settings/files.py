@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from router.checks.settings import InvalidSettingsFile, InvalidSettingsValue, UnknownSettingsKey
@@ -33,17 +32,33 @@ class ModelValue(NamedTuple):
     span: Span
 
 
-@dataclass(slots=True)
 class SettingsFile:
-    path: str
-    layer: Layer
-    text: str
-    lines: LineIndex
-    data: dict[str, Any]
-    prefix: KeyPath = ()
-    problems: list[Finding] = field(default_factory=list)
-    models: list[ModelValue] = field(default_factory=list)
-    spans: TomlSpans | None = None
+    """One settings file: its validated data, spans, and what is wrong in it (built by
+    `load_settings`, which fills `data`, `problems`, `models` and `spans` as it validates)."""
+
+    __slots__ = ("data", "layer", "lines", "models", "path", "prefix", "problems", "spans", "text")
+
+    def __init__(
+        self,
+        path: str,
+        layer: Layer,
+        text: str,
+        lines: LineIndex,
+        data: dict[str, Any],
+        prefix: KeyPath = (),
+    ) -> None:
+        self.path = path
+        self.layer = layer
+        self.text = text
+        self.lines = lines
+        self.data = data
+        self.prefix = prefix
+        self.problems: list[Finding] = []
+        self.models: list[ModelValue] = []
+        self.spans: TomlSpans | None = None
+
+    def __repr__(self) -> str:
+        return f"SettingsFile({self.path!r}, {self.layer.name}, {len(self.problems)} problems)"
 
     def span(self, keypath: KeyPath) -> Span:
         """The span of a key (or of its table), for findings and "go to definition"."""

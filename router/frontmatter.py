@@ -195,7 +195,8 @@ def _parse_yaml(
                 )
             ]
         problems: list[Finding] = []
-        entries = _mapping_entries(path, root, loader, start, lines, text, problems)
+        base_line = lines.position(start).line
+        entries = _mapping_entries(path, root, loader, start, lines, text, problems, base_line)
         _report_duplicates(path, entries, problems)
         return entries, problems
     except RecursionError:
@@ -229,7 +230,7 @@ def _node_span(node: yaml.Node, base: int, lines: LineIndex, text: str) -> Span:
     e = base + node.end_mark.index
     while e > s and text[e - 1] in " \t\r\n":
         e -= 1
-    return lines.span(s, e)
+    return Span(s, e, lines)  # marks lie inside the text: no clamping needed
 
 
 def _mapping_entries(
@@ -240,6 +241,7 @@ def _mapping_entries(
     lines: LineIndex,
     text: str,
     problems: list[Finding],
+    base_line: int,
 ) -> tuple[Entry, ...]:
     entries = []
     for key_node, value_node in node.value:
@@ -264,10 +266,13 @@ def _mapping_entries(
                 for child in value_node.value
             )
         elif isinstance(value_node, yaml.MappingNode):
-            children = _mapping_entries(path, value_node, loader, base, lines, text, problems)
-        first_line = key_span.start_pos.line
-        last_line = value_span.end_pos.line
-        entry_span = lines.span(lines.line_start(first_line), lines.line_start(last_line + 1))
+            children = _mapping_entries(path, value_node, loader, base, lines, text, problems, base_line)
+        # Lines from the parser's marks (no offset look-ups): the value's last line is its end
+        # mark's, less the line breaks trimmed off its end.
+        first_line = base_line + key_node.start_mark.line
+        end_mark = base + value_node.end_mark.index
+        last_line = base_line + value_node.end_mark.line - _breaks(text, value_span.end, end_mark)
+        entry_span = Span(lines.line_start(first_line), lines.line_start(last_line + 1), lines)
         style = value_node.style if isinstance(value_node, yaml.ScalarNode) else None
         entries.append(
             Entry(
@@ -275,6 +280,11 @@ def _mapping_entries(
             )
         )
     return tuple(entries)
+
+
+def _breaks(text: str, start: int, end: int) -> int:
+    """Line breaks in text[start:end]: `\\n`, `\\r\\n` and a lone `\\r` each count once."""
+    return text.count("\n", start, end) + text.count("\r", start, end) - text.count("\r\n", start, end)
 
 
 def _construct(path: str, loader: Any, node: yaml.Node, span: Span, problems: list[Finding]) -> Any:

@@ -112,6 +112,19 @@ def interpret(
     providers: Collection[str] = BUILTIN_PROVIDERS,
 ) -> ModelRef:
     """Read a model value as the dialect's tool would, and map it to a canonical id."""
+    if isinstance(raw, str):
+        # The same few values recur across a workspace: interpret each once per catalog.
+        key = ("interpret", raw, dialect, tuple(providers))
+        return catalog.memo(key, lambda: _interpret(raw, dialect, catalog, providers))
+    return _interpret(raw, dialect, catalog, providers)
+
+
+def _interpret(
+    raw: object,
+    dialect: Dialect,
+    catalog: Catalog,
+    providers: Collection[str],
+) -> ModelRef:
     if not isinstance(raw, str):
         return ModelRef(str(raw), RefKind.INVALID, problem=SyntaxProblem.EMPTY)
     text = raw.strip()

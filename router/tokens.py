@@ -169,9 +169,7 @@ def estimate_tokens(text: str) -> TokenCount:
 # (Kept as strings: `re` compiles and caches them on first use, not at import.)
 _O200K_NAMES = r"(?:chatgpt-4o|gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|gpt-oss|o[134](?![a-z0-9]))"
 # OpenAI model names whose tokenizer is cl100k_base.
-_CL100K_NAMES = (
-    r"(?:gpt-4|gpt-3\.5|gpt-35|text-embedding-3|text-embedding-ada-002|davinci-002|babbage-002)"
-)
+_CL100K_NAMES = r"(?:gpt-4|gpt-3\.5|gpt-35|text-embedding-3|text-embedding-ada-002|davinci-002|babbage-002)"
 
 
 def _model_name(model_id: str) -> str:

@@ -59,10 +59,13 @@ def check_context(ctx: PromptContext) -> Iterator[Finding]:
     span = _span(ctx)
     from router.resolve import model_info
 
+    # A token is at least one UTF-8 byte and a character at most four: a body this short fits
+    # any window it is measured against, without counting.
+    most_tokens = len(body) * 4
     models = resolution.chain()
     for index, model in enumerate(models):
         info = resolution.info if index == 0 else model_info(model, resolution.settings, ctx.catalog)
-        if info is None or info.context_window is None:
+        if info is None or info.context_window is None or most_tokens <= info.context_window:
             continue
         tokens = tokens_for_check(body, info.context_window, str(model))
         if tokens.count > info.context_window:
@@ -79,7 +82,7 @@ def check_context(ctx: PromptContext) -> Iterator[Finding]:
         options = resolution.options
         num_ctx = options.get("num_ctx") if isinstance(options, dict) else None
         limit = num_ctx if isinstance(num_ctx, int) else OLLAMA_DEFAULT_CONTEXT
-        if num_ctx is None:
+        if num_ctx is None and most_tokens > limit:
             tokens = tokens_for_check(body, limit, str(model))
             if tokens.count > limit:
                 yield OllamaContextTruncation.finding(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
 
 from router.settings.files import SettingsFile, load_settings
 from router.settings.layers import Layer
@@ -42,18 +41,28 @@ def user_config_path() -> str:
     return os.path.join(platformdirs.user_config_dir("promptls", appauthor=False), USER_FILE)
 
 
-class ProjectSettings(NamedTuple):
+class ProjectSettings:
     """The settings files that apply to one directory, highest precedence first."""
 
-    root: str | None
-    """The directory of the project settings (where per-prompt globs are anchored)."""
-    local: SettingsFile | None
-    project: SettingsFile | None
-    user: SettingsFile | None
+    __slots__ = ("files", "local", "project", "root", "user")
 
-    @property
-    def files(self) -> tuple[SettingsFile, ...]:
-        return tuple(f for f in (self.local, self.project, self.user) if f is not None)
+    def __init__(
+        self,
+        root: str | None,
+        local: SettingsFile | None,
+        project: SettingsFile | None,
+        user: SettingsFile | None,
+    ) -> None:
+        self.root = root
+        """The directory of the project settings (where per-prompt globs are anchored)."""
+        self.local = local
+        self.project = project
+        self.user = user
+        # Asked for on every resolution step: computed once.
+        self.files: tuple[SettingsFile, ...] = tuple(f for f in (local, project, user) if f is not None)
+
+    def __repr__(self) -> str:
+        return f"ProjectSettings(root={self.root!r}, files={[f.path for f in self.files]})"
 
 
 class SettingsLoader:

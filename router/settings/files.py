@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from router.checks.settings import InvalidSettingsFile, InvalidSettingsValue, UnknownSettingsKey
@@ -91,6 +92,7 @@ class SettingsFile:
         return Setting(value, Source(self.layer, label, self.path, self.span(keypath)))
 
 
+@lru_cache(maxsize=1024)
 def _label(keypath: KeyPath) -> str:
     """`[agents.code-reviewer] model` for ("agents", "code-reviewer", "model")."""
     if len(keypath) == 1:

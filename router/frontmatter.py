@@ -79,6 +79,8 @@ class PromptFile(NamedTuple):
     """The opening fence (or the first line), where file-level findings point."""
     body_start: int
     problems: tuple[Finding, ...]
+    by_key: dict[str, Entry] = {}  # noqa: RUF012 - never mutated; parse_prompt fills it
+    """Entries by key (the last of duplicates), for look-ups checks make many times per file."""
 
     @property
     def body(self) -> str:
@@ -90,11 +92,7 @@ class PromptFile(NamedTuple):
 
     def get(self, key: str) -> Entry | None:
         """The entry for `key`; the last one when duplicated, as YAML loaders read it."""
-        found = None
-        for entry in self.entries:
-            if entry.key == key:
-                found = entry
-        return found
+        return self.by_key.get(key)
 
     def value(self, key: str, default: Any = None) -> Any:
         entry = self.get(key)
@@ -154,7 +152,10 @@ def parse_prompt(path: str, text: str, dialect: Dialect | None = None) -> Prompt
         body_start += 1
     frontmatter = lines.span(yaml_start, yaml_end)
     entries, problems = _parse_yaml(path, text, yaml_start, yaml_end, lines)
-    return PromptFile(path, text, lines, dialect, entries, frontmatter, opening, body_start, tuple(problems))
+    by_key = {entry.key: entry for entry in entries}
+    return PromptFile(
+        path, text, lines, dialect, entries, frontmatter, opening, body_start, tuple(problems), by_key
+    )
 
 
 def _parse_yaml(

@@ -209,6 +209,9 @@ def _parse_yaml(
 
 def _yaml_error(path: str, exc: yaml.MarkedYAMLError, start: int, end: int, lines: LineIndex) -> Finding:
     mark = exc.problem_mark or exc.context_mark
+    if exc.context_mark is not None and "end of stream" in (exc.problem or ""):
+        # An unclosed quote or bracket: the parser notices at the end; point where it opened.
+        mark = exc.context_mark
     offset = start + mark.index if mark is not None else start
     offset = min(offset, end)
     # Point at the character (or the rest of the line when at its end) the parser stopped on.

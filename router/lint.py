@@ -67,6 +67,7 @@ def check_settings_file(
     providers = known_providers(settings)
     declared = declared_providers(settings)
     findings = list(file.problems)
+    findings.extend(_rule_codes(file))
     for value in file.models:
         findings.extend(
             models.model_value_findings(
@@ -96,6 +97,29 @@ def prompt_key(prompt: PromptFile) -> PromptKey:
     from router.resolve import _names
 
     return PromptKey(prompt.path, prompt.dialect, tuple(_names(prompt)))
+
+
+def _rule_codes(file: SettingsFile) -> Iterator[Finding]:
+    """`[check] select/ignore` name rules that exist (a typo would silently select nothing)."""
+    from router.checks.settings import InvalidSettingsValue
+    from router.rules import all_rules
+
+    rules = all_rules()
+    table = file.data.get("check") or {}
+    for key in ("select", "ignore"):
+        for code in table.get(key, ()):
+            if any(r.code.startswith(code.upper()) or r.name == code.lower() for r in rules):
+                continue
+            keypath = (*file.prefix, "check", key)
+            span = (file.spans.find_in_value(keypath, code) if file.spans else None) or file.value_span(
+                ("check", key)
+            )
+            yield InvalidSettingsValue.finding(
+                file.path,
+                span,
+                f"[check] {key} names `{code}`, which is no rule code, prefix or name; "
+                "`promptls explain` lists them",
+            )
 
 
 def check_assignments(

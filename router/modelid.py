@@ -225,7 +225,13 @@ def _copilot_candidates(slug: str) -> list[str]:
         return []
     if provider == "anthropic":
         # "Claude Sonnet 4" is Anthropic's `claude-sonnet-4-0` (a major version alone ends in -0)
-        return [f"anthropic/{_anthropic_slug(slug)}", f"anthropic/{_anthropic_slug(slug)}-0"]
+        name = _anthropic_slug(slug)
+        candidates = [f"anthropic/{name}", f"anthropic/{name}-0"]
+        # Before Claude 4 the version came first: "Claude Sonnet 3.5" is `claude-3-5-sonnet`.
+        parts = name.split("-")
+        if len(parts) >= 3 and parts[1].isalpha():
+            candidates.append("anthropic/" + "-".join([parts[0], *parts[2:], parts[1]]))
+        return candidates
     return [f"{provider}/{slug}"]
 
 

@@ -35,7 +35,8 @@ def parse_param(key: str, text: str) -> Any:
             return ParamError(f"`{key}` must be a whole number, not {text!r}")
     elif spec.kind is Kind.NUMBER:
         try:
-            value = float(text)
+            # `temperature=0` stays 0, as it would in YAML or TOML; `0.5` is a float.
+            value = int(text) if text.lstrip("+-").isdigit() else float(text)
         except ValueError:
             return ParamError(f"`{key}` must be a number, not {text!r}")
     elif spec.kind is Kind.STRINGS:

@@ -284,9 +284,7 @@ def test_catalog_module_imports_only_the_standard_library_and_globs():
         if isinstance(node, ast.Import):
             imported.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(
-                node.module if node.module.startswith("router") else node.module.split(".")[0]
-            )
+            imported.add(node.module if node.module.startswith("router") else node.module.split(".")[0])
     third_party = {m for m in imported - {"router.globs"} if m not in sys.stdlib_module_names}
     assert not third_party
 

@@ -537,3 +537,23 @@ def test_console_script_checks_the_examples(run_promptls, console_script: str, e
     assert "error" not in proc.stdout
     assert re.search(r"(All checks passed|warnings?) .*\(?9 prompt files, 1 settings file", proc.stdout)
     assert all(FINDING.match(line) for line in proc.stdout.splitlines()[:-1])
+
+
+def test_a_mistyped_rule_in_check_select_is_reported_not_obeyed(tmp_path, run_promptls):
+    (tmp_path / "promptls.toml").write_text('[check]\nselect = ["PLS9"]\n', encoding="utf-8")
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "a.md").write_text("---\nmodel: openai/gpt-4o\n---\nhi\n", encoding="utf-8")
+    result = run_promptls("check", cwd=tmp_path, env={"NO_COLOR": "1"})
+    assert result.returncode == 1
+    assert "promptls.toml:2:11: PLS303 [check] select names `PLS9`" in result.stdout
+
+
+def test_a_bad_parameter_in_the_environment_is_a_usage_error(examples_copy, run_promptls):
+    result = run_promptls(
+        "resolve",
+        ".claude/agents/code-reviewer.md",
+        cwd=examples_copy,
+        env={"PROMPTLS_TEMPERATURE": "hot"},
+    )
+    assert result.returncode == 2
+    assert "PROMPTLS_TEMPERATURE='hot': `temperature` must be a number, not 'hot'" in result.stderr

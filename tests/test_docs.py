@@ -32,6 +32,10 @@ def test_readme_quick_start_output_is_what_resolve_prints():
     env.update(PROMPTLS_CONFIG=str(ROOT / "no-such-user-config.toml"), NO_COLOR="1")
     result = subprocess.run(
         [sys.executable, "-m", "promptls", "resolve", ".claude/agents/code-reviewer.md"],
-        cwd=ROOT / "examples", env=env, capture_output=True, text=True, check=True,
+        cwd=ROOT / "examples",
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert result.stdout.rstrip("\n") == expected

@@ -363,3 +363,10 @@ def test_decode_truncated_sequence_at_the_end():
     assert finding is not None and finding.code == "PLS105"
     assert finding.span.line == 2
     assert text == "ok\n\ufffd"
+
+
+def test_an_unclosed_quote_is_reported_where_it_opens():
+    text = '---\nname: x\ndescription: "never closed\nmodel: openai/gpt-4o\n---\nbody\n'
+    (problem,) = parse_prompt("prompts/p.md", text).problems
+    assert problem.code == "PLS101"
+    assert (problem.span.line, problem.span.column) == (3, 14)

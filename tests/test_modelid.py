@@ -268,3 +268,8 @@ def test_model_ids_round_trip(provider, name):
     assert model.name.count("/") == name.count("/")
     assert model.name.count(":") == name.count(":")
     assert split_model_id(str(model)) == model
+
+
+def test_copilot_names_of_claude_3_models_put_the_version_first():
+    ref = interpret("Claude Sonnet 3.5", Dialect.COPILOT_PROMPT, load_catalog())
+    assert str(ref.model) == "anthropic/claude-3-5-sonnet"

@@ -17,13 +17,13 @@ from router.schema import PARAMETER_KEYS
     ("key", "text", "value"),
     [
         ("temperature", "0.2", 0.2),
-        ("temperature", " 1 ", 1.0),
-        ("top_p", "1", 1.0),
+        ("temperature", " 1 ", 1),  # whole numbers stay ints, as in YAML and TOML
+        ("top_p", "1", 1),
         ("top_k", "40", 40),
         ("max_tokens", "4096", 4096),
         ("seed", "-7", -7),
         ("presence_penalty", "-1.5", -1.5),
-        ("frequency_penalty", "2", 2.0),
+        ("frequency_penalty", "2", 2),
         ("expected_output_tokens", "0", 0),
         ("stop", "END, ###,,", ["END", "###"]),
         ("reasoning_effort", "high", "high"),

@@ -419,3 +419,11 @@ def test_a_broken_settings_file_still_counts_and_reports(tmp_path, loader):
     found = loader.for_prompt(str(tmp_path / "p.md"))
     assert found.project.data == {}
     assert [(p.code, p.span.line) for p in found.project.problems] == [("PLS301", 1)]
+
+
+def test_pyproject_findings_name_the_full_table():
+    text = '[tool.promptls.defaults]\ntemprature = 0.2\ntemperature = "hot"\n'
+    file = load_settings("pyproject.toml", text, Layer.PROJECT, pyproject=True)
+    messages = [p.message for p in file.problems]
+    assert any("in [tool.promptls.defaults]; did you mean `temperature`?" in m for m in messages)
+    assert any(m.startswith("[tool.promptls.defaults] temperature must be") for m in messages)

@@ -145,12 +145,16 @@ class _Run:
 
     def selected(self, select: list[str], ignore: list[str]) -> list[Finding]:
         """Findings kept by `--select/--ignore` and by the `[check]` table of each one's project."""
+        from router.findings import Severity
         from router.lint import select as select_findings
 
         kept: list[Finding] = []
         for finding in self.findings:
             table = self.table(self.session.loader.for_prompt(finding.path))
             chosen = select or table.get("select", [])
+            if not select and finding.code.startswith("PLS3") and finding.severity is Severity.ERROR:
+                # A broken settings file cannot hide its own errors through its own `select`.
+                chosen = []
             kept.extend(select_findings([finding], chosen, [*ignore, *table.get("ignore", [])]))
         return kept
 

@@ -60,6 +60,15 @@ def overrides_from(args: argparse.Namespace, env: dict[str, str]):
         if isinstance(parsed, ParamError):
             raise UsageError(f"--param {item}: {parsed.message}")
         params[key.strip()] = parsed
+    from router.params import ENV_PREFIX
+    from router.schema import PARAMETER_KEYS
+
+    for key in PARAMETER_KEYS:
+        name = f"{ENV_PREFIX}{key.upper()}"
+        if name in env:
+            parsed = parse_param(key, env[name])
+            if isinstance(parsed, ParamError):
+                raise UsageError(f"environment variable {name}={env[name]!r}: {parsed.message}")
     if args.model is not None:
         from router.modelid import split_model_id
 

@@ -88,7 +88,7 @@ class SettingsFile:
         value = self.lookup(keypath)
         if value is None:
             return None
-        label = _label(keypath)
+        label = _label(self.prefix + keypath)
         return Setting(value, Source(self.layer, label, self.path, self.span(keypath)))
 
 
@@ -235,7 +235,8 @@ def _invalid(settings: SettingsFile, keypath: KeyPath, expected: str, value: Any
         InvalidSettingsValue.finding(
             settings.path,
             settings.value_span(keypath),
-            f"{_label(keypath)} must be {expected}, not {shown}; this setting is ignored until it is fixed",
+            f"{_label(settings.prefix + keypath)} must be {expected}, not {shown}; "
+            "this setting is ignored until it is fixed",
         )
     )
     return _INVALID
@@ -245,7 +246,8 @@ def _unknown_key(settings: SettingsFile, keypath: KeyPath, key: str, schema: Tab
     known = sorted(schema)
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     span = settings.span(keypath)
-    where = f"[{'.'.join(_quote_key(k) for k in keypath[:-1])}]" if len(keypath) > 1 else ("the top level")
+    table = settings.prefix + keypath[:-1]
+    where = f"[{'.'.join(_quote_key(k) for k in table)}]" if table else "the top level"
     message = f"unknown key `{key}` in {where}"
     fix = None
     if close:

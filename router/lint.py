@@ -31,6 +31,7 @@ PROMPT_CHECKS: tuple[PromptCheck, ...] = (
     models.check_model,
     models.check_fallback,
     models.check_params,
+    models.check_profile,
     cost.check_context,
 )
 

@@ -16,6 +16,7 @@ from router.frontmatter import PromptFile
 from router.modelid import BUILTIN_PROVIDERS, LOCAL_PROVIDERS, ModelId, ModelRef, RefKind, interpret
 from router.params import ENV_PREFIX, ParamError, parse_param, valid_param_value
 from router.pathglob import path_matches, specificity
+from router.profiles import BUILTIN_PROFILES
 from router.schema import DOTPROMPT_CONFIG_PARAMS, PARAMETER_KEYS
 from router.settings.discover import ProjectSettings
 from router.settings.files import SettingsFile
@@ -222,9 +223,10 @@ def _model_candidates(
     generic = Dialect.GENERIC
     out: list[tuple[Candidate, ModelRef]] = []
 
-    def add(value: Any, source: Source, dialect: Dialect) -> None:
+    def add(value: Any, source: Source, dialect: Dialect, note: str | None = None) -> None:
         ref = interpret(value, dialect, catalog, providers)
-        note = f"{ref.via} → {ref.model}" if ref.via and ref.model else ref.via
+        if note is None:
+            note = f"{ref.via} → {ref.model}" if ref.via and ref.model else ref.via
         defers = ref.kind in (RefKind.DEFAULT, RefKind.INHERIT)
         if ref.kind is RefKind.INHERIT:
             note = "Claude Code's `inherit` (the main conversation's model): promptls uses the default"
@@ -249,12 +251,28 @@ def _model_candidates(
         chosen = _lookup_choice(prompt, assignments, key)
         if chosen is None:
             continue
+        defined = any(chosen in (file.data.get(table_name) or {}) for file in settings.files)
+        if key == "profile" and not defined and chosen in BUILTIN_PROFILES:
+            from router.profiles import pick_for_profile
+
+            pick = pick_for_profile(chosen, BUILTIN_PROFILES[chosen], catalog)
+            add(pick.model or "", Source(Layer.DEFAULT, f"built-in profile `{chosen}`"), generic, pick.reason)
+            continue
         for file in settings.files:
             target = (file.data.get(table_name) or {}).get(chosen)
             target_model = target.get("model") if isinstance(target, dict) else target
             if isinstance(target_model, str):
                 keypath = (table_name, chosen, "model") if isinstance(target, dict) else (table_name, chosen)
                 add(target_model, _file_source(file, keypath), generic)
+                break
+            if isinstance(target, dict):
+                # A profile of needs and preferences, no model: pick one from the catalog.
+                from router.profiles import pick_for_profile
+
+                pick = pick_for_profile(chosen, target, catalog)
+                span = file.span((table_name, chosen))
+                source = Source(file.layer, f"[{table_name}.{chosen}]", file.path, span)
+                add(pick.model or "", source, generic, pick.reason)
                 break
     for file in settings.files:
         value = (file.data.get("defaults") or {}).get("model")
@@ -291,6 +309,10 @@ def _choose_model(
     problem = None
     for cand, ref in candidates:
         if chosen is not None or problem is not None or cand.defers:
+            steps.append(cand)
+            continue
+        if cand.value == "" and cand.note:  # a profile that found no model to pick
+            problem = f"{cand.note}; name a `model` in the profile or relax what it needs"
             steps.append(cand)
             continue
         if ref.kind is RefKind.INVALID or ref.model is None:

@@ -501,3 +501,52 @@ def _model_limit(key: str, value: Any, info: Any, model: ModelId | None) -> str 
     if key == "temperature" and model is not None and model.provider == "anthropic" and value > 1:
         return f"Anthropic models take `temperature` from 0 to 1, not {value:g}"
     return None
+
+
+class UndefinedProfile(Rule):
+    """A prompt names a routing profile or tier that no settings file defines.
+
+    ## Why it matters
+    `profile: reviw` or `tier: heavy` without a `[tiers]` entry chooses nothing: the prompt
+    silently runs on the default model instead.
+
+    ## How to fix
+    Use a built-in profile (`fast`, `general`, `code`, `creative`), or define it in promptls.toml:
+
+        [profiles.review]
+        min_context = 100000
+        capabilities = ["tools"]
+        prefer = ["claude-sonnet", "gpt-5"]
+
+        [tiers]
+        heavy = "anthropic/claude-opus-4-1"
+    """
+
+    code = "PLS208"
+    name = "undefined-profile"
+    severity = Severity.WARNING
+
+
+def check_profile(ctx: PromptContext) -> Iterator[Finding]:
+    from router.profiles import BUILTIN_PROFILES
+
+    files = ctx.resolution.settings.files
+    for key, table_name, builtin in (("profile", "profiles", BUILTIN_PROFILES), ("tier", "tiers", {})):
+        entry = ctx.prompt.get(key)
+        if entry is None or not isinstance(entry.value, str):
+            continue
+        name = entry.value
+        defined = {n for f in files for n in (f.data.get(table_name) or {})} | set(builtin)
+        if name in defined:
+            continue
+        import difflib
+
+        close = difflib.get_close_matches(name, sorted(defined), n=1, cutoff=0.6)
+        if close:
+            message = f"{key} `{name}` is not defined; did you mean `{close[0]}`?"
+            fix = replace_value_fix(ctx.path, entry, close[0], f"Change to `{close[0]}`")
+        else:
+            where = f"[profiles.{name}]" if key == "profile" else f'[tiers] {name} = "provider/model"'
+            message = f"{key} `{name}` is not defined: add {where} to promptls.toml"
+            fix = None
+        yield UndefinedProfile.finding(ctx.path, entry.value_span, message, fix=fix)

@@ -22,6 +22,7 @@ COMMANDS = {
     "resolve": "promptls.cli.resolve",
     "models": "promptls.cli.models",
     "explain": "promptls.cli.explain",
+    "serve": "promptls.cli.serve",
 }
 
 

@@ -1,0 +1,70 @@
+"""Code actions beyond a finding's own fix: pin the prompt's model in promptls.toml."""
+
+from __future__ import annotations
+
+import os
+
+from lsprotocol import types
+
+from promptls.server import convert
+from promptls.server.app import PromptlsServer
+
+
+def pin_actions(ls: PromptlsServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    analysis = ls.documents.analyze(params.text_document.uri)
+    if analysis is None or analysis.prompt is None or analysis.settings is None:
+        return []
+    prompt = analysis.prompt
+    entry = prompt.get("model")
+    start = analysis.converter.offset(params.range.start)
+    if entry is None or not (entry.entry_span.start <= start <= entry.entry_span.end):
+        return []
+    model = _model_to_pin(ls, analysis)
+    if model is None:
+        return []
+    from router.pin import pin_model
+
+    fallback_dir = ls.workspace.root_path or os.path.dirname(analysis.path)
+    change = pin_model(prompt, model, analysis.settings, fallback_dir)
+    edit = _workspace_edit(ls, change)
+    if edit is None:
+        return []
+    return [types.CodeAction(title=change.title, kind=types.CodeActionKind.RefactorRewrite, edit=edit)]
+
+
+def _model_to_pin(ls: PromptlsServer, analysis) -> str | None:
+    """The model written in the frontmatter (as a promptls id), else the resolved one."""
+    from router.modelid import RefKind, interpret
+    from router.resolve import known_providers
+
+    entry = analysis.prompt.get("model")
+    if entry is not None and isinstance(entry.value, str):
+        ref = interpret(
+            entry.value, analysis.prompt.dialect, ls.documents.catalog, known_providers(analysis.settings)
+        )
+        if ref.kind is RefKind.MODEL and ref.model is not None:
+            return str(ref.model)
+    model = analysis.resolution.model if analysis.resolution else None
+    return str(model) if model else None
+
+
+def _workspace_edit(ls: PromptlsServer, change) -> types.WorkspaceEdit | None:
+    uri = convert.uri_of(change.path)
+    converter = ls.converter_for()(change.path)
+    text_edits = [types.TextEdit(range=converter.range(e.span), new_text=e.new_text) for e in change.edits]
+    if not change.create:
+        return types.WorkspaceEdit(changes={uri: text_edits})
+    caps = ls.client_capabilities.workspace
+    edit_caps = caps.workspace_edit if caps else None
+    operations = (edit_caps.resource_operations or []) if edit_caps else []
+    if not (edit_caps and edit_caps.document_changes and types.ResourceOperationKind.Create in operations):
+        return None  # the client cannot create files: offering the action would do nothing
+    return types.WorkspaceEdit(
+        document_changes=[
+            types.CreateFile(uri=uri, options=types.CreateFileOptions(ignore_if_exists=True)),
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
+                edits=text_edits,
+            ),
+        ]
+    )

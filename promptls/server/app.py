@@ -1,0 +1,136 @@
+"""The language server: thin handlers over `router/`, one diagnostics store for push and pull.
+
+Each handler gets the document's analysis (parsed, resolved, checked once per version), calls one
+core function, and converts the answer. An exception in a handler is logged to the client and
+answered as an LSP error; the server stays up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from promptls import __version__
+from promptls.server import convert
+from promptls.server.documents import Analysis, Documents
+from promptls.server.positions import PositionConverter, negotiated_encoding
+
+log = logging.getLogger("promptls.server")
+
+WATCHED_GLOBS = ("**/promptls.toml", "**/promptls.local.toml", "**/pyproject.toml")
+
+
+class PromptlsServer(LanguageServer):
+    def __init__(self, user_config: str | None = None) -> None:
+        super().__init__("promptls", __version__)
+        self.documents = Documents(self._open_text, self._encoding, user_config)
+        self._pending: dict[str, asyncio.Task] = {}
+        self.pull_diagnostics = False
+
+    # --- plumbing -------------------------------------------------------------------------------
+
+    def _open_text(self, uri: str) -> tuple[str, int | None] | None:
+        docs = self.workspace.text_documents
+        doc = docs.get(uri) or docs.get(unquote(uri))
+        if doc is None:
+            return None
+        return doc.source, doc.version
+
+    def _encoding(self) -> str:
+        try:
+            return negotiated_encoding(self.server_capabilities)
+        except Exception:
+            return "utf-16"
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        # Log every failure (requests included) instead of popping messages up; never crash.
+        self.log(f"promptls: {type(error).__name__}: {error}", types.MessageType.Error)
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        try:
+            self.window_log_message(types.LogMessageParams(type=kind, message=message))
+        except Exception:
+            log.exception("cannot send a log message")
+
+    def converter_for(self) -> Callable[[str], PositionConverter | None]:
+        cache: dict[str, PositionConverter | None] = {}
+
+        def get(path: str) -> PositionConverter | None:
+            path = os.path.abspath(path)
+            if path not in cache:
+                text = self.documents.read_text(path)
+                if text is None:
+                    # A file a fix creates (promptls.toml): empty for now.
+                    text = ""
+                from router.source import LineIndex
+
+                cache[path] = PositionConverter(text, LineIndex(text), self._encoding())
+            return cache[path]
+
+        return get
+
+    # --- diagnostics ----------------------------------------------------------------------------
+
+    def diagnostics_for(self, analysis: Analysis) -> list[types.Diagnostic]:
+        return convert.diagnostics(analysis.findings, analysis.path, analysis.converter, self.converter_for())
+
+    def schedule(self, uri: str, delay: float | None = None) -> None:
+        """Check `uri` after the configured delay; a newer change replaces the pending check."""
+        pending = self._pending.pop(uri, None)
+        if pending is not None:
+            pending.cancel()
+        if self.pull_diagnostics:
+            return
+        wait = self.documents.config.diagnostics_delay if delay is None else delay
+        self._pending[uri] = asyncio.ensure_future(self._publish_later(uri, wait))
+
+    async def _publish_later(self, uri: str, delay: float) -> None:
+        try:
+            if delay:
+                await asyncio.sleep(delay)
+            self.publish(uri)
+        except asyncio.CancelledError:
+            pass
+        except Exception as exc:
+            self.report_server_error(exc, None)
+        finally:
+            if self._pending.get(uri) is asyncio.current_task():
+                self._pending.pop(uri, None)
+
+    def publish(self, uri: str) -> None:
+        analysis = self.documents.analyze(uri)
+        if analysis is None:
+            return
+        current = self._open_text(uri)
+        if current is None or current[1] != analysis.version:
+            return  # the document changed (or closed) meanwhile: a newer check will publish
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(
+                uri=uri, diagnostics=self.diagnostics_for(analysis), version=analysis.version
+            )
+        )
+
+    def refresh_all(self) -> None:
+        """Settings changed: re-resolve and re-publish every open document."""
+        if self.pull_diagnostics:
+            refresh = self.client_capabilities.workspace
+            if refresh and refresh.diagnostics and refresh.diagnostics.refresh_support:
+                self.workspace_diagnostic_refresh(None)
+            return
+        for uri in self.documents.open_uris():
+            self.schedule(uri, delay=0)
+
+
+def create_server(user_config: str | None = None) -> PromptlsServer:
+    server = PromptlsServer(user_config)
+    from promptls.server import features
+
+    features.register(server)
+    return server

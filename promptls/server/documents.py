@@ -1,0 +1,214 @@
+"""What the server knows about open documents: parsed, resolved and checked, once per version.
+
+Everything here reads the editor's unsaved text, never the file on disk, for open documents:
+the settings loader is handed `read_text`, which prefers an open buffer to the disk.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from pygls.uris import to_fs_path
+
+from promptls.server.positions import PositionConverter
+from router.dialects import dialect_from_path
+from router.findings import Finding
+from router.frontmatter import PromptFile, parse_prompt
+from router.settings.discover import (
+    LOCAL_FILE,
+    PROJECT_FILE,
+    PYPROJECT_FILE,
+    ProjectSettings,
+    SettingsLoader,
+    read_file,
+)
+
+if TYPE_CHECKING:
+    from router.catalog import Catalog
+    from router.resolve import Resolution
+
+SETTINGS_NAMES = (PROJECT_FILE, LOCAL_FILE, PYPROJECT_FILE)
+
+
+class ServerConfig(NamedTuple):
+    """Options from `initializationOptions` and `workspace/configuration` (section `promptls`)."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    diagnostics_delay: float = 0.05
+    """Seconds to wait after a change before checking: a burst of keystrokes is checked once."""
+
+    @classmethod
+    def from_json(cls, data: Any) -> ServerConfig:
+        if not isinstance(data, dict):
+            return cls()
+        data = data.get("promptls", data) if isinstance(data.get("promptls"), dict) else data
+
+        def codes(key: str) -> tuple[str, ...]:
+            value = data.get(key) or ()
+            return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+        delay = data.get("diagnosticsDelay", cls._field_defaults["diagnostics_delay"])
+        if not isinstance(delay, int | float) or delay < 0:
+            delay = cls._field_defaults["diagnostics_delay"]
+        return cls(codes("select"), codes("ignore"), float(delay))
+
+
+class Analysis(NamedTuple):
+    """One version of one document: its prompt (or settings file), resolution and findings."""
+
+    uri: str
+    path: str
+    version: int | None
+    kind: str
+    """"prompt", "settings" or "other" (a markdown file that is no prompt)."""
+    text: str
+    converter: PositionConverter
+    prompt: PromptFile | None
+    settings: ProjectSettings | None
+    resolution: Resolution | None
+    findings: tuple[Finding, ...]
+
+
+class Documents:
+    """Analyses of open documents, cached per (version, settings generation)."""
+
+    def __init__(
+        self,
+        get_open_text: Callable[[str], tuple[str, int | None] | None],
+        encoding: Callable[[], str],
+        user_config: str | None = None,
+    ) -> None:
+        self._get_open_text = get_open_text
+        self._encoding = encoding
+        self._open_paths: dict[str, str] = {}  # absolute path -> uri, for read_text
+        self.loader = SettingsLoader(read_text=self.read_text, user_config=user_config)
+        self.config = ServerConfig()
+        self.generation = 0
+        self._cache: dict[str, tuple[tuple[int | None, int], Analysis]] = {}
+        self._catalog: Catalog | None = None
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            from router.catalog import load_catalog
+
+            self._catalog = load_catalog()
+        return self._catalog
+
+    # --- open buffers -------------------------------------------------------------------------
+
+    def opened(self, uri: str) -> None:
+        path = _path(uri)
+        if path:
+            self._open_paths[path] = uri
+            if is_settings_path(path, self.loader.user_path):
+                self.settings_changed(path)
+
+    def closed(self, uri: str) -> None:
+        path = _path(uri)
+        self._cache.pop(uri, None)
+        if path and self._open_paths.pop(path, None) and is_settings_path(path, self.loader.user_path):
+            self.settings_changed(path)  # back to what is on disk
+
+    def changed(self, uri: str) -> None:
+        path = _path(uri)
+        if path and is_settings_path(path, self.loader.user_path):
+            self.settings_changed(path)
+
+    def settings_changed(self, path: str | None = None) -> None:
+        """A settings file changed (edited, saved, created, deleted): re-resolve everything."""
+        self.loader.invalidate(path)
+        self.generation += 1
+
+    def read_text(self, path: str) -> str | None:
+        uri = self._open_paths.get(os.path.abspath(path))
+        if uri is not None:
+            opened = self._get_open_text(uri)
+            if opened is not None:
+                return opened[0]
+        return read_file(path)
+
+    def open_uris(self) -> list[str]:
+        return list(self._open_paths.values())
+
+    # --- analysis -------------------------------------------------------------------------------
+
+    def analyze(self, uri: str) -> Analysis | None:
+        """The analysis of an open document's current version; None for unknown URIs."""
+        opened = self._get_open_text(uri)
+        if opened is None:
+            return None
+        text, version = opened
+        key = (version, self.generation)
+        cached = self._cache.get(uri)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        analysis = self._analyze(uri, text, version)
+        self._cache[uri] = (key, analysis)
+        return analysis
+
+    def _analyze(self, uri: str, text: str, version: int | None) -> Analysis:
+        from router.lint import check_prompt, check_settings_file, select
+        from router.resolve import resolve
+
+        path = _path(uri) or uri
+        if is_settings_path(path, self.loader.user_path):
+            settings = self.loader.for_directory(os.path.dirname(path))
+            file = next((f for f in settings.files if os.path.abspath(f.path) == path), None)
+            if file is None and os.path.basename(path) != PYPROJECT_FILE:
+                from router.settings.files import load_settings
+                from router.settings.layers import Layer
+
+                layer = Layer.LOCAL if os.path.basename(path) == LOCAL_FILE else Layer.USER
+                layer = Layer.PROJECT if os.path.basename(path) == PROJECT_FILE else layer
+                file = load_settings(path, text, layer)
+            findings = check_settings_file(file, settings, self.catalog) if file is not None else []
+            findings = select(findings, self.config.select, self.config.ignore)
+            converter = PositionConverter(text, file.lines if file else _lines(text), self._encoding())
+            return Analysis(
+                uri, path, version, "settings", text, converter, None, settings, None, tuple(findings)
+            )
+        dialect = self._dialect(path, text)
+        if dialect is None:
+            converter = PositionConverter(text, _lines(text), self._encoding())
+            return Analysis(uri, path, version, "other", text, converter, None, None, None, ())
+        prompt = parse_prompt(path, text, dialect)
+        settings = self.loader.for_prompt(path)
+        resolution = resolve(prompt, settings, self.catalog)
+        findings = check_prompt(prompt, settings, self.catalog, resolution=resolution)
+        findings = select(findings, self.config.select, self.config.ignore)
+        converter = PositionConverter(text, prompt.lines, self._encoding())
+        return Analysis(
+            uri, path, version, "prompt", text, converter, prompt, settings, resolution, tuple(findings)
+        )
+
+    def _dialect(self, path: str, text: str):
+        from promptls.workspace import classify
+
+        dialect = dialect_from_path(path)
+        if dialect is not None:
+            return dialect
+        settings = self.loader.for_prompt(path)
+        include: list[str] = []
+        for file in settings.files:
+            include += (file.data.get("check") or {}).get("include", [])
+        return classify(path, text, include, settings.root)
+
+
+def is_settings_path(path: str, user_config: str) -> bool:
+    name = os.path.basename(path)
+    return name in SETTINGS_NAMES or os.path.abspath(path) == os.path.abspath(user_config)
+
+
+def _path(uri: str) -> str | None:
+    path = to_fs_path(uri)
+    return os.path.abspath(path) if path else None
+
+
+def _lines(text: str):
+    from router.source import LineIndex
+
+    return LineIndex(text)

@@ -1,0 +1,116 @@
+"""Completion, hover, go to definition and inlay hints: what the editor shows as you read and type."""
+
+from __future__ import annotations
+
+import contextlib
+
+from lsprotocol import types
+
+from promptls.server import convert
+from promptls.server.app import PromptlsServer
+from router.settings.layers import Layer
+
+_KINDS = {
+    "model": types.CompletionItemKind.Value,
+    "key": types.CompletionItemKind.Property,
+    "value": types.CompletionItemKind.EnumMember,
+}
+
+
+def register(server: PromptlsServer) -> None:
+    @server.feature(
+        types.TEXT_DOCUMENT_COMPLETION,
+        types.CompletionOptions(trigger_characters=[":", " ", "/", "-", ","]),
+    )
+    def completion(ls: PromptlsServer, params: types.CompletionParams):
+        analysis = ls.documents.analyze(params.text_document.uri)
+        if analysis is None or analysis.prompt is None or analysis.settings is None:
+            return None
+        from router.complete import complete
+
+        offset = analysis.converter.offset(params.position)
+        found = complete(analysis.prompt, offset, ls.documents.catalog, analysis.settings)
+        items = [
+            types.CompletionItem(
+                label=c.label,
+                kind=_KINDS.get(c.kind, types.CompletionItemKind.Text),
+                detail=c.detail,
+                documentation=types.MarkupContent(kind=types.MarkupKind.Markdown, value=c.documentation)
+                if c.documentation
+                else None,
+                text_edit=types.TextEdit(range=analysis.converter.range(c.replace), new_text=c.insert_text),
+                tags=[types.CompletionItemTag.Deprecated] if c.deprecated else None,
+                sort_text=c.sort_text,
+                filter_text=c.label,
+            )
+            for c in found
+        ]
+        return types.CompletionList(is_incomplete=False, items=items)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: PromptlsServer, params: types.HoverParams):
+        analysis = ls.documents.analyze(params.text_document.uri)
+        if analysis is None or analysis.prompt is None or analysis.resolution is None:
+            return None
+        from router.hover import hover as hover_at
+
+        offset = analysis.converter.offset(params.position)
+        result = hover_at(analysis.prompt, offset, analysis.resolution, ls.documents.catalog)
+        if result is None:
+            return None
+        return types.Hover(
+            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=result.markdown),
+            range=analysis.converter.range(result.span),
+        )
+
+    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
+    def definition(ls: PromptlsServer, params: types.DefinitionParams):
+        analysis = ls.documents.analyze(params.text_document.uri)
+        if analysis is None or analysis.prompt is None or analysis.resolution is None:
+            return None
+        entry = analysis.prompt.get("model")
+        offset = analysis.converter.offset(params.position)
+        if entry is None or not (entry.key_span.start <= offset <= entry.value_span.end):
+            return None
+        chosen = analysis.resolution.model_candidate
+        if chosen is None or chosen.source.path is None or chosen.source.span is None:
+            return None
+        converter = ls.converter_for()(chosen.source.path)
+        if converter is None:
+            return None
+        return types.Location(
+            uri=convert.uri_of(chosen.source.path), range=converter.range(chosen.source.span)
+        )
+
+    @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
+    def inlay_hints(ls: PromptlsServer, params: types.InlayHintParams):
+        analysis = ls.documents.analyze(params.text_document.uri)
+        if analysis is None or analysis.prompt is None or analysis.resolution is None:
+            return None
+        entry = analysis.prompt.get("model")
+        chosen = analysis.resolution.model_candidate
+        model = analysis.resolution.model
+        if entry is None or chosen is None or model is None or chosen.source.layer is Layer.FRONTMATTER:
+            return []
+        where = _where(chosen.source, analysis.settings.root if analysis.settings else None)
+        return [
+            types.InlayHint(
+                position=analysis.converter.position(entry.value_span.end),
+                label=f"→ {model} ({where})",
+                kind=types.InlayHintKind.Type,
+                padding_left=True,
+                tooltip=f"{chosen.source.label} in {chosen.source.layer.label} overrides this value",
+            )
+        ]
+
+
+def _where(source, root: str | None) -> str:
+    import os
+
+    if source.path is None or source.span is None:
+        return source.layer.label
+    path = source.path
+    if root:
+        with contextlib.suppress(ValueError):
+            path = os.path.relpath(path, root)
+    return f"{path}:{source.span.line}"

@@ -120,9 +120,7 @@ class PromptlsServer(LanguageServer):
     def refresh_all(self) -> None:
         """Settings changed: re-resolve and re-publish every open document."""
         if self.pull_diagnostics:
-            refresh = self.client_capabilities.workspace
-            if refresh and refresh.diagnostics and refresh.diagnostics.refresh_support:
-                self.workspace_diagnostic_refresh(None)
+            self.workspace_diagnostic_refresh(None)  # pull clients are the ones that support it
             return
         for uri in self.documents.open_uris():
             self.schedule(uri, delay=0)

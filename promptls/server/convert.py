@@ -22,6 +22,16 @@ ConverterFor = Callable[[str], PositionConverter | None]
 """A position converter for any file by path (the open buffer's text, else the disk's)."""
 
 
+def safe_text(text: str) -> str:
+    """Text that can be sent as UTF-8: a lone surrogate (from an editor buffer) is written as an
+    escape instead of making the whole message unsendable."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def uri_of(path: str) -> str:
     return Path(os.path.abspath(path)).as_uri()
 
@@ -35,11 +45,11 @@ def diagnostic(
     if finding.fix is not None:
         edit = workspace_edit(finding.fix, converter_for)
         if edit is not None:
-            data = {"fix": {"title": finding.fix.title, "edit": _edit_json(edit)}}
+            data = {"fix": {"title": safe_text(finding.fix.title), "edit": _edit_json(edit)}}
     href = rule_doc_uri(finding.code)
     return types.Diagnostic(
         range=converter.range(finding.span),
-        message=finding.message,
+        message=safe_text(finding.message),
         severity=_SEVERITY[finding.severity],
         code=finding.code,
         code_description=types.CodeDescription(href=href) if href else None,
@@ -73,7 +83,7 @@ def _edit_json(edit: types.WorkspaceEdit) -> dict:
                     "start": {"line": e.range.start.line, "character": e.range.start.character},
                     "end": {"line": e.range.end.line, "character": e.range.end.character},
                 },
-                "newText": e.new_text,
+                "newText": safe_text(e.new_text),
             }
             for e in edits
         ]

@@ -16,8 +16,17 @@ def register(server: PromptlsServer) -> None:
     @server.feature(types.INITIALIZE)
     def initialize(ls: PromptlsServer, params: types.InitializeParams) -> None:
         ls.documents.config = ServerConfig.from_json(params.initialization_options)
-        caps = params.capabilities.text_document
-        ls.pull_diagnostics = bool(caps and caps.diagnostic)
+        # Pull only from clients that also accept `workspace/diagnostic/refresh`: without it a
+        # settings change could not reach the editor until the next keystroke. Others get push.
+        text_caps = params.capabilities.text_document
+        workspace = params.capabilities.workspace
+        ls.pull_diagnostics = bool(
+            text_caps
+            and text_caps.diagnostic
+            and workspace
+            and workspace.diagnostics
+            and workspace.diagnostics.refresh_support
+        )
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: PromptlsServer, params: types.InitializedParams) -> None:

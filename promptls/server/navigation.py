@@ -32,7 +32,7 @@ def register(server: PromptlsServer) -> None:
         found = complete(analysis.prompt, offset, ls.documents.catalog, analysis.settings)
         items = [
             types.CompletionItem(
-                label=c.label,
+                label=convert.safe_text(c.label),
                 kind=_KINDS.get(c.kind, types.CompletionItemKind.Text),
                 detail=c.detail,
                 documentation=types.MarkupContent(kind=types.MarkupKind.Markdown, value=c.documentation)
@@ -59,7 +59,9 @@ def register(server: PromptlsServer) -> None:
         if result is None:
             return None
         return types.Hover(
-            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=result.markdown),
+            contents=types.MarkupContent(
+                kind=types.MarkupKind.Markdown, value=convert.safe_text(result.markdown)
+            ),
             range=analysis.converter.range(result.span),
         )
 

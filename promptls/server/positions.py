@@ -29,9 +29,10 @@ class PositionConverter:
     def _units(self, chars: str) -> int:
         if chars.isascii() or self.encoding == "utf-32":
             return len(chars)
+        # surrogatepass: an editor buffer may hold a lone surrogate; it still takes its units.
         if self.encoding == "utf-8":
-            return len(chars.encode("utf-8"))
-        return len(chars.encode("utf-16-le")) // 2
+            return len(chars.encode("utf-8", "surrogatepass"))
+        return len(chars.encode("utf-16-le", "surrogatepass")) // 2
 
     def position(self, offset: int) -> types.Position:
         pos = self.lines.position(offset)

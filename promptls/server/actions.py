@@ -25,7 +25,11 @@ def pin_actions(ls: PromptlsServer, params: types.CodeActionParams) -> list[type
     from router.pin import pin_model
 
     fallback_dir = ls.workspace.root_path or os.path.dirname(analysis.path)
-    change = pin_model(prompt, model, analysis.settings, fallback_dir)
+    try:
+        change = pin_model(prompt, model, analysis.settings, fallback_dir)
+    except ValueError as exc:  # a settings file that is not valid TOML: nothing safe to edit
+        ls.log(f"promptls: cannot pin {model}: {exc}", types.MessageType.Warning)
+        return []
     edit = _workspace_edit(ls, change)
     if edit is None:
         return []

@@ -20,32 +20,35 @@ _KINDS = {
 def register(server: PromptlsServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
-        types.CompletionOptions(trigger_characters=[":", " ", "/", "-", ","]),
+        types.CompletionOptions(trigger_characters=[":", " ", "/", "-", ","], resolve_provider=True),
     )
     def completion(ls: PromptlsServer, params: types.CompletionParams):
         analysis = ls.documents.analyze(params.text_document.uri)
         if analysis is None or analysis.prompt is None or analysis.settings is None:
             return None
-        from router.complete import complete
+        from router.complete import complete, narrow
 
         offset = analysis.converter.offset(params.position)
         found = complete(analysis.prompt, offset, ls.documents.catalog, analysis.settings)
-        items = [
-            types.CompletionItem(
-                label=convert.safe_text(c.label),
-                kind=_KINDS.get(c.kind, types.CompletionItemKind.Text),
-                detail=c.detail,
-                documentation=types.MarkupContent(kind=types.MarkupKind.Markdown, value=c.documentation)
-                if c.documentation
-                else None,
-                text_edit=types.TextEdit(range=analysis.converter.range(c.replace), new_text=c.insert_text),
-                tags=[types.CompletionItemTag.Deprecated] if c.deprecated else None,
-                sort_text=c.sort_text,
-                filter_text=c.label,
+        incomplete = False
+        if len(found) > COMPLETION_LIMIT:
+            # ~1,200 model ids: send the best matches of what is typed, marked incomplete so the
+            # client asks again as the user types; their docs come on completionItem/resolve.
+            typed = analysis.prompt.text[found[0].replace.start : offset]
+            found, incomplete = narrow(found, typed, COMPLETION_LIMIT)
+        items = [_item(analysis, c, with_docs=c.kind != "model") for c in found]
+        return types.CompletionList(is_incomplete=incomplete, items=items)
+
+    @server.feature(types.COMPLETION_ITEM_RESOLVE)
+    def completion_resolve(ls: PromptlsServer, item: types.CompletionItem) -> types.CompletionItem:
+        if item.documentation is None and isinstance(item.data, dict) and item.data.get("model"):
+            from router.hover import model_markdown
+
+            info = ls.documents.catalog.lookup(item.data["model"])
+            item.documentation = types.MarkupContent(
+                kind=types.MarkupKind.Markdown, value=convert.safe_text(model_markdown(info))
             )
-            for c in found
-        ]
-        return types.CompletionList(is_incomplete=False, items=items)
+        return item
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: PromptlsServer, params: types.HoverParams):
@@ -104,6 +107,26 @@ def register(server: PromptlsServer) -> None:
                 tooltip=f"{chosen.source.label} in {chosen.source.layer.label} overrides this value",
             )
         ]
+
+
+COMPLETION_LIMIT = 200
+
+
+def _item(analysis, c, with_docs: bool) -> types.CompletionItem:
+    docs = None
+    if c.documentation and with_docs:
+        docs = types.MarkupContent(kind=types.MarkupKind.Markdown, value=convert.safe_text(c.documentation))
+    return types.CompletionItem(
+        label=convert.safe_text(c.label),
+        kind=_KINDS.get(c.kind, types.CompletionItemKind.Text),
+        detail=c.detail,
+        documentation=docs,
+        text_edit=types.TextEdit(range=analysis.converter.range(c.replace), new_text=c.insert_text),
+        tags=[types.CompletionItemTag.Deprecated] if c.deprecated else None,
+        sort_text=c.sort_text,
+        filter_text=c.label,
+        data={"model": c.label} if c.kind == "model" and "/" in c.label else None,
+    )
 
 
 def _where(source, root: str | None) -> str:

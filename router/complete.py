@@ -1,0 +1,542 @@
+"""Completion in a prompt file's frontmatter: keys, model ids, allowed values and tool names.
+
+`complete(prompt, offset, catalog, settings)` decides the context from the text of the line under
+the cursor (and of the top-level key that owns an indented list item), not only from the parsed
+entries: a frontmatter being typed (`model: ` with nothing after it, a half-written line, no
+closing `---` yet) completes like a valid one.
+
+Cheap on large files: only the cursor's line and the frontmatter are read, never the body. What
+depends only on the catalog (every model with its facts) is built once per catalog with
+`Catalog.memo`, the keys once per dialect; a request then only filters and stamps the range.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from functools import cache
+from typing import TYPE_CHECKING, NamedTuple
+
+from router.dialects import Dialect
+from router.frontmatter import PromptFile
+from router.hover import key_markdown, model_detail, model_markdown
+from router.modelid import CLAUDE_ALIASES, interpret, parse_model_id
+from router.schema import Kind, keys_for
+from router.source import Span
+
+if TYPE_CHECKING:
+    from router.catalog import Catalog
+    from router.settings.discover import ProjectSettings
+
+
+class Completion(NamedTuple):
+    label: str
+    kind: str
+    """"model", "key" or "value"."""
+    detail: str | None
+    """For models: `context 128,000 · $2.5/$10 per 1M`, `local · free`, `price unknown`, with
+    `deprecated DATE` appended when the model has a deprecation date."""
+    documentation: str | None
+    """Markdown: a key's doc with its type and allowed values; a model's facts."""
+    insert_text: str
+    """What to insert: `name: ` for a key (just `name` when a `:` follows already), the value."""
+    replace: Span
+    """The range the completion replaces: the partial word under the cursor, possibly empty."""
+    deprecated: bool = False
+    sort_text: str | None = None
+    """Keeps the order: required keys, the dialect's keys, promptls's; dialect aliases, `default`,
+    then model ids by provider/id."""
+
+
+class _Option(NamedTuple):
+    """A completion without its range: what can be built once and reused."""
+
+    label: str
+    kind: str
+    detail: str | None
+    documentation: str | None
+    insert_text: str
+    deprecated: bool
+    sort_text: str
+
+
+class _Context(NamedTuple):
+    key: str | None
+    """The key whose value is completed; None at a key position."""
+    start: int
+    end: int
+    in_list: bool = False
+    """The value is an item of a list (flow `[a, b]`, block `- a`, or a comma-separated string)."""
+    used: frozenset[str] = frozenset()
+    """The other items already in that list."""
+    prefix: str = ""
+    """Text to put before a value (a space after a `key:` typed without one)."""
+    colon_follows: bool = False
+
+
+def complete(
+    prompt: PromptFile, offset: int, catalog: Catalog, settings: ProjectSettings
+) -> list[Completion]:
+    """Completions at character `offset` of `prompt.text`; [] outside the frontmatter."""
+    context = _context(prompt, offset)
+    if context is None:
+        return []
+    replace = prompt.lines.span(context.start, context.end)
+    if context.key is None:
+        options = _key_options(prompt, context)
+    else:
+        options = _value_options(prompt, context, catalog, settings)
+    return [
+        Completion(
+            o.label, o.kind, o.detail, o.documentation, o.insert_text, replace, o.deprecated, o.sort_text
+        )
+        for o in options
+    ]
+
+
+def narrow(items: list[Completion], typed: str, limit: int) -> tuple[list[Completion], bool]:
+    """At most `limit` of `items` that contain `typed` (ignoring case), and whether any were left out.
+
+    For a front end that cannot send the whole model list (about 1,200 ids with their facts) on
+    every keystroke: send these marked incomplete (LSP `isIncomplete`), and the client asks again as
+    the user types. Labels that start with `typed` (or whose part after a `/` does) come first; the
+    order is otherwise kept.
+    """
+    needle = typed.strip().lower()
+    if len(items) <= limit and not needle:
+        return items, False
+    first: list[Completion] = []
+    rest: list[Completion] = []
+    for item in items:
+        label = item.label.lower()
+        if not needle or label.startswith(needle) or f"/{needle}" in label:
+            first.append(item)
+        elif needle in label:
+            rest.append(item)
+    found = first + rest
+    return found[:limit], len(found) > limit
+
+
+# --- where the cursor is ---------------------------------------------------------------------------
+
+_OPEN_FENCE = re.compile(r"\ufeff?---[ \t]*(?:\r\n|\n|\r)")
+_WORD = re.compile(r"[A-Za-z0-9_-]*")
+_OWNER = re.compile(r"([A-Za-z0-9_-]+)[ \t]*:(?=[ \t\r\n]|\Z)")
+_TOP_KEYS = re.compile(r"^([A-Za-z0-9_-]+)[ \t]*:(?=[ \t\r\n]|\Z)", re.MULTILINE)
+_COMMENT = re.compile(r"(?:^|[ \t])#")
+
+
+def _region(prompt: PromptFile) -> tuple[int, int] | None:
+    """First and last offsets a cursor may be at inside the frontmatter (closed or being typed)."""
+    frontmatter = prompt.frontmatter
+    if frontmatter is not None:
+        return (frontmatter.start, frontmatter.end - 1) if frontmatter.end > frontmatter.start else None
+    fence = _OPEN_FENCE.match(prompt.text)
+    if fence is None:
+        return None
+    return fence.end(), len(prompt.text)  # no closing fence yet: the frontmatter is being written
+
+
+def _context(prompt: PromptFile, offset: int) -> _Context | None:
+    region = _region(prompt)
+    if region is None or not region[0] <= offset <= region[1]:
+        return None
+    text = prompt.text
+    lines = prompt.lines
+    line_no = lines.position(offset).line
+    line = lines.line_span(line_no)
+    start, end = line.start, line.end
+    if offset > end:
+        return None
+    first = text[start : start + 1]
+    if first in (" ", "\t", "-"):
+        return _item_context(prompt, region, line_no, start, end, offset)
+    if first == "#":
+        return None
+    word_end = _WORD.match(text, start, end).end()  # type: ignore[union-attr]  # `*` always matches
+    after = text[word_end:end].lstrip(" \t")
+    if offset <= word_end:
+        if after and not after.startswith(":"):
+            return None
+        return _Context(None, start, word_end, colon_follows=after.startswith(":"))
+    if not after.startswith(":") or word_end == start:
+        return None
+    colon = text.index(":", word_end, end)
+    if offset <= colon:
+        return None
+    return _value_context(prompt, text[start:word_end], colon + 1, end, offset)
+
+
+def _value_context(prompt: PromptFile, key: str, value_start: int, end: int, offset: int) -> _Context | None:
+    text = prompt.text
+    prefix = "" if value_start < end and text[value_start] in " \t" else " "
+    first = value_start
+    while first < end and text[first] in " \t":
+        first += 1
+    if offset < first:
+        if text[offset:first].strip(" \t"):
+            return None
+        first = offset
+    opener = text[first : first + 1]
+    if opener == "[":
+        if offset == first:
+            return None
+        close = text.find("]", first, end)
+        stop = close if close != -1 else _comment_start(text, first, end)
+        if close != -1 and offset > close:
+            return None
+        return _list_context(text, key, first + 1, stop, offset, "")
+    if opener and opener in "{|>&*!":
+        return None
+    stop = _comment_start(text, first, end)
+    if offset > stop:
+        return None
+    spec = keys_for(prompt.dialect).get(key)
+    if spec is not None and spec.kind is Kind.STRINGS and spec.allowed:
+        return _list_context(text, key, first, stop, offset, prefix)
+    token = _token(text, first, stop, offset)
+    if token is None:
+        return None
+    return _Context(key, token[0], token[1], prefix=prefix if token[0] == value_start else "")
+
+
+def _list_context(text: str, key: str, start: int, stop: int, offset: int, prefix: str) -> _Context | None:
+    """An item of a flow list (`[a, b]`) or a comma-separated string, between `start` and `stop`."""
+    left = text.rfind(",", start, offset)
+    seg_start = start if left == -1 else left + 1
+    right = text.find(",", offset, stop)
+    seg_end = stop if right == -1 else right
+    token = _token(text, seg_start, seg_end, offset)
+    if token is None:
+        return None
+    used = frozenset(
+        item
+        for item in (_unquote(part) for part in _split(text[start:seg_start] + text[seg_end:stop]))
+        if item
+    )
+    return _Context(key, token[0], token[1], True, used, prefix if token[0] == start else "")
+
+
+def _item_context(
+    prompt: PromptFile, region: tuple[int, int], line_no: int, start: int, end: int, offset: int
+) -> _Context | None:
+    """A block list item `  - partial` under a top-level `key:`."""
+    text = prompt.text
+    dash = start
+    while dash < end and text[dash] in " \t":
+        dash += 1
+    if text[dash : dash + 1] != "-" or offset <= dash or (dash + 1 < end and text[dash + 1] not in " \t"):
+        return None
+    owner = _owner(prompt, region, line_no)
+    if owner is None:
+        return None
+    key, owner_line = owner
+    stop = _comment_start(text, dash + 1, end)
+    if offset > stop:
+        return None
+    token = _token(text, dash + 1, stop, offset)
+    if token is None:
+        return None
+    prefix = " " if token[0] == dash + 1 else ""
+    used = _block_items(prompt, region, owner_line, line_no)
+    return _Context(key, token[0], token[1], True, used, prefix)
+
+
+def _owner(prompt: PromptFile, region: tuple[int, int], line_no: int) -> tuple[str, int] | None:
+    """The top-level key an indented line belongs to, when its own value is empty (a block)."""
+    text = prompt.text
+    lines = prompt.lines
+    first_line = lines.position(region[0]).line
+    for number in range(line_no - 1, first_line - 1, -1):
+        span = lines.line_span(number)
+        head = text[span.start : span.start + 1]
+        if not head or head in " \t-#":
+            continue
+        match = _OWNER.match(text, span.start, span.end)
+        if match is None:
+            return None
+        rest = text[match.end() : span.end].strip(" \t")
+        if rest and not rest.startswith("#"):
+            return None  # `key: value` on one line: the indented line is no item of it
+        return match.group(1), number
+    return None
+
+
+def _block_items(
+    prompt: PromptFile, region: tuple[int, int], owner_line: int, line_no: int
+) -> frozenset[str]:
+    text = prompt.text
+    lines = prompt.lines
+    last_line = lines.position(region[1]).line
+    items = []
+    for number in range(owner_line + 1, last_line + 1):
+        span = lines.line_span(number)
+        raw = text[span.start : span.end]
+        if raw[:1] not in ("", " ", "\t", "-", "#"):
+            break
+        if number == line_no:
+            continue
+        body = raw.lstrip(" \t")
+        if body.startswith("-"):
+            value = body[1:]
+            cut = _COMMENT.search(value)
+            item = _unquote(value[: cut.start()] if cut else value)
+            if item:
+                items.append(item)
+    return frozenset(items)
+
+
+def _comment_start(text: str, start: int, end: int) -> int:
+    match = _COMMENT.search(text, start, end)
+    return match.start() if match else end
+
+
+def _token(text: str, start: int, stop: int, offset: int) -> tuple[int, int] | None:
+    """The word between `start` and `stop` (blanks and quotes trimmed), if the cursor is on it."""
+    while start < stop and text[start] in " \t":
+        start += 1
+    while stop > start and text[stop - 1] in " \t":
+        stop -= 1
+    if start < stop and text[start] in "'\"":
+        quote = text[start]
+        start += 1
+        close = text.find(quote, start, stop)
+        if close != -1:
+            stop = close
+    if not start <= offset <= stop:
+        return None
+    return start, stop
+
+
+def _split(flow: str) -> list[str]:
+    return flow.replace("[", ",").replace("]", ",").split(",")
+
+
+def _unquote(item: str) -> str:
+    return item.strip(" \t").strip("'\"").strip(" \t")
+
+
+# --- keys ---------------------------------------------------------------------------------------
+
+
+def _key_options(prompt: PromptFile, context: _Context) -> list[_Option]:
+    present = _present_keys(prompt, context.start)
+    options = [o for o in _dialect_key_options(prompt.dialect) if o.label not in present]
+    if context.colon_follows:
+        options = [o._replace(insert_text=o.label) for o in options]
+    return options
+
+
+def _present_keys(prompt: PromptFile, current_line_start: int) -> set[str]:
+    """Top-level keys written in the frontmatter, parsed or not; the key on the cursor's line aside."""
+    present = {entry.key for entry in prompt.entries if entry.key_span.start != current_line_start}
+    region = _region(prompt)
+    if region is not None:
+        for match in _TOP_KEYS.finditer(prompt.text, region[0], region[1] + 1):
+            if match.start() != current_line_start:
+                present.add(match.group(1))
+    return present
+
+
+@cache
+def _dialect_key_options(dialect: Dialect) -> tuple[_Option, ...]:
+    options = []
+    for index, spec in enumerate(keys_for(dialect).values()):
+        if spec.replaced_by:
+            group = 3
+        elif spec.required:
+            group = 0
+        elif not spec.promptls:
+            group = 1
+        else:
+            group = 2
+        detail = spec.kind.value + (" · required" if spec.required else "")
+        if spec.replaced_by:
+            detail += f" · deprecated: use {spec.replaced_by}"
+        options.append(
+            _Option(
+                spec.name,
+                "key",
+                detail,
+                key_markdown(spec, dialect),
+                f"{spec.name}: ",
+                bool(spec.replaced_by),
+                f"{group}{index:03d}",
+            )
+        )
+    return tuple(sorted(options, key=lambda o: o.sort_text))
+
+
+# --- values -------------------------------------------------------------------------------------
+
+_MODEL_KINDS = (Kind.MODEL, Kind.MODELS, Kind.MODEL_LIST)
+_LIST_ONLY = (Kind.MODEL_LIST, Kind.STRING_LIST)
+_COPILOT_AGENTS = ("ask", "edit", "agent")
+
+
+def _value_options(
+    prompt: PromptFile, context: _Context, catalog: Catalog, settings: ProjectSettings
+) -> list[_Option]:
+    key = context.key
+    spec = keys_for(prompt.dialect).get(key or "")
+    if spec is None:
+        return []
+    if spec.kind in _MODEL_KINDS:
+        in_list = context.in_list or spec.kind is Kind.MODEL_LIST
+        options = _model_options(prompt.dialect, catalog, settings, in_list)
+    elif spec.kind is Kind.BOOLEAN:
+        options = [_value("true", 0), _value("false", 1)]
+    elif spec.allowed:
+        options = [_value(v, i) for i, v in enumerate(spec.allowed)]
+    elif key == "profile":
+        options = [_value(name, i) for i, name in enumerate(_profile_names(settings))]
+    elif key == "agent" and prompt.dialect is Dialect.COPILOT_PROMPT:
+        options = [_value(v, i) for i, v in enumerate(_COPILOT_AGENTS)]
+    else:
+        return []
+    if context.used:
+        options = [o for o in options if o.label not in context.used]
+    if spec.kind in _LIST_ONLY and not context.in_list:
+        return [o._replace(insert_text=f"{context.prefix}[{o.insert_text}]") for o in options]
+    if context.prefix:
+        return [o._replace(insert_text=context.prefix + o.insert_text) for o in options]
+    return options
+
+
+def _value(value: str, index: int) -> _Option:
+    return _Option(value, "value", None, None, value, False, f"{index:03d}")
+
+
+def _profile_names(settings: ProjectSettings) -> list[str]:
+    from router.profiles import BUILTIN_PROFILES
+
+    names = dict.fromkeys(BUILTIN_PROFILES)
+    for file in settings.files:
+        names.update(dict.fromkeys(file.data.get("profiles") or {}))
+    return sorted(names)
+
+
+def _model_options(
+    dialect: Dialect, catalog: Catalog, settings: ProjectSettings, in_list: bool
+) -> list[_Option]:
+    """Aliases (Claude dialects), `default`, settings' providers and models, then the catalog's ids."""
+    options: list[_Option] = []
+    if dialect.is_claude:
+        options += _alias_options(catalog)
+        if not in_list:
+            options.append(_inherit_option(settings))
+    if not in_list:
+        options.append(_default_option(settings))
+    extra = _settings_model_options(settings, catalog)
+    if not extra:
+        return options + _catalog_options(catalog)
+    overridden = {o.label.lower() for o in extra}
+    ids = [o for o in _catalog_options(catalog) if o.label.lower() not in overridden]
+    return options + sorted(ids + extra, key=lambda o: o.sort_text)
+
+
+def _catalog_options(catalog: Catalog) -> list[_Option]:
+    return catalog.memo(("complete", "catalog-models"), lambda: [_model_option(m) for m in catalog.search()])
+
+
+def _model_option(info, label: str | None = None) -> _Option:  # info: ModelInfo
+    label = label or info.id
+    return _Option(
+        label,
+        "model",
+        model_detail(info),
+        model_markdown(info),
+        label,
+        bool(info.deprecation_date),
+        "2" + label.lower(),
+    )
+
+
+def _alias_options(catalog: Catalog) -> list[_Option]:
+    today = datetime.date.today()
+    return catalog.memo(("complete", "claude-aliases", today), lambda: _build_aliases(catalog))
+
+
+def _build_aliases(catalog: Catalog) -> list[_Option]:
+    options = []
+    for index, alias in enumerate(CLAUDE_ALIASES):
+        ref = interpret(alias, Dialect.CLAUDE_AGENT, catalog)
+        if ref.model is None:
+            detail, doc, deprecated = "no Claude model of this family in the catalog", None, False
+        else:
+            info = catalog.lookup(str(ref.model))
+            detail = f"→ {ref.model} · {model_detail(info)}"
+            doc = (
+                f"Claude Code alias `{alias}`: the newest {alias.capitalize()} model, "
+                f"now `{ref.model}`.\n\n{model_markdown(info)}"
+            )
+            deprecated = bool(info.deprecation_date)
+        options.append(_Option(alias, "model", detail, doc, alias, deprecated, f"0{index}"))
+    return options
+
+
+def _settings_default(settings: ProjectSettings) -> tuple[str, str] | None:
+    """The settings' default model and the name of the file that sets it."""
+    import os
+
+    for file in settings.files:
+        value = (file.data.get("defaults") or {}).get("model")
+        if isinstance(value, str):
+            return value, os.path.basename(file.path)
+    return None
+
+
+def _inherit_option(settings: ProjectSettings) -> _Option:
+    default = _settings_default(settings)
+    target = f"{default[0]} from {default[1]}" if default else "none is set"
+    return _Option(
+        "inherit",
+        "model",
+        f"→ the default model ({target})",
+        "Claude Code's `inherit`: the main conversation's model. promptls runs the prompt on the "
+        "default model from settings (`[defaults] model`).",
+        "inherit",
+        False,
+        "09",
+    )
+
+
+def _default_option(settings: ProjectSettings) -> _Option:
+    default = _settings_default(settings)
+    detail = f"→ {default[0]} (from {default[1]})" if default else "→ the settings' default (none is set)"
+    return _Option(
+        "default",
+        "model",
+        detail,
+        "`default`: the model of `[defaults] model` in promptls.toml (the nearest settings layer wins).",
+        "default",
+        False,
+        "1",
+    )
+
+
+def _settings_model_options(settings: ProjectSettings, catalog: Catalog) -> list[_Option]:
+    """`NAME/` for each provider declared in settings, and each `[models."id"]` with its facts."""
+    if not settings.files:
+        return []
+    from router.resolve import declared_providers, model_info
+
+    declared = declared_providers(settings)
+    options = []
+    for name, table in declared.items():
+        url = table.get("base_url")
+        detail = f"provider {name}" + (f" · {url}" if isinstance(url, str) else "")
+        doc = (
+            f"A provider declared in settings (`[providers.{name}]`): type the model's name after `{name}/`."
+        )
+        options.append(_Option(f"{name}/", "model", detail, doc, f"{name}/", False, f"2{name.lower()}/"))
+    seen: set[str] = set()
+    for file in settings.files:
+        for model_id in file.data.get("models") or {}:
+            parsed = parse_model_id(model_id)
+            if parsed is None or model_id.lower() in seen:
+                continue
+            seen.add(model_id.lower())
+            info = model_info(parsed, settings, catalog, declared)
+            options.append(_model_option(info, model_id))
+    return options

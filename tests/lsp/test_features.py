@@ -1,0 +1,170 @@
+"""Completion, hover, code actions, go to definition and inlay hints, as an editor shows them."""
+
+from __future__ import annotations
+
+import tomllib
+
+from lsprotocol import types
+
+from tests.lsp.conftest import diagnostics, open_doc
+
+AGENT = "---\nname: rev\ndescription: Reviews diffs\nmodel: sonnet\n---\nReview the diff.\n"
+SETTINGS = '[defaults]\nmodel = "openai/gpt-4o-mini"\n\n[agents.rev]\nmodel = "ollama/qwen2.5-coder"\n'
+
+
+def _doc(uri: str) -> types.TextDocumentIdentifier:
+    return types.TextDocumentIdentifier(uri=uri)
+
+
+def _apply(text: str, edits: list[types.TextEdit]) -> str:
+    """Apply LSP edits (ASCII text: characters are UTF-16 units) bottom-up."""
+    lines = text.splitlines(keepends=True)
+
+    def offset(pos: types.Position) -> int:
+        return sum(len(line) for line in lines[: pos.line]) + pos.character
+
+    for edit in sorted(edits, key=lambda e: offset(e.range.start), reverse=True):
+        text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]
+        lines = text.splitlines(keepends=True)
+    return text
+
+
+async def test_completion_of_model_ids_keys_and_values(client, workspace):
+    uri = open_doc(
+        client,
+        workspace / ".claude" / "agents" / "rev.md",
+        "---\nname: rev\ndescription: d\nmodel: \npermissionMode: \n\n---\nBody\n",
+    )
+    models = await client.text_document_completion_async(
+        types.CompletionParams(text_document=_doc(uri), position=types.Position(3, 7))
+    )
+    labels = [i.label for i in models.items]
+    assert labels[:4] == ["sonnet", "opus", "haiku", "inherit"]
+    gpt = next(i for i in models.items if i.label == "openai/gpt-4o")
+    assert gpt.detail.startswith("context 128,000")
+    assert models.is_incomplete  # ~1,200 ids: the client asks again as the user types
+    narrowed = await client.text_document_completion_async(
+        types.CompletionParams(text_document=_doc(uri), position=types.Position(3, 7))
+    )
+    assert narrowed.items
+    resolved = await client.completion_item_resolve_async(gpt)
+    assert "128,000" in resolved.documentation.value
+
+    values = await client.text_document_completion_async(
+        types.CompletionParams(text_document=_doc(uri), position=types.Position(4, 16))
+    )
+    assert [i.label for i in values.items] == [
+        "default",
+        "acceptEdits",
+        "dontAsk",
+        "bypassPermissions",
+        "plan",
+    ]
+
+    keys = await client.text_document_completion_async(
+        types.CompletionParams(text_document=_doc(uri), position=types.Position(5, 0))
+    )
+    key_labels = {i.label for i in keys.items}
+    assert {"tools", "model_fallback", "temperature"} <= key_labels
+    assert "name" not in key_labels  # already written
+    tools = next(i for i in keys.items if i.label == "tools")
+    assert "Tools the subagent may use" in tools.documentation.value
+
+
+async def test_hover_shows_the_resolved_model_why_and_what_it_costs(client, workspace):
+    (workspace / "promptls.toml").write_text(SETTINGS, encoding="utf-8")
+    uri = open_doc(client, workspace / ".claude" / "agents" / "rev.md", AGENT)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=_doc(uri), position=types.Position(3, 9))
+    )
+    text = hover.contents.value
+    assert "ollama/qwen2.5-coder" in text
+    settings_uri = (workspace / "promptls.toml").as_uri()
+    assert f"({settings_uri}#L5)" in text  # the line that decided it, as a link
+    assert "sonnet" in text  # the overridden frontmatter value is listed
+    assert "tokens" in text and "estimate" in text
+    assert hover.range == types.Range(types.Position(3, 7), types.Position(3, 13))
+
+    key = await client.text_document_hover_async(
+        types.HoverParams(text_document=_doc(uri), position=types.Position(1, 1))
+    )
+    assert "lowercase letters and hyphens" in key.contents.value
+
+
+async def test_quick_fix_from_a_finding_edits_the_file(client, workspace):
+    text = "---\nmodel: openai/gpt4o\n---\nHi\n"
+    uri = open_doc(client, workspace / "prompts" / "p.md", text)
+    (finding,) = [d for d in await diagnostics(client, uri) if d.code == "PLS203"]
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=_doc(uri),
+            range=finding.range,
+            context=types.CodeActionContext(diagnostics=[finding]),
+        )
+    )
+    fix = next(a for a in actions if a.kind == types.CodeActionKind.QuickFix)
+    assert fix.title == "Change to `openai/gpt-4o`"
+    assert _apply(text, fix.edit.changes[uri]) == "---\nmodel: openai/gpt-4o\n---\nHi\n"
+
+
+async def test_pin_this_model_writes_promptls_toml(client, workspace):
+    settings = workspace / "promptls.toml"
+    settings.write_text('[defaults]\nmodel = "openai/gpt-4o-mini"\n', encoding="utf-8")
+    text = "---\nname: rev\ndescription: d\nmodel: openai/gpt-4o\n---\nBody\n"
+    uri = open_doc(client, workspace / ".claude" / "agents" / "rev.md", text)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=_doc(uri),
+            range=types.Range(types.Position(3, 8), types.Position(3, 8)),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
+    (pin,) = [a for a in actions if a.title.startswith("Pin")]
+    edits = pin.edit.changes[settings.as_uri()]
+    pinned = _apply(settings.read_text(encoding="utf-8"), edits)
+    assert tomllib.loads(pinned)["agents"]["rev"]["model"] == "openai/gpt-4o"
+    assert pinned.startswith('[defaults]\nmodel = "openai/gpt-4o-mini"\n')
+
+
+async def test_pin_creates_promptls_toml_when_there_is_none(client, workspace):
+    uri = open_doc(client, workspace / "prompts" / "p.md", "---\nmodel: openai/gpt-4o\n---\nHi\n")
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=_doc(uri),
+            range=types.Range(types.Position(1, 8), types.Position(1, 8)),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
+    pins = [a for a in actions if a.title.startswith("Pin")]
+    caps = client.capabilities.workspace.workspace_edit
+    can_create = bool(
+        caps
+        and caps.document_changes
+        and caps.resource_operations
+        and types.ResourceOperationKind.Create in caps.resource_operations
+    )
+    assert bool(pins) == can_create
+    if can_create:
+        create, edit = pins[0].edit.document_changes
+        assert create.uri == (workspace / "promptls.toml").as_uri()
+        new = _apply("", edit.edits)
+        assert tomllib.loads(new)["prompts"]["prompts/p.md"]["model"] == "openai/gpt-4o"
+
+
+async def test_definition_jumps_to_the_settings_line_and_inlay_hint_says_so(client, workspace):
+    settings = workspace / "promptls.toml"
+    settings.write_text(SETTINGS, encoding="utf-8")
+    uri = open_doc(client, workspace / ".claude" / "agents" / "rev.md", AGENT)
+    location = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=_doc(uri), position=types.Position(3, 8))
+    )
+    assert location.uri == settings.as_uri()
+    assert location.range.start == types.Position(4, 0)
+    hints = await client.text_document_inlay_hint_async(
+        types.InlayHintParams(
+            text_document=_doc(uri), range=types.Range(types.Position(0, 0), types.Position(6, 0))
+        )
+    )
+    (hint,) = hints
+    assert hint.label == "→ ollama/qwen2.5-coder (promptls.toml:5)"
+    assert hint.position == types.Position(3, 13)

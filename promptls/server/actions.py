@@ -19,9 +19,10 @@ def pin_actions(ls: PromptlsServer, params: types.CodeActionParams) -> list[type
     start = analysis.converter.offset(params.range.start)
     if entry is None or not (entry.entry_span.start <= start <= entry.entry_span.end):
         return []
+    found = _add_fallback_action(ls, analysis)
     model = _model_to_pin(ls, analysis)
     if model is None:
-        return []
+        return found
     from router.pin import pin_model
 
     fallback_dir = ls.workspace.root_path or os.path.dirname(analysis.path)
@@ -31,9 +32,23 @@ def pin_actions(ls: PromptlsServer, params: types.CodeActionParams) -> list[type
         ls.log(f"promptls: cannot pin {model}: {exc}", types.MessageType.Warning)
         return []
     edit = _workspace_edit(ls, change)
+    if edit is not None:
+        found.append(
+            types.CodeAction(title=change.title, kind=types.CodeActionKind.RefactorRewrite, edit=edit)
+        )
+    return found
+
+
+def _add_fallback_action(ls: PromptlsServer, analysis) -> list[types.CodeAction]:
+    from router.fixes import add_fallback
+
+    fix = add_fallback(analysis.prompt, analysis.resolution) if analysis.resolution else None
+    if fix is None:
+        return []
+    edit = convert.workspace_edit(fix, ls.converter_for())
     if edit is None:
         return []
-    return [types.CodeAction(title=change.title, kind=types.CodeActionKind.RefactorRewrite, edit=edit)]
+    return [types.CodeAction(title=fix.title, kind=types.CodeActionKind.RefactorRewrite, edit=edit)]
 
 
 def _model_to_pin(ls: PromptlsServer, analysis) -> str | None:

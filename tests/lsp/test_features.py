@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import tomllib
 
 from lsprotocol import types
@@ -168,3 +169,39 @@ async def test_definition_jumps_to_the_settings_line_and_inlay_hint_says_so(clie
     (hint,) = hints
     assert hint.label == "→ ollama/qwen2.5-coder (promptls.toml:5)"
     assert hint.position == types.Position(3, 13)
+
+
+async def test_add_a_fallback_uses_the_default_chain(client, workspace):
+    (workspace / "promptls.toml").write_text(
+        '[defaults]\nfallback = ["ollama/llama3.2", "openai/gpt-4o-mini"]\n', encoding="utf-8"
+    )
+    text = "---\nmodel: openai/gpt-4o\n---\nHi\n"
+    uri = open_doc(client, workspace / "prompts" / "p.md", text)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=_doc(uri),
+            range=types.Range(types.Position(1, 8), types.Position(1, 8)),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
+    (add,) = [a for a in actions if a.title.startswith("Add a fallback")]
+    assert add.title == "Add a fallback: the default chain (ollama/llama3.2 → openai/gpt-4o-mini)"
+    assert _apply(text, add.edit.changes[uri]) == "---\nmodel: openai/gpt-4o\nmodel_fallback: true\n---\nHi\n"
+
+
+async def test_a_failing_request_is_logged_answered_and_survived(client, workspace):
+    uri = open_doc(client, workspace / "prompts" / "ok.md", "---\nmodel: openai/gpt-4o\n---\nHi\n")
+    # A request no LSP type accepts, written straight onto the wire (the client would refuse it).
+    logged = asyncio.ensure_future(client.wait_for_notification(types.WINDOW_LOG_MESSAGE))
+    client.protocol._send_data(  # noqa: SLF001 - a malformed message needs the raw channel
+        {
+            "jsonrpc": "2.0",
+            "id": 4242,
+            "method": types.TEXT_DOCUMENT_HOVER,
+            "params": {"textDocument": {"uri": uri}, "position": "nope"},
+        }
+    )
+    message = await asyncio.wait_for(logged, timeout=10)
+    assert message.type == types.MessageType.Error
+    assert message.message.startswith("promptls:")
+    assert await diagnostics(client, uri) == []  # and it still answers

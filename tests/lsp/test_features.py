@@ -193,7 +193,8 @@ async def test_a_failing_request_is_logged_answered_and_survived(client, workspa
     uri = open_doc(client, workspace / "prompts" / "ok.md", "---\nmodel: openai/gpt-4o\n---\nHi\n")
     # A request no LSP type accepts, written straight onto the wire (the client would refuse it).
     logged = asyncio.ensure_future(client.wait_for_notification(types.WINDOW_LOG_MESSAGE))
-    client.protocol._send_data(  # noqa: SLF001 - a malformed message needs the raw channel
+    # (the raw channel: a malformed message cannot go through the typed client)
+    client.protocol._send_data(
         {
             "jsonrpc": "2.0",
             "id": 4242,

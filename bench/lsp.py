@@ -508,7 +508,9 @@ def _describe(result: Any) -> str:
     items = getattr(result, "items", result)
     if isinstance(items, list | tuple):
         labels = ", ".join(item.label for item in items[:3])
-        return f"{len(items)} items ({labels}{', …' if len(items) > 3 else ''})"
+        more = ", …" if len(items) > 3 else ""
+        incomplete = ", marked incomplete" if getattr(result, "is_incomplete", False) else ""
+        return f"{len(items)} items ({labels}{more}){incomplete}"
     return type(result).__name__
 
 

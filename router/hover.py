@@ -22,7 +22,7 @@ from router.resolve import Candidate, Resolution, known_providers, model_info
 from router.schema import DOTPROMPT_CONFIG_PARAMS, PARAMETER_KEYS, KeySpec, keys_for, parameter_spec
 from router.settings.layers import Source
 from router.source import Span
-from router.tokens import TokenCount, estimate_tokens
+from router.tokens import TokenCount, estimate_tokens_cached
 
 if TYPE_CHECKING:
     from router.catalog import Catalog, ModelInfo
@@ -175,7 +175,7 @@ def _body_tokens(prompt: PromptFile) -> TokenCount:
     text, start, count = _last_count
     if text is prompt.text and start == prompt.body_start:
         return count
-    count = estimate_tokens(prompt.body)
+    count = estimate_tokens_cached(prompt.body)
     _last_count[:] = [prompt.text, prompt.body_start, count]
     return count
 

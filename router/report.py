@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from router.cost import estimate_cost, expected_output
 from router.resolve import Candidate, Resolution
 from router.settings.layers import Source
-from router.tokens import TokenCount, estimate_tokens
+from router.tokens import TokenCount, estimate_tokens_cached
 
 if TYPE_CHECKING:
     from router.catalog import ModelInfo
@@ -63,7 +63,7 @@ def model_facts(info: ModelInfo) -> list[str]:
 
 
 def tokens_and_cost(resolution: Resolution, tokens: TokenCount | None = None) -> dict[str, Any]:
-    tokens = tokens or estimate_tokens(resolution.prompt.body)
+    tokens = tokens or estimate_tokens_cached(resolution.prompt.body)
     params = {k: s.value for k, s in resolution.params.items()}
     output = expected_output(params, resolution.info)
     cost = estimate_cost(resolution.info, tokens, output)

@@ -12,7 +12,7 @@ from router.hover import HoverResult, hover
 from router.modelid import interpret
 from router.resolve import resolve
 from router.settings import SettingsLoader
-from router.tokens import estimate_tokens
+from router.tokens import estimate_tokens, estimate_tokens_cached
 
 CURSOR = "‸"
 
@@ -264,7 +264,7 @@ def test_hover_on_a_big_prompt(tmp_path):
     text = "---\n" + "\n".join(keys) + "\n---\n" + body + "\n"
     text = text.replace("openai/gpt-4o", "openai/gpt-‸4o", 1)
     _, result = _hover(tmp_path, ".claude/agents/big.md", text, None)
-    tokens = estimate_tokens(body + "\n")
+    tokens = estimate_tokens_cached(body + "\n")  # what hover and checks use on big files
     window = 128_000
     assert (
         f"**Prompt**: {tokens.label()} of a 128,000-token context ({tokens.count / window:.1%})"

@@ -320,7 +320,9 @@ def test_tokens_for_check_counts_for_real_near_the_window():
     text = SAMPLES["prose"]
     real = count_tokens(text, "openai/gpt-4o")
     assert tokens_for_check(text, real.count, "openai/gpt-4o") == real
-    assert tokens_for_check(text, real.count // 10, "openai/gpt-4o") == real
+    # Far over the window the estimate already says so (and is labelled an estimate).
+    far = tokens_for_check(text, real.count // 10, "openai/gpt-4o")
+    assert far.method == "heuristic" and far.count > real.count // 10
     near = tokens_for_check(text, real.count + 100, "ollama/llama3.2:3b")
     assert near.method == "cl100k_base"
     assert not near.exact
@@ -384,3 +386,14 @@ def test_heuristic_when_no_tokenizer_loads():
 def _base_env() -> dict[str, str]:
     """A copy of the current environment (PATH, HOME and the like), so nothing leaks back."""
     return dict(os.environ)
+
+
+def test_the_cached_block_estimate_tracks_the_whole_text_estimate():
+    from router.tokens import estimate_tokens_cached
+
+    text = "\n".join(f"Line {i}: review the change and report every bug you find." for i in range(3000))
+    whole = estimate_tokens(text).count
+    blocks = estimate_tokens_cached(text).count
+    assert whole <= blocks <= whole + 3000 // 64 + 1
+    edited = text.replace("Line 1500:", "Line 1500 (edited):")
+    assert estimate_tokens_cached(edited).count > blocks

@@ -59,8 +59,11 @@ class PromptlsServer(LanguageServer):
         except Exception:
             log.exception("cannot send a log message")
 
-    def converter_for(self) -> Callable[[str], PositionConverter | None]:
+    def converter_for(self, known: Analysis | None = None) -> Callable[[str], PositionConverter | None]:
+        """Converters for any file by path; `known`'s own file reuses the analysis's line index."""
         cache: dict[str, PositionConverter | None] = {}
+        if known is not None:
+            cache[os.path.abspath(known.path)] = known.converter
 
         def get(path: str) -> PositionConverter | None:
             path = os.path.abspath(path)
@@ -79,7 +82,9 @@ class PromptlsServer(LanguageServer):
     # --- diagnostics ----------------------------------------------------------------------------
 
     def diagnostics_for(self, analysis: Analysis) -> list[types.Diagnostic]:
-        return convert.diagnostics(analysis.findings, analysis.path, analysis.converter, self.converter_for())
+        return convert.diagnostics(
+            analysis.findings, analysis.path, analysis.converter, self.converter_for(analysis)
+        )
 
     def schedule(self, uri: str, delay: float | None = None) -> None:
         """Check `uri` after the configured delay; a newer change replaces the pending check."""

@@ -36,7 +36,8 @@ def register(server: PromptlsServer) -> None:
             # client asks again as the user types; their docs come on completionItem/resolve.
             typed = analysis.prompt.text[found[0].replace.start : offset]
             found, incomplete = narrow(found, typed, COMPLETION_LIMIT)
-        items = [_item(analysis, c, with_docs=c.kind != "model") for c in found]
+        ranges: dict[tuple[int, int], types.Range] = {}  # most items replace the same word
+        items = [_item(analysis, c, c.kind != "model", ranges) for c in found]
         return types.CompletionList(is_incomplete=incomplete, items=items)
 
     @server.feature(types.COMPLETION_ITEM_RESOLVE)
@@ -109,10 +110,14 @@ def register(server: PromptlsServer) -> None:
         ]
 
 
-COMPLETION_LIMIT = 200
+COMPLETION_LIMIT = 100
 
 
-def _item(analysis, c, with_docs: bool) -> types.CompletionItem:
+def _item(analysis, c, with_docs: bool, ranges: dict) -> types.CompletionItem:
+    key = (c.replace.start, c.replace.end)
+    edit_range = ranges.get(key)
+    if edit_range is None:
+        edit_range = ranges[key] = analysis.converter.range(c.replace)
     docs = None
     if c.documentation and with_docs:
         docs = types.MarkupContent(kind=types.MarkupKind.Markdown, value=convert.safe_text(c.documentation))
@@ -121,7 +126,7 @@ def _item(analysis, c, with_docs: bool) -> types.CompletionItem:
         kind=_KINDS.get(c.kind, types.CompletionItemKind.Text),
         detail=c.detail,
         documentation=docs,
-        text_edit=types.TextEdit(range=analysis.converter.range(c.replace), new_text=c.insert_text),
+        text_edit=types.TextEdit(range=edit_range, new_text=c.insert_text),
         tags=[types.CompletionItemTag.Deprecated] if c.deprecated else None,
         sort_text=c.sort_text,
         filter_text=c.label,

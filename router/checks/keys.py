@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from router.checks.context import PromptContext
+from router.dialects import Dialect
 from router.findings import Edit, Finding, Fix, Severity
 from router.frontmatter import Entry
 from router.rules import Rule
@@ -128,7 +130,7 @@ def check_keys(ctx: PromptContext) -> Iterator[Finding]:
 
 
 def _unknown(ctx: PromptContext, entry: Entry, specs: dict[str, KeySpec]) -> Finding:
-    close = difflib.get_close_matches(entry.key, list(specs), n=1, cutoff=0.7)
+    close = _close_key(entry.key, ctx.prompt.dialect)
     dialect = ctx.prompt.dialect.value
     if close and not ctx.prompt.get(close[0]):
         fix = Fix(f"Rename to `{close[0]}`", (Edit(ctx.path, entry.key_span, close[0]),))
@@ -145,6 +147,12 @@ def _unknown(ctx: PromptContext, entry: Entry, specs: dict[str, KeySpec]) -> Fin
         "(remove it, or see `promptls explain PLS110` for the known keys)",
         fix=Fix(f"Remove `{entry.key}`", (Edit(ctx.path, entry.entry_span, ""),)),
     )
+
+
+@lru_cache(maxsize=4096)
+def _close_key(key: str, dialect: Dialect) -> list[str]:
+    """Did-you-mean for a key, remembered: an editor re-checks the same unknown keys per keystroke."""
+    return difflib.get_close_matches(key, list(keys_for(dialect)), n=1, cutoff=0.7)
 
 
 def type_problem(spec: KeySpec, value: Any) -> str | None:

@@ -8,6 +8,7 @@ edge without re-reading files.
 from __future__ import annotations
 
 from bisect import bisect_right
+from itertools import accumulate
 from typing import NamedTuple
 
 
@@ -82,22 +83,17 @@ def _resolved_span(start: int, end: int, start_pos: Position, end_pos: Position)
 class LineIndex:
     """Offsets of line starts in a text; `\\n`, `\\r\\n` and a lone `\\r` all end a line."""
 
-    __slots__ = ("_length", "_newline_widths", "_starts")
+    __slots__ = ("_has_cr", "_length", "_starts", "_text")
 
     def __init__(self, text: str) -> None:
-        starts = [0]
-        append = starts.append
-        find = text.find
-        i = find("\n")
-        while i != -1:
-            append(i + 1)
-            i = find("\n", i + 1)
-        if "\r" in text:
+        # Line lengths from one C-level split, summed: an editor re-indexes on every keystroke.
+        starts = [0, *accumulate(len(line) + 1 for line in text.split("\n")[:-1])]
+        self._has_cr = "\r" in text
+        if self._has_cr:
             starts = _with_lone_cr(text, starts)
         self._starts = starts
         self._length = len(text)
-        # Width of each line's ending (0, 1 or 2), so line spans can leave it out.
-        self._newline_widths = [(2 if text[s - 2 : s] == "\r\n" else 1) for s in starts[1:]]
+        self._text = text
 
     @property
     def length(self) -> int:
@@ -114,7 +110,7 @@ class LineIndex:
         return self._length
 
     def _ends_with_newline(self, line: int) -> bool:
-        return line < len(self._newline_widths)
+        return line + 1 < len(self._starts)
 
     def position(self, offset: int) -> Position:
         offset = max(0, min(offset, self._length))
@@ -134,7 +130,8 @@ class LineIndex:
         start = self.line_start(line)
         end = self.line_start(line + 1) if line + 1 < len(self._starts) else self._length
         if self._ends_with_newline(line):
-            end -= self._newline_widths[line]
+            # Leave the line ending out: one character, or two for `\r\n`.
+            end -= 2 if self._has_cr and self._text[end - 2 : end] == "\r\n" else 1
         return self.span(start, end)
 
 

@@ -41,13 +41,14 @@ async def test_completion_of_model_ids_keys_and_values(client, workspace):
     )
     labels = [i.label for i in models.items]
     assert labels[:4] == ["sonnet", "opus", "haiku", "inherit"]
-    gpt = next(i for i in models.items if i.label == "openai/gpt-4o")
-    assert gpt.detail.startswith("context 128,000")
-    assert models.is_incomplete  # ~1,200 ids: the client asks again as the user types
+    assert models.is_incomplete  # ~1,200 ids: the best 100 of what is typed, then ask again
+    typed = open_doc(client, workspace / "prompts" / "t.md", "---\nmodel: openai/gpt-4\n---\nHi\n")
     narrowed = await client.text_document_completion_async(
-        types.CompletionParams(text_document=_doc(uri), position=types.Position(3, 7))
+        types.CompletionParams(text_document=_doc(typed), position=types.Position(1, 18))
     )
-    assert narrowed.items
+    gpt = next(i for i in narrowed.items if i.label == "openai/gpt-4o")
+    assert gpt.detail.startswith("context 128,000")
+    assert gpt.text_edit.range == types.Range(types.Position(1, 7), types.Position(1, 19))
     resolved = await client.completion_item_resolve_async(gpt)
     assert "128,000" in resolved.documentation.value
 

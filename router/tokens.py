@@ -360,6 +360,8 @@ def estimate_tokens_cached(text: str) -> TokenCount:
     """
     if len(text) < 16_384:
         return estimate_tokens(text)
+    if _last_estimate and _last_estimate[0] == text:  # the same body, asked for by several checks
+        return _last_estimate[1]
     lines = text.split("\n")
     total = 0
     cache = _block_cache
@@ -374,7 +376,12 @@ def estimate_tokens_cached(text: str) -> TokenCount:
                 cache.clear()  # cheaper than LRU bookkeeping; refills from the next check
             count = cache[block] = estimate_tokens(block).count
         total += count
-    return TokenCount(total, exact=False, method=HEURISTIC)
+    result = TokenCount(total, exact=False, method=HEURISTIC)
+    _last_estimate[:] = [text, result]
+    return result
+
+
+_last_estimate: list = []
 
 
 _last_counts: dict[tuple[str, str | None], TokenCount] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
@@ -82,9 +83,7 @@ class PromptlsServer(LanguageServer):
     # --- diagnostics ----------------------------------------------------------------------------
 
     def diagnostics_for(self, analysis: Analysis) -> list[types.Diagnostic]:
-        return convert.diagnostics(
-            analysis.findings, analysis.path, analysis.converter, self.converter_for(analysis)
-        )
+        return convert.diagnostics(analysis.findings, analysis.path, analysis.converter)
 
     def schedule(self, uri: str, delay: float | None = None) -> None:
         """Check `uri` after the configured delay; a newer change replaces the pending check."""
@@ -110,17 +109,25 @@ class PromptlsServer(LanguageServer):
                 self._pending.pop(uri, None)
 
     def publish(self, uri: str) -> None:
+        started = time.perf_counter()
         analysis = self.documents.analyze(uri)
         if analysis is None:
             return
         current = self._open_text(uri)
         if current is None or current[1] != analysis.version:
             return  # the document changed (or closed) meanwhile: a newer check will publish
+        found = self.diagnostics_for(analysis)
         self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(
-                uri=uri, diagnostics=self.diagnostics_for(analysis), version=analysis.version
-            )
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=analysis.version)
         )
+        if self.protocol.trace != types.TraceValue.Off:
+            took = (time.perf_counter() - started) * 1000
+            self.log_trace(
+                types.LogTraceParams(
+                    message=f"promptls: {len(found)} diagnostics for {uri} v{analysis.version} "
+                    f"in {took:.2f} ms"
+                )
+            )
 
     def refresh_all(self) -> None:
         """Settings changed: re-resolve and re-publish every open document."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from lsprotocol import types
@@ -36,26 +37,25 @@ def uri_of(path: str) -> str:
     return Path(os.path.abspath(path)).as_uri()
 
 
-def diagnostic(
-    finding: Finding, converter: PositionConverter, converter_for: ConverterFor
-) -> types.Diagnostic:
-    from promptls.server.docs import rule_doc_uri
-
-    data = None
-    if finding.fix is not None:
-        edit = workspace_edit(finding.fix, converter_for)
-        if edit is not None:
-            data = {"fix": {"title": safe_text(finding.fix.title), "edit": _edit_json(edit)}}
-    href = rule_doc_uri(finding.code)
+def diagnostic(finding: Finding, converter: PositionConverter) -> types.Diagnostic:
+    # No fix rides along: code actions look the finding up again in the (cached) analysis, so
+    # a keystroke pays for no edit conversions it may never need.
     return types.Diagnostic(
         range=converter.range(finding.span),
         message=safe_text(finding.message),
         severity=_SEVERITY[finding.severity],
         code=finding.code,
-        code_description=types.CodeDescription(href=href) if href else None,
+        code_description=_code_description(finding.code),
         source="promptls",
-        data=data,
     )
+
+
+@lru_cache(maxsize=256)
+def _code_description(code: str) -> types.CodeDescription | None:
+    from promptls.server.docs import rule_doc_uri
+
+    href = rule_doc_uri(code)
+    return types.CodeDescription(href=href) if href else None
 
 
 def workspace_edit(fix: Fix, converter_for: ConverterFor) -> types.WorkspaceEdit | None:
@@ -75,46 +75,13 @@ def text_edit(edit: Edit, converter_for: ConverterFor) -> types.TextEdit | None:
     return types.TextEdit(range=converter.range(edit.span), new_text=edit.new_text)
 
 
-def _edit_json(edit: types.WorkspaceEdit) -> dict:
-    return {
-        uri: [
-            {
-                "range": {
-                    "start": {"line": e.range.start.line, "character": e.range.start.character},
-                    "end": {"line": e.range.end.line, "character": e.range.end.character},
-                },
-                "newText": safe_text(e.new_text),
-            }
-            for e in edits
-        ]
-        for uri, edits in (edit.changes or {}).items()
-    }
-
-
-def edit_from_json(data: object) -> types.WorkspaceEdit | None:
-    """The workspace edit a diagnostic's `data` carries (None when it carries none)."""
-    if not isinstance(data, dict) or not isinstance(data.get("fix"), dict):
-        return None
-    raw = data["fix"].get("edit")
-    if not isinstance(raw, dict):
-        return None
-    changes = {}
-    for uri, edits in raw.items():
-        changes[uri] = [
-            types.TextEdit(
-                range=types.Range(
-                    types.Position(e["range"]["start"]["line"], e["range"]["start"]["character"]),
-                    types.Position(e["range"]["end"]["line"], e["range"]["end"]["character"]),
-                ),
-                new_text=e["newText"],
-            )
-            for e in edits
-        ]
-    return types.WorkspaceEdit(changes=changes)
-
-
 def diagnostics(
-    findings: Iterable[Finding], path: str, converter: PositionConverter, converter_for: ConverterFor
+    findings: Iterable[Finding], path: str, converter: PositionConverter
 ) -> list[types.Diagnostic]:
     same = os.path.abspath(path)
-    return [diagnostic(f, converter, converter_for) for f in findings if os.path.abspath(f.path) == same]
+    return [diagnostic(f, converter) for f in findings if os.path.abspath(f.path) == same]
+
+
+def same_place(diagnostic: types.Diagnostic, finding: Finding, converter: PositionConverter) -> bool:
+    """Is `diagnostic` (as the client sends it back) the one `finding` became?"""
+    return diagnostic.code == finding.code and diagnostic.range == converter.range(finding.span)

@@ -16,6 +16,8 @@ def register(server: PromptlsServer) -> None:
     @server.feature(types.INITIALIZE)
     def initialize(ls: PromptlsServer, params: types.InitializeParams) -> None:
         ls.documents.config = ServerConfig.from_json(params.initialization_options)
+        if params.trace is not None:  # as `$/setTrace` would: "verbose" adds timings to the trace
+            ls.protocol.trace = params.trace
         # Pull only from clients that also accept `workspace/diagnostic/refresh`: without it a
         # settings change could not reach the editor until the next keystroke. Others get push.
         text_caps = params.capabilities.text_document
@@ -123,21 +125,30 @@ def register(server: PromptlsServer) -> None:
         ),
     )
     def code_action(ls: PromptlsServer, params: types.CodeActionParams):
+        analysis = ls.documents.analyze(params.text_document.uri)
+        if analysis is None:
+            return None
         actions: list[types.CodeAction] = []
+        fixable = [f for f in analysis.findings if f.fix is not None]
+        converter_for = ls.converter_for(analysis)
         for diagnostic in params.context.diagnostics:
             if diagnostic.source != "promptls":
                 continue
-            edit = convert.edit_from_json(diagnostic.data)
-            if edit is not None:
-                actions.append(
-                    types.CodeAction(
-                        title=diagnostic.data["fix"]["title"],
-                        kind=types.CodeActionKind.QuickFix,
-                        diagnostics=[diagnostic],
-                        edit=edit,
-                        is_preferred=True,
+            for finding in fixable:
+                if not convert.same_place(diagnostic, finding, analysis.converter):
+                    continue
+                edit = convert.workspace_edit(finding.fix, converter_for)
+                if edit is not None:
+                    actions.append(
+                        types.CodeAction(
+                            title=convert.safe_text(finding.fix.title),
+                            kind=types.CodeActionKind.QuickFix,
+                            diagnostics=[diagnostic],
+                            edit=edit,
+                            is_preferred=True,
+                        )
                     )
-                )
+                break
         from promptls.server import actions as more
 
         actions.extend(more.pin_actions(ls, params))

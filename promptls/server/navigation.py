@@ -110,7 +110,7 @@ def register(server: PromptlsServer) -> None:
         ]
 
 
-COMPLETION_LIMIT = 100
+COMPLETION_LIMIT = 60
 
 
 def _item(analysis, c, with_docs: bool, ranges: dict) -> types.CompletionItem:

@@ -41,7 +41,7 @@ async def test_completion_of_model_ids_keys_and_values(client, workspace):
     )
     labels = [i.label for i in models.items]
     assert labels[:4] == ["sonnet", "opus", "haiku", "inherit"]
-    assert models.is_incomplete  # ~1,200 ids: the best 100 of what is typed, then ask again
+    assert models.is_incomplete  # ~1,200 ids: the best matches of what is typed, then ask again
     typed = open_doc(client, workspace / "prompts" / "t.md", "---\nmodel: openai/gpt-4\n---\nHi\n")
     narrowed = await client.text_document_completion_async(
         types.CompletionParams(text_document=_doc(typed), position=types.Position(1, 18))

@@ -359,25 +359,11 @@ def _bounds(spec: KeySpec) -> str | None:
 
 
 def model_detail(info: ModelInfo) -> str:
-    """One line: `context 128,000 · $2.5/$10 per 1M`, `local · free`, `price unknown`; a deprecation
-    date appended (`... · deprecated 2026-11-30`)."""
-    parts = []
-    if info.context_window:
-        qualifier = " (family)" if info.known == "family" else ""
-        parts.append(f"context {info.context_window:,}{qualifier}")
-    elif info.known == "unknown":
-        parts.append("unknown model")
-    if info.local:
-        parts.append("local")
-    if info.free:
-        parts.append("free")
-    elif info.input_price is not None and info.output_price is not None:
-        parts.append(f"${info.input_price:g}/${info.output_price:g} per 1M")
-    else:
-        parts.append("price unknown")
-    if info.deprecation_date:
-        parts.append(f"deprecated {info.deprecation_date}")
-    return " · ".join(parts)
+    """One line of facts (`context 128,000 · max output 16,384 · $2.5/$10 per 1M in/out`): the same
+    facts `promptls resolve` prints, from `router.report.model_facts`."""
+    from router.report import model_facts
+
+    return " · ".join(model_facts(info))
 
 
 def model_markdown(info: ModelInfo, heading: str = "") -> str:

@@ -143,7 +143,7 @@ def test_claude_model_value_offers_aliases_first_then_every_catalog_id(tmp_path)
     assert "lmstudio/" in labels and "lmstudio/qwen2.5-7b" in labels
     gpt4o = _by_label(items, "openai/gpt-4o")
     assert gpt4o.kind == "model"
-    assert gpt4o.detail == "context 128,000 · $2.5/$10 per 1M"
+    assert gpt4o.detail == "context 128,000 · max output 16,384 · $2.5/$10 per 1M in/out"
     assert gpt4o.insert_text == "openai/gpt-4o"
     assert "- context window: 128,000 tokens" in gpt4o.documentation
     assert "- price: $2.5 in / $10 out per 1M tokens" in gpt4o.documentation

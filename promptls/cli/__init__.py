@@ -22,6 +22,7 @@ COMMANDS = {
     "resolve": "promptls.cli.resolve",
     "models": "promptls.cli.models",
     "explain": "promptls.cli.explain",
+    "run": "promptls.cli.run",
     "serve": "promptls.cli.serve",
 }
 

@@ -1,0 +1,75 @@
+"""The one small protocol every provider adapter speaks, and the values that cross it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple, Protocol
+
+_NOTHING: Mapping[str, Any] = {}
+
+
+class Message(NamedTuple):
+    role: str  # "system", "user" or "assistant"
+    content: str
+
+
+class Endpoint(NamedTuple):
+    """Where and how to reach a provider. The key is held here only for the SDK call."""
+
+    provider: str
+    """The promptls provider name (`openai`, `openrouter`, `lmstudio`, ...)."""
+    kind: str
+    """Which wire protocol: "openai" (OpenAI, OpenRouter, any compatible server), "gemini",
+    "ollama" or "anthropic"."""
+    base_url: str | None = None
+    api_key: str | None = None
+    timeout: float = 60.0
+    headers: Mapping[str, str] = _NOTHING
+
+    def __repr__(self) -> str:  # never print the key
+        key = "set" if self.api_key else "none"
+        return f"Endpoint({self.provider!r}, {self.kind!r}, base_url={self.base_url!r}, key={key})"
+
+
+class ChatRequest(NamedTuple):
+    model: str
+    """The provider's own model name (`gpt-4o`, `deepseek/deepseek-chat`), not the promptls id."""
+    messages: tuple[Message, ...]
+    params: Mapping[str, Any] = _NOTHING
+    """temperature, top_p, max_tokens, stop, seed, ... (promptls names; adapters translate)."""
+    options: Mapping[str, Any] = _NOTHING
+    """Pass-through options from settings (`[providers.X] options`, `[models."id"] options`)."""
+
+
+class Usage(NamedTuple):
+    input_tokens: int | None
+    output_tokens: int | None
+
+
+class Chunk(NamedTuple):
+    """A piece of the answer's text, as it arrives."""
+
+    text: str
+
+
+class Done(NamedTuple):
+    """The end of a stream: what the provider reports about the whole answer."""
+
+    usage: Usage
+    finish_reason: str | None = None
+
+
+class Adapter(Protocol):
+    """A provider behind its official SDK. Constructing one imports nothing heavy; the SDK is
+    imported on the first call."""
+
+    endpoint: Endpoint
+
+    def stream(self, request: ChatRequest) -> Iterator[Chunk | Done]:
+        """Yield the answer's text as it arrives, then one `Done`. Raises `AdapterError`s only:
+        before the first chunk for a failed call, `StreamBroken` for one that fails after."""
+        ...
+
+    def list_models(self) -> list[str]:
+        """The provider's model names (raises `AdapterError`)."""
+        ...

@@ -1,0 +1,112 @@
+"""What can go wrong when a model is called, as data the executor decides on.
+
+    AdapterError                  base: provider, model, a message that never holds a secret
+    ├── MissingKey                no key configured        -> next model (says how to set one)
+    ├── AuthError                 401/403                  -> next model, no retry
+    ├── BadRequest                400, 404, 422            -> next model, no retry
+    │   └── ContextTooLong        the prompt does not fit  -> next model, no retry
+    ├── ContentFiltered           refused by a filter      -> next model, no retry
+    ├── Unsupported               promptls cannot call this kind of provider (yet) -> next model
+    ├── RateLimited               429 (Retry-After)        -> retry with backoff, then next model
+    ├── Timeout                   no answer in time        -> retry, then next model
+    ├── Unavailable               5xx, connection refused/reset -> retry, then next model
+    └── StreamBroken              failed after the first token reached the user -> stop, keep the text
+
+Each adapter maps its SDK's exceptions to these in one place (by type and status code, never by
+matching message text), with `raise ... from`.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class AdapterError(Exception):
+    """A failed model call. `str(error)` is safe to show: adapters never put keys in messages."""
+
+    kind: ClassVar[str] = "error"
+    retryable: ClassVar[bool] = False
+    """Worth trying the same model again (after a pause)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        model: str = "",
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.provider = provider
+        self.model = model
+        self.status = status
+        self.retry_after = retry_after
+
+    def describe(self) -> str:
+        """`rate-limited (429): ...` — what the status line and the ledger say."""
+        status = f" ({self.status})" if self.status else ""
+        return f"{self.kind}{status}: {self.message}"
+
+
+class MissingKey(AdapterError):
+    kind = "missing-key"
+
+
+class AuthError(AdapterError):
+    kind = "auth"
+
+
+class BadRequest(AdapterError):
+    kind = "bad-request"
+
+
+class ContextTooLong(BadRequest):
+    kind = "context-too-long"
+
+
+class ContentFiltered(AdapterError):
+    kind = "content-filtered"
+
+
+class Unsupported(AdapterError):
+    kind = "unsupported"
+
+
+class RateLimited(AdapterError):
+    kind = "rate-limited"
+    retryable = True
+
+
+class Timeout(AdapterError):
+    kind = "timeout"
+    retryable = True
+
+
+class Unavailable(AdapterError):
+    kind = "unavailable"
+    retryable = True
+
+
+class StreamBroken(AdapterError):
+    """The stream failed after text reached the user: no retry, no fallback (it would mix answers)."""
+
+    kind = "stream-broken"
+
+
+def from_status(status: int, message: str, **context: object) -> AdapterError:
+    """The error class an HTTP status means (for adapters whose SDK reports only a status)."""
+    retry_after = context.pop("retry_after", None)
+    cls: type[AdapterError]
+    if status in (401, 403):
+        cls = AuthError
+    elif status == 429:
+        cls = RateLimited
+    elif status == 408:
+        cls = Timeout
+    elif status >= 500:
+        cls = Unavailable
+    else:
+        cls = BadRequest
+    return cls(message, status=status, retry_after=retry_after, **context)  # type: ignore[arg-type]

@@ -1,0 +1,171 @@
+"""Run a fallback plan: call each model in turn, retry what is worth retrying, stream the answer.
+
+The error kind decides: retryable failures (429, 5xx, timeouts, lost connections) are tried again
+with exponential backoff and jitter, honouring Retry-After; the others (auth, bad request, missing
+key) move to the next model at once. A model that failed is cooled down for later runs in this
+process. Fallback happens only before the first token: once text reached the user, a broken
+stream ends the run with an error and what was received is kept, never mixed with another model's.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
+
+from adapters.base import Adapter, ChatRequest, Chunk, Done, Endpoint, Message, Usage
+from adapters.errors import AdapterError, MissingKey, StreamBroken, Unavailable, Unsupported
+from router.plan import FallbackPlan, PlannedCall
+
+_cooldown_until: dict[str, float] = {}
+
+
+class Attempt(NamedTuple):
+    model_id: str
+    latency_ms: float
+    error: AdapterError | None
+
+
+class RunResult(NamedTuple):
+    outcome: str
+    """"ok", "failed" (every model failed before answering) or "partial" (broke mid-stream)."""
+    model_id: str | None
+    text: str
+    usage: Usage | None
+    attempts: tuple[Attempt, ...]
+    first_token_ms: float | None
+    error: AdapterError | None
+
+
+class Events(NamedTuple):
+    """What the front end hears: status lines, text as it streams, each finished attempt."""
+
+    status: Callable[[str], None]
+    text: Callable[[str], None]
+    attempt: Callable[[Attempt], None]
+
+
+def default_adapter(endpoint: Endpoint) -> Adapter:
+    if endpoint.kind == "openai":
+        from adapters.openai_compat import OpenAICompatAdapter
+
+        return OpenAICompatAdapter(endpoint)
+    raise Unsupported(
+        f"promptls cannot call {endpoint.kind} models yet; use a fallback of another provider",
+        provider=endpoint.provider,
+    )
+
+
+def run_plan(
+    plan: FallbackPlan,
+    messages: tuple[Message, ...],
+    env: Mapping[str, str],
+    events: Events,
+    *,
+    adapter_for: Callable[[Endpoint], Adapter] = default_adapter,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> RunResult:
+    attempts: list[Attempt] = []
+    last_error: AdapterError | None = None
+    started = clock()
+    for index, call in enumerate(plan.calls):
+        if index:
+            events.status(
+                f"falling back from {plan.calls[index - 1].model_id} to {call.model_id}"
+                + (f" ({last_error.describe()})" if last_error else "")
+            )
+        cooled = _cooldown_until.get(call.model_id, 0.0)
+        if cooled > clock():
+            last_error = Unavailable(f"{call.model_id} failed recently; skipped for {cooled - clock():.0f} s")
+            attempts.append(Attempt(call.model_id, 0.0, last_error))
+            events.attempt(attempts[-1])
+            continue
+        events.status(f"running on {call.model_id}")
+        result = _try_model(call, messages, env, events, plan, attempts, adapter_for, sleep, clock, started)
+        if isinstance(result, RunResult):
+            return result
+        last_error = result
+        _cooldown_until[call.model_id] = clock() + plan.retry.cooldown
+    return RunResult("failed", None, "", None, tuple(attempts), None, last_error)
+
+
+def _try_model(
+    call: PlannedCall,
+    messages: tuple[Message, ...],
+    env: Mapping[str, str],
+    events: Events,
+    plan: FallbackPlan,
+    attempts: list[Attempt],
+    adapter_for: Callable[[Endpoint], Adapter],
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+    started: float,
+) -> RunResult | AdapterError:
+    request = ChatRequest(call.name, messages, call.params, call.options)
+    for retry in range(plan.retry.retries + 1):
+        begin = clock()
+        received: list[str] = []
+        first_token: float | None = None
+        try:
+            adapter = adapter_for(_endpoint(call, env))
+            usage = Usage(None, None)
+            for event in adapter.stream(request):
+                if isinstance(event, Chunk):
+                    if first_token is None:
+                        first_token = clock()
+                    received.append(event.text)
+                    events.text(event.text)
+                elif isinstance(event, Done):
+                    usage = event.usage
+        except AdapterError as error:
+            if received and not isinstance(error, StreamBroken):
+                error = StreamBroken(error.message, provider=call.provider, model=call.model_id)
+            attempt = Attempt(call.model_id, (clock() - begin) * 1000, error)
+            attempts.append(attempt)
+            events.attempt(attempt)
+            if received:  # text reached the user: no retry, no fallback
+                return RunResult("partial", call.model_id, "".join(received), None, tuple(attempts),
+                                 _ms(first_token, started), error)
+            if not error.retryable or retry == plan.retry.retries:
+                return error
+            delay = _delay(plan, retry, error.retry_after)
+            events.status(f"{call.model_id}: {error.describe()}; retrying in {delay:.1f} s")
+            sleep(delay)
+            continue
+        attempt = Attempt(call.model_id, (clock() - begin) * 1000, None)
+        attempts.append(attempt)
+        events.attempt(attempt)
+        return RunResult("ok", call.model_id, "".join(received), usage, tuple(attempts),
+                         _ms(first_token, started), None)
+    raise AssertionError("unreachable: the loop returns on its last try")
+
+
+def _ms(moment: float | None, started: float) -> float | None:
+    return None if moment is None else (moment - started) * 1000
+
+
+def _delay(plan: FallbackPlan, retry: int, retry_after: float | None) -> float:
+    backoff = min(plan.retry.max_delay, plan.retry.base_delay * (2**retry))
+    backoff *= 0.5 + random.random() / 2  # jitter: many clients must not retry in step
+    if retry_after is not None:
+        return min(plan.retry.max_delay, max(retry_after, backoff))
+    return backoff
+
+
+def _endpoint(call: PlannedCall, env: Mapping[str, str]) -> Endpoint:
+    from adapters.keys import lookup_key, missing_key_message
+
+    key = None
+    if not call.local:
+        found = lookup_key(call.provider, env, call.api_key_env)
+        key = found.value
+        if key is None and call.provider in ("openai", "openrouter", "gemini", "anthropic"):
+            raise MissingKey(missing_key_message(call.provider, call.api_key_env),
+                             provider=call.provider, model=call.model_id)
+    return Endpoint(call.provider, call.kind, call.base_url, key, call.timeout, call.headers)
+
+
+def reset_cooldowns() -> None:
+    _cooldown_until.clear()

@@ -47,10 +47,23 @@ class Events(NamedTuple):
 
 
 def default_adapter(endpoint: Endpoint) -> Adapter:
+    """The adapter for an endpoint's wire protocol (each module imports its SDK only when called)."""
     if endpoint.kind == "openai":
         from adapters.openai_compat import OpenAICompatAdapter
 
         return OpenAICompatAdapter(endpoint)
+    if endpoint.kind == "anthropic":
+        from adapters.anthropic_adapter import AnthropicAdapter
+
+        return AnthropicAdapter(endpoint)
+    if endpoint.kind == "gemini":
+        from adapters.gemini_adapter import GeminiAdapter
+
+        return GeminiAdapter(endpoint)
+    if endpoint.kind == "ollama":
+        from adapters.ollama_adapter import OllamaAdapter
+
+        return OllamaAdapter(endpoint)
     raise Unsupported(
         f"promptls cannot call {endpoint.kind} models yet; use a fallback of another provider",
         provider=endpoint.provider,
@@ -155,12 +168,17 @@ def _delay(plan: FallbackPlan, retry: int, retry_after: float | None) -> float:
 
 
 def _endpoint(call: PlannedCall, env: Mapping[str, str]) -> Endpoint:
-    from adapters.keys import lookup_key, missing_key_message
+    from adapters.keys import KeyringUnavailable, lookup_key, missing_key_message
 
     key = None
     if not call.local:
-        found = lookup_key(call.provider, env, call.api_key_env)
-        key = found.value
+        try:
+            key = lookup_key(call.provider, env, call.api_key_env).value
+        except KeyringUnavailable as exc:
+            if call.provider in ("openai", "openrouter", "gemini", "anthropic"):
+                raise MissingKey(f"{missing_key_message(call.provider, call.api_key_env)} ({exc})",
+                                 provider=call.provider, model=call.model_id) from None
+            key = None  # a declared server may need no key at all
         if key is None and call.provider in ("openai", "openrouter", "gemini", "anthropic"):
             raise MissingKey(missing_key_message(call.provider, call.api_key_env),
                              provider=call.provider, model=call.model_id)

@@ -10,13 +10,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from router.modelid import ModelId
 from router.resolve import Resolution, declared_providers, is_local_provider, model_info
+from router.settings.discover import ProjectSettings
 
 if TYPE_CHECKING:
     from router.catalog import Catalog, ModelInfo
 
-KINDS = {"openai": "openai", "openrouter": "openai", "gemini": "gemini", "ollama": "ollama",
-         "anthropic": "anthropic"}
+KINDS = {
+    "openai": "openai",
+    "openrouter": "openai",
+    "gemini": "gemini",
+    "ollama": "ollama",
+    "anthropic": "anthropic",
+}
 DEFAULT_BASE_URLS = {"openrouter": "https://openrouter.ai/api/v1"}
 
 
@@ -52,35 +59,42 @@ class FallbackPlan(NamedTuple):
 
 def plan_run(resolution: Resolution, catalog: Catalog, env: Mapping[str, str]) -> FallbackPlan:
     """The calls a run makes, the resolved model first, then its fallback chain."""
-    declared = declared_providers(resolution.settings)
     params = {k: s.value for k, s in resolution.params.items() if k != "expected_output_tokens"}
-    calls = []
-    for model in resolution.chain():
-        table = declared.get(model.provider) or {}
-        kind = KINDS.get(model.provider, "openai")
-        base_url = table.get("base_url") or DEFAULT_BASE_URLS.get(model.provider)
-        if model.provider == "ollama" and not base_url:
-            base_url = env.get("OLLAMA_HOST") or None
-        options: dict[str, Any] = dict(table.get("options") or {})
-        for file in reversed(resolution.settings.files):
-            options.update(((file.data.get("models") or {}).get(str(model)) or {}).get("options") or {})
-        calls.append(
-            PlannedCall(
-                model_id=str(model),
-                provider=model.provider,
-                name=model.name,
-                kind=kind,
-                base_url=base_url,
-                api_key_env=table.get("api_key_env"),
-                local=is_local_provider(model.provider, declared),
-                timeout=float(table.get("timeout") or 60.0),
-                headers=dict(table.get("headers") or {}),
-                params=params,
-                options=options,
-                info=model_info(model, resolution.settings, catalog, declared),
-            )
-        )
-    return FallbackPlan(tuple(calls), _retry_policy(env))
+    calls = tuple(plan_call(model, resolution.settings, catalog, env, params) for model in resolution.chain())
+    return FallbackPlan(calls, _retry_policy(env))
+
+
+def plan_call(
+    model: ModelId,
+    settings: ProjectSettings,
+    catalog: Catalog,
+    env: Mapping[str, str],
+    params: Mapping[str, Any] | None = None,
+) -> PlannedCall:
+    """Everything needed to call one model (for a run, or for `promptls models test`)."""
+    declared = declared_providers(settings)
+    table = declared.get(model.provider) or {}
+    kind = KINDS.get(model.provider, "openai")
+    base_url = table.get("base_url") or DEFAULT_BASE_URLS.get(model.provider)
+    if model.provider == "ollama" and not base_url:
+        base_url = env.get("OLLAMA_HOST") or None
+    options: dict[str, Any] = dict(table.get("options") or {})
+    for file in reversed(settings.files):
+        options.update(((file.data.get("models") or {}).get(str(model)) or {}).get("options") or {})
+    return PlannedCall(
+        model_id=str(model),
+        provider=model.provider,
+        name=model.name,
+        kind=kind,
+        base_url=base_url,
+        api_key_env=table.get("api_key_env"),
+        local=is_local_provider(model.provider, declared),
+        timeout=float(table.get("timeout") or 60.0),
+        headers=dict(table.get("headers") or {}),
+        params=dict(params or {}),
+        options=options,
+        info=model_info(model, settings, catalog, declared),
+    )
 
 
 def _retry_policy(env: Mapping[str, str]) -> RetryPolicy:

@@ -15,6 +15,7 @@ examples:
   promptls models sonnet
   promptls models --provider openrouter --free
   promptls models --capability vision --json | jq '.[].id'
+  promptls models test openrouter/deepseek/deepseek-chat     check the key and the connection
 """
 
 
@@ -27,7 +28,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "settings). Prices are USD per million tokens; '?' means unknown, never free.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("query", nargs="?", help="part of a model id or name")
+    p.add_argument("query", nargs="*", help="part of a model id or name; or `test MODEL`")
     p.add_argument("--provider", help="only this provider (openai, anthropic, gemini, ...)")
     p.add_argument("--free", action="store_true", help="only free (or local) models")
     p.add_argument(
@@ -49,6 +50,13 @@ def run(args: argparse.Namespace) -> int:
 
     session = Session()
     settings = session.loader.for_directory(project_root())
+    if args.query and args.query[0] == "test":
+        if len(args.query) != 2:
+            raise UsageError("usage: promptls models test MODEL (e.g. promptls models test openai/gpt-4o)")
+        return _test(session, settings, args.query[1], args)
+    if len(args.query) > 1:
+        raise UsageError("give one query (quote it if it has spaces), or `test MODEL`")
+    args.query = args.query[0] if args.query else None
     providers = (*BUILTIN_PROVIDERS, *declared_providers(settings))
     if args.provider and args.provider not in providers:
         raise UsageError(f"unknown provider `{args.provider}`; known: {', '.join(providers)}")
@@ -116,3 +124,37 @@ def _row_json(m) -> dict:
         "local": m.local,
         "deprecation_date": m.deprecation_date,
     }
+
+
+def _test(session, settings, raw: str, args: argparse.Namespace) -> int:
+    """Reach the provider with the key promptls would use: ✓ or ✗ with the reason."""
+    from adapters.errors import AdapterError
+    from adapters.execute import _endpoint, default_adapter
+    from router.modelid import parse_model_id
+    from router.plan import plan_call
+    from router.resolve import known_providers
+
+    model = parse_model_id(raw)
+    if model is None:
+        raise UsageError(f"{raw!r} is not a model id: write provider/name, e.g. openai/gpt-4o")
+    if model.provider not in known_providers(settings):
+        known = ", ".join(known_providers(settings))
+        raise UsageError(f"unknown provider `{model.provider}`; known: {known}")
+    call = plan_call(model, settings, session.catalog, session.env)
+    paint = painter_for(sys.stdout, args.color)
+    try:
+        adapter = default_adapter(_endpoint(call, session.env))
+        names = adapter.list_models()
+    except AdapterError as error:
+        result = {"model": raw, "ok": False, "reason": error.describe()}
+    else:
+        listed = call.name in names or any(n.split(":")[0] == call.name for n in names)
+        reason = "reachable, key accepted" + ("" if listed else f"; but {call.name} is not in its model list")
+        result = {"model": raw, "ok": listed, "reason": reason}
+    if args.json:
+        json.dump(result, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        mark = paint("✓", "green") if result["ok"] else paint("✗", "red")
+        print(f"{mark} {raw}: {result['reason']}")
+    return EXIT_OK if result["ok"] else EXIT_FINDINGS

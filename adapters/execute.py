@@ -139,8 +139,15 @@ def _try_model(
             attempts.append(attempt)
             events.attempt(attempt)
             if received:  # text reached the user: no retry, no fallback
-                return RunResult("partial", call.model_id, "".join(received), None, tuple(attempts),
-                                 _ms(first_token, started), error)
+                return RunResult(
+                    "partial",
+                    call.model_id,
+                    "".join(received),
+                    None,
+                    tuple(attempts),
+                    _ms(first_token, started),
+                    error,
+                )
             if not error.retryable or retry == plan.retry.retries:
                 return error
             delay = _delay(plan, retry, error.retry_after)
@@ -150,8 +157,9 @@ def _try_model(
         attempt = Attempt(call.model_id, (clock() - begin) * 1000, None)
         attempts.append(attempt)
         events.attempt(attempt)
-        return RunResult("ok", call.model_id, "".join(received), usage, tuple(attempts),
-                         _ms(first_token, started), None)
+        return RunResult(
+            "ok", call.model_id, "".join(received), usage, tuple(attempts), _ms(first_token, started), None
+        )
     raise AssertionError("unreachable: the loop returns on its last try")
 
 
@@ -176,12 +184,18 @@ def _endpoint(call: PlannedCall, env: Mapping[str, str]) -> Endpoint:
             key = lookup_key(call.provider, env, call.api_key_env).value
         except KeyringUnavailable as exc:
             if call.provider in ("openai", "openrouter", "gemini", "anthropic"):
-                raise MissingKey(f"{missing_key_message(call.provider, call.api_key_env)} ({exc})",
-                                 provider=call.provider, model=call.model_id) from None
+                raise MissingKey(
+                    f"{missing_key_message(call.provider, call.api_key_env)} ({exc})",
+                    provider=call.provider,
+                    model=call.model_id,
+                ) from None
             key = None  # a declared server may need no key at all
         if key is None and call.provider in ("openai", "openrouter", "gemini", "anthropic"):
-            raise MissingKey(missing_key_message(call.provider, call.api_key_env),
-                             provider=call.provider, model=call.model_id)
+            raise MissingKey(
+                missing_key_message(call.provider, call.api_key_env),
+                provider=call.provider,
+                model=call.model_id,
+            )
     return Endpoint(call.provider, call.kind, call.base_url, key, call.timeout, call.headers)
 
 

@@ -98,12 +98,20 @@ def known_providers(settings: ProjectSettings) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*BUILTIN_PROVIDERS, *declared_providers(settings))))
 
 
+HOSTED_PROVIDERS = frozenset({"openai", "openrouter", "gemini", "anthropic"})
+
+
 def is_local_provider(provider: str, declared: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Runs on this machine (free, no key): Ollama, or a declared server on a local address.
+
+    A hosted provider pointed at a local address (a proxy, a gateway) still bills and needs its
+    key: only `local = true` makes it local.
+    """
     table = declared.get(provider) or {}
     if "local" in table:
         return bool(table["local"])
     url = table.get("base_url")
-    if isinstance(url, str):
+    if isinstance(url, str) and provider not in HOSTED_PROVIDERS:
         from urllib.parse import urlsplit
 
         host = (urlsplit(url).hostname or "").lower()

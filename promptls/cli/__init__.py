@@ -22,8 +22,10 @@ COMMANDS = {
     "resolve": "promptls.cli.resolve",
     "models": "promptls.cli.models",
     "explain": "promptls.cli.explain",
+    "costs": "promptls.cli.costs",
     "run": "promptls.cli.run",
     "serve": "promptls.cli.serve",
+    "keys": "promptls.cli.keys",
 }
 
 

@@ -24,22 +24,34 @@ Exit status: 0 answered, 1 every model failed (or the answer broke off), 2 usage
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "run", help="run a prompt (with fallback), answer on stdout", epilog=EXAMPLES,
+        "run",
+        help="run a prompt (with fallback), answer on stdout",
+        epilog=EXAMPLES,
         description="Run a prompt file on the model it resolves to, with its parameters; on a "
         "failure before the first token, fall back along its chain. Every run is recorded in the "
         "usage ledger (`promptls costs`).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("file", metavar="FILE", help="a prompt file")
-    p.add_argument("arguments", nargs="*", metavar="ARG",
-                   help="the input: Claude command arguments ($ARGUMENTS, $1...), or the task for an "
-                   "agent (default: stdin)")
+    p.add_argument(
+        "arguments",
+        nargs="*",
+        metavar="ARG",
+        help="the input: Claude command arguments ($ARGUMENTS, $1...), or the task for an "
+        "agent (default: stdin)",
+    )
     add_override_options(p)
-    p.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
-                   help="a template variable ({{name}}, ${input:name}); repeatable")
+    p.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a template variable ({{name}}, ${input:name}); repeatable",
+    )
     p.add_argument("--no-fallback", action="store_true", help="try only the resolved model")
-    p.add_argument("--json", action="store_true",
-                   help="print one JSON object at the end instead of streaming")
+    p.add_argument(
+        "--json", action="store_true", help="print one JSON object at the end instead of streaming"
+    )
     p.set_defaults(run=run)
 
 
@@ -70,10 +82,12 @@ def run(args: argparse.Namespace) -> int:
     from router.plan import plan_run
 
     messages = tuple(
-        m for m in (
+        m
+        for m in (
             Message("system", rendered.system) if rendered.system else None,
             Message("user", rendered.user),
-        ) if m is not None
+        )
+        if m is not None
     )
     plan = plan_run(resolution, session.catalog, session.env)
     return _execute(args, session, prompt, resolution, plan, messages, settings)
@@ -90,14 +104,19 @@ def _variables(items: list[str]) -> dict[str, str]:
 
 
 def _execute(args, session, prompt, resolution, plan, messages, settings) -> int:
+    import datetime
     import time
 
     from adapters.execute import Events, run_plan
     from promptls.ledger import budget_warning, open_ledger
 
     ledger = open_ledger()
-    run_id = ledger.start_run(prompt_path=os.path.abspath(prompt.path), prompt_name=prompt.name,
-                              dialect=prompt.dialect.value, requested_model=str(resolution.model))
+    run_id = ledger.start_run(
+        prompt_path=os.path.abspath(prompt.path),
+        prompt_name=prompt.name,
+        dialect=prompt.dialect.value,
+        requested_model=str(resolution.model),
+    )
     out = sys.stdout
 
     def status(message: str) -> None:
@@ -109,9 +128,13 @@ def _execute(args, session, prompt, resolution, plan, messages, settings) -> int
             out.flush()
 
     def attempt(a) -> None:
-        ledger.record_attempt(run_id, model=a.model_id, latency_ms=a.latency_ms,
-                              error_kind=a.error.kind if a.error else None,
-                              error_message=a.error.message if a.error else None)
+        ledger.record_attempt(
+            run_id,
+            model=a.model_id,
+            latency_ms=a.latency_ms,
+            error_kind=a.error.kind if a.error else None,
+            error_message=a.error.message if a.error else None,
+        )
 
     started = time.monotonic()
     try:
@@ -125,33 +148,53 @@ def _execute(args, session, prompt, resolution, plan, messages, settings) -> int
     if info is not None and result.usage and result.usage.input_tokens is not None:
         cost = info.cost(result.usage.input_tokens or 0, result.usage.output_tokens or 0)
     ledger.finish_run(
-        run_id, outcome=result.outcome, used_model=result.model_id,
+        run_id,
+        outcome=result.outcome,
+        used_model=result.model_id,
         input_tokens=result.usage.input_tokens if result.usage else None,
         output_tokens=result.usage.output_tokens if result.usage else None,
-        cost_usd=cost, input_price=info.input_price if info else None,
+        cost_usd=cost,
+        input_price=info.input_price if info else None,
         output_price=info.output_price if info else None,
-        price_source=session.catalog.generated, latency_ms=latency,
+        price_source=session.catalog.generated,
+        latency_ms=latency,
         first_token_ms=result.first_token_ms,
         error=result.error.describe() if result.error else None,
     )
     if not args.json and result.text and not result.text.endswith("\n"):
         out.write("\n")
     if args.json:
-        json.dump({
-            "outcome": result.outcome, "model": result.model_id, "text": result.text,
-            "usage": result.usage._asdict() if result.usage else None, "cost_usd": cost,
-            "attempts": [{"model": a.model_id, "latency_ms": round(a.latency_ms, 1),
-                          "error": a.error.describe() if a.error else None} for a in result.attempts],
-        }, out, indent=2)
+        json.dump(
+            {
+                "outcome": result.outcome,
+                "model": result.model_id,
+                "text": result.text,
+                "usage": result.usage._asdict() if result.usage else None,
+                "cost_usd": cost,
+                "attempts": [
+                    {
+                        "model": a.model_id,
+                        "latency_ms": round(a.latency_ms, 1),
+                        "error": a.error.describe() if a.error else None,
+                    }
+                    for a in result.attempts
+                ],
+            },
+            out,
+            indent=2,
+        )
         out.write("\n")
     if result.outcome == "partial":
-        status(f"the answer from {result.model_id} broke off: {result.error.describe()}; "
-               "what arrived is above (not retried, not mixed with another model's answer)")
+        status(
+            f"the answer from {result.model_id} broke off: {result.error.describe()}; "
+            "what arrived is above (not retried, not mixed with another model's answer)"
+        )
     elif result.outcome == "failed":
-        status("every model failed: " + "; ".join(
-            f"{a.model_id}: {a.error.describe()}" for a in result.attempts if a.error))
-    warning = budget_warning(ledger, settings.files, None)
+        status(
+            "every model failed: "
+            + "; ".join(f"{a.model_id}: {a.error.describe()}" for a in result.attempts if a.error)
+        )
+    warning = budget_warning(ledger, settings.files, datetime.date.today())
     if warning:
         status(warning)
     return EXIT_OK if result.outcome == "ok" else EXIT_FINDINGS
-

@@ -1,0 +1,351 @@
+"""OpenAI's chat completions protocol: OpenAI, OpenRouter and any OpenAI-compatible server.
+
+Endpoint kind "openai". The official `openai` SDK does the HTTP; it is imported on the first call,
+never at import time. The SDK's own retries are off (`max_retries=0`): the executor retries.
+
+Errors: `map_error` is the one place SDK exceptions become `AdapterError`s, by exception type
+(`SDK_ERRORS`) and, for the generic status error, by HTTP status. A failure after the first chunk
+reached the caller is always `StreamBroken`.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Iterator, Mapping
+from datetime import UTC
+from functools import cache
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from adapters.base import ChatRequest, Chunk, Done, Endpoint, Usage
+from adapters.errors import (
+    AdapterError,
+    AuthError,
+    BadRequest,
+    ContentFiltered,
+    ContextTooLong,
+    MissingKey,
+    RateLimited,
+    StreamBroken,
+    Timeout,
+    Unavailable,
+    from_status,
+)
+
+if TYPE_CHECKING:
+    import openai
+
+DEFAULT_BASE_URLS = {
+    "openai": "https://api.openai.com/v1",
+    "openrouter": "https://openrouter.ai/api/v1",
+}
+"""Hosted providers that need a key; any other provider is a compatible server at its `base_url`."""
+
+LOCAL_KEY = "not-needed"
+"""What a keyless compatible server (LM Studio, llama.cpp, vLLM) is sent: they accept any key."""
+
+SDK_PARAMS = (
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "stop",
+    "seed",
+    "presence_penalty",
+    "frequency_penalty",
+    "reasoning_effort",
+)
+"""promptls parameters the SDK takes as arguments under the same name; others go in `extra_body`."""
+
+LOCAL_PARAMS = frozenset({"expected_output_tokens"})
+"""promptls parameters that only promptls reads (the cost estimate): never sent."""
+
+SDK_ERRORS: dict[str, type[AdapterError] | None] = {
+    # HTTP status errors (None: decided by the status code)
+    "APIStatusError": None,
+    "BadRequestError": BadRequest,  # or ContextTooLong, by the error body's code
+    "AuthenticationError": AuthError,
+    "OAuthError": AuthError,
+    "PermissionDeniedError": AuthError,
+    "NotFoundError": BadRequest,
+    "ConflictError": BadRequest,
+    "UnprocessableEntityError": BadRequest,
+    "RateLimitError": RateLimited,
+    "InternalServerError": Unavailable,
+    # no usable HTTP answer
+    "APITimeoutError": Timeout,
+    "APIConnectionError": Unavailable,
+    "APIResponseValidationError": Unavailable,
+    "APIError": Unavailable,  # an error event inside a stream
+    "WebSocketConnectionClosedError": Unavailable,
+    "WebSocketQueueFullError": Unavailable,
+    # answered, but refused or unusable
+    "ContentFilterFinishReasonError": ContentFiltered,
+    "LengthFinishReasonError": BadRequest,
+    "InvalidWebhookSignatureError": AuthError,
+    "SubjectTokenProviderError": AuthError,
+    # anything else the SDK raises on its own (a bad argument, a missing credential)
+    "OpenAIError": BadRequest,
+}
+"""The `openai` exception classes by name and the error each one is. A test fails when the SDK
+exports an exception class that is not listed here."""
+
+CONTEXT_TOO_LONG_CODES = frozenset({"context_length_exceeded", "exceed_context_size_error"})
+"""Error-body `code` or `type` values that mean the prompt does not fit (OpenAI; llama.cpp)."""
+
+_MESSAGE_LIMIT = 300
+
+
+class OpenAICompatAdapter:
+    """An `Adapter` for endpoint kind "openai". Construction is cheap; the SDK client is made once,
+    on the first call."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        self._client: openai.OpenAI | None = None
+
+    def __repr__(self) -> str:
+        return f"OpenAICompatAdapter({self.endpoint!r})"
+
+    def stream(self, request: ChatRequest) -> Iterator[Chunk | Done]:
+        started = False
+        usage = Usage(None, None)
+        finish_reason: str | None = None
+        response = None
+        try:
+            client = self._sdk_client(request.model)
+            response = client.chat.completions.create(
+                model=request.model,
+                messages=[{"role": m.role, "content": m.content} for m in request.messages],
+                stream=True,
+                stream_options={"include_usage": True},
+                **request_arguments(request),
+            )
+            for event in response:
+                if event.usage is not None:
+                    usage = Usage(event.usage.prompt_tokens, event.usage.completion_tokens)
+                for choice in event.choices[:1]:
+                    finish_reason = choice.finish_reason or finish_reason
+                    text = choice.delta.content if choice.delta is not None else None
+                    if text:
+                        started = True
+                        yield Chunk(text)
+        except (AdapterError, GeneratorExit):
+            raise
+        except Exception as exc:
+            error = map_error(exc, self.endpoint, request.model)
+            if started:
+                raise StreamBroken(
+                    f"the stream broke after the answer began: {error.describe()}",
+                    provider=self.endpoint.provider,
+                    model=request.model,
+                    status=error.status,
+                ) from exc
+            raise error from exc
+        finally:
+            if response is not None:
+                response.close()  # also when the caller stops reading early
+        if finish_reason == "content_filter" and not started:
+            raise ContentFiltered(
+                "the provider's content filter refused the answer",
+                provider=self.endpoint.provider,
+                model=request.model,
+            )
+        yield Done(usage, finish_reason)
+
+    def list_models(self) -> list[str]:
+        client = self._sdk_client()
+        try:
+            return [model.id for model in client.models.list()]
+        except AdapterError:
+            raise
+        except Exception as exc:
+            raise map_error(exc, self.endpoint) from exc
+
+    def _sdk_client(self, model: str = "") -> openai.OpenAI:
+        """The SDK client, made on the first call (raises `MissingKey` for a hosted provider
+        without a key, before anything is sent)."""
+        if self._client is None:
+            endpoint = self.endpoint
+            base_url = endpoint.base_url or DEFAULT_BASE_URLS.get(endpoint.provider)
+            if base_url is None:
+                raise BadRequest(
+                    f"provider {endpoint.provider!r} has no base_url: set [providers.{endpoint.provider}] "
+                    "base_url in promptls.toml",
+                    provider=endpoint.provider,
+                    model=model,
+                )
+            api_key = endpoint.api_key
+            if api_key is None:
+                if endpoint.provider in DEFAULT_BASE_URLS:
+                    raise missing_key(endpoint.provider, model)
+                api_key = LOCAL_KEY
+            import openai
+
+            self._client = openai.OpenAI(
+                api_key=api_key,
+                base_url=base_url,
+                timeout=endpoint.timeout,
+                max_retries=0,
+                default_headers=dict(endpoint.headers) or None,
+            )
+        return self._client
+
+
+def missing_key(provider: str, model: str = "") -> MissingKey:
+    variable = f"{provider.upper()}_API_KEY"
+    return MissingKey(
+        f"no API key for {provider}: run `promptls keys set {provider}` or set {variable}",
+        provider=provider,
+        model=model,
+    )
+
+
+def request_arguments(request: ChatRequest) -> dict[str, Any]:
+    """The SDK arguments for a request's parameters and options: the parameters the SDK knows by
+    name, everything else (top_k, pass-through options) in `extra_body`; options win a clash."""
+    arguments: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for name, value in request.params.items():
+        if value is None or name in LOCAL_PARAMS:
+            continue
+        if name == "stop" and not isinstance(value, str):
+            value = list(value)
+        if name in SDK_PARAMS:
+            arguments[name] = value
+        else:
+            extra[name] = value
+    extra.update(request.options)
+    if extra:
+        arguments["extra_body"] = extra
+    return arguments
+
+
+@cache
+def _sdk_error_classes() -> dict[type[BaseException], type[AdapterError] | None]:
+    import openai
+
+    classes: dict[type[BaseException], type[AdapterError] | None] = {}
+    for name, kind in SDK_ERRORS.items():
+        cls = getattr(openai, name, None)  # an older SDK may lack a newer class
+        if isinstance(cls, type) and issubclass(cls, BaseException):
+            classes[cls] = kind
+    return classes
+
+
+def error_class(exc_type: type[BaseException], status: int | None = None) -> type[AdapterError]:
+    """The `AdapterError` class an exception type (with its HTTP status, if any) maps to.
+
+    An SDK class not in `SDK_ERRORS` maps as its nearest listed ancestor. An exception from outside
+    the SDK while reading an answer (a malformed event, a transport error an older SDK lets through)
+    means the server could not be used: `Unavailable`.
+    """
+    classes = _sdk_error_classes()
+    for cls in exc_type.__mro__:
+        if cls in classes:
+            kind = classes[cls]
+            if kind is None:
+                return type(from_status(status, "")) if status else Unavailable
+            return kind
+    return Unavailable
+
+
+def map_error(exc: BaseException, endpoint: Endpoint, model: str = "") -> AdapterError:
+    """The `AdapterError` for an exception the SDK call raised. The message is built here from the
+    status and the error body's own message, never from the SDK's text (which may echo the request),
+    and never holds the endpoint's key."""
+    if isinstance(exc, AdapterError):
+        return exc
+    status = getattr(exc, "status_code", None)
+    status = status if isinstance(status, int) else None
+    body = getattr(exc, "body", None)
+    kind = error_class(type(exc), status)
+    if kind is BadRequest and status == 400 and _context_too_long(body):
+        kind = ContextTooLong
+    retry_after = None
+    if kind is RateLimited:
+        response = getattr(exc, "response", None)
+        retry_after = parse_retry_after(getattr(response, "headers", None))
+    message = _message(exc, status, body, endpoint)
+    return kind(message, provider=endpoint.provider, model=model, status=status, retry_after=retry_after)
+
+
+def _context_too_long(body: object) -> bool:
+    if not isinstance(body, Mapping):
+        return False
+    return any(body.get(field) in CONTEXT_TOO_LONG_CODES for field in ("code", "type"))
+
+
+def _message(exc: BaseException, status: int | None, body: object, endpoint: Endpoint) -> str:
+    text = None
+    if isinstance(body, Mapping) and isinstance(body.get("message"), str):
+        text = body["message"]
+    elif isinstance(body, str):
+        text = body
+    text = " ".join(text.split()) if text else None
+    if text and endpoint.api_key:  # a server may echo the key back: hide it before shortening
+        text = text.replace(endpoint.api_key, "***")
+    if text:
+        return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 1] + "…"
+    if status is not None:
+        try:
+            return HTTPStatus(status).phrase
+        except ValueError:
+            return f"HTTP {status}"
+    kind = error_class(type(exc))
+    if kind is Timeout:
+        return f"no answer within {endpoint.timeout:g} s"
+    if kind is Unavailable:
+        if isinstance(exc, ValueError):
+            return f"the server sent an answer that could not be read ({type(exc).__name__})"
+        return f"the connection to {_host(endpoint)} failed ({type(exc).__name__})"
+    return f"the call failed ({type(exc).__name__})"
+
+
+def _host(endpoint: Endpoint) -> str:
+    """Host and port only: a base URL may carry credentials (`user:pass@`) or a token in its query."""
+    url = endpoint.base_url or DEFAULT_BASE_URLS.get(endpoint.provider)
+    host = urlsplit(url).hostname if url else None
+    if host is None:
+        return endpoint.provider
+    port = urlsplit(url).port
+    return f"{host}:{port}" if port else host
+
+
+def parse_retry_after(headers: Mapping[str, str] | None, now: float | None = None) -> float | None:
+    """Seconds to wait, from `retry-after-ms`, or `Retry-After` in seconds or as an HTTP date."""
+    if not headers:
+        return None
+    headers = {name.lower(): value for name, value in headers.items()}
+    milliseconds = headers.get("retry-after-ms")
+    if milliseconds is not None:
+        try:
+            return max(float(milliseconds) / 1000, 0.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    current = time.time() if now is None else now
+    return max(when.timestamp() - current, 0.0)
+
+
+__all__ = [
+    "SDK_ERRORS",
+    "OpenAICompatAdapter",
+    "error_class",
+    "map_error",
+    "parse_retry_after",
+    "request_arguments",
+]

@@ -1,0 +1,1 @@
+"""Local HTTP servers that speak providers' real wire protocols, with scripted faults."""

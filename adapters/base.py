@@ -73,3 +73,39 @@ class Adapter(Protocol):
     def list_models(self) -> list[str]:
         """The provider's model names (raises `AdapterError`)."""
         ...
+
+
+class Completion(NamedTuple):
+    text: str
+    usage: Usage
+    finish_reason: str | None
+
+
+class Status(NamedTuple):
+    ok: bool
+    reason: str
+
+
+def complete(adapter: Adapter, request: ChatRequest) -> Completion:
+    """The whole answer at once: the stream, collected."""
+    parts: list[str] = []
+    usage, finish = Usage(None, None), None
+    for event in adapter.stream(request):
+        if isinstance(event, Chunk):
+            parts.append(event.text)
+        else:
+            usage, finish = event.usage, event.finish_reason
+    return Completion("".join(parts), usage, finish)
+
+
+def status(adapter: Adapter, model: str) -> Status:
+    """Can the provider be reached with this key, and does it offer `model`?"""
+    from adapters.errors import AdapterError
+
+    try:
+        names = adapter.list_models()
+    except AdapterError as error:
+        return Status(False, error.describe())
+    if model in names or any(name.split(":")[0] == model for name in names):
+        return Status(True, "reachable, key accepted, model offered")
+    return Status(False, f"reachable and key accepted, but {model} is not in its model list")

@@ -184,3 +184,33 @@ def test_usage_errors_exit_2(project):
     assert missing.returncode == 2 and "--var text=..." in missing.stderr
     bad = _run(project, "prompts/s.md", "--var", "oops")
     assert bad.returncode == 2 and "NAME=VALUE" in bad.stderr
+
+
+def _models_test(project: Path, model: str) -> subprocess.CompletedProcess:
+    environ = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(project),
+        "OPENAI_API_KEY": CANARY,
+        "PROMPTLS_CONFIG": str(project / "none.toml"),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "promptls", "models", "test", model],
+        cwd=project,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert CANARY not in result.stdout + result.stderr
+    return result
+
+
+def test_models_test_checks_the_key_and_the_connection(project):
+    with OpenAIWireServer(models=("gpt-4o",)) as server:
+        _settings(project, server)
+        good = _models_test(project, "openai/gpt-4o")
+        server.script(Fail.unauthorized())
+        bad = _models_test(project, "openai/gpt-4o")
+    assert good.returncode == 0 and good.stdout.startswith("✓ openai/gpt-4o: reachable, key accepted")
+    assert bad.returncode == 1 and bad.stdout.startswith("✗ openai/gpt-4o: auth (401)")

@@ -128,6 +128,7 @@ def _row_json(m) -> dict:
 
 def _test(session, settings, raw: str, args: argparse.Namespace) -> int:
     """Reach the provider with the key promptls would use: ✓ or ✗ with the reason."""
+    from adapters.base import Status, status
     from adapters.errors import AdapterError
     from adapters.execute import _endpoint, default_adapter
     from router.modelid import parse_model_id
@@ -143,14 +144,10 @@ def _test(session, settings, raw: str, args: argparse.Namespace) -> int:
     call = plan_call(model, settings, session.catalog, session.env)
     paint = painter_for(sys.stdout, args.color)
     try:
-        adapter = default_adapter(_endpoint(call, session.env))
-        names = adapter.list_models()
-    except AdapterError as error:
-        result = {"model": raw, "ok": False, "reason": error.describe()}
-    else:
-        listed = call.name in names or any(n.split(":")[0] == call.name for n in names)
-        reason = "reachable, key accepted" + ("" if listed else f"; but {call.name} is not in its model list")
-        result = {"model": raw, "ok": listed, "reason": reason}
+        found = status(default_adapter(_endpoint(call, session.env)), call.name)
+    except AdapterError as error:  # no key, or a provider kind promptls cannot call
+        found = Status(False, error.describe())
+    result = {"model": raw, "ok": found.ok, "reason": found.reason}
     if args.json:
         json.dump(result, sys.stdout, indent=2)
         sys.stdout.write("\n")

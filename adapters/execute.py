@@ -117,12 +117,21 @@ def _try_model(
     started: float,
 ) -> RunResult | AdapterError:
     request = ChatRequest(call.name, messages, call.params, call.options)
+    begin = clock()
+    try:
+        # One adapter (and so one SDK client) per endpoint, reused by retries and later runs:
+        # building a client loads the CA bundle, tens of milliseconds a fallback would pay again.
+        adapter = _cached_adapter(_endpoint(call, env), adapter_for)
+    except AdapterError as error:
+        attempt = Attempt(call.model_id, (clock() - begin) * 1000, error)
+        attempts.append(attempt)
+        events.attempt(attempt)
+        return error
     for retry in range(plan.retry.retries + 1):
         begin = clock()
         received: list[str] = []
         first_token: float | None = None
         try:
-            adapter = adapter_for(_endpoint(call, env))
             usage = Usage(None, None)
             for event in adapter.stream(request):
                 if isinstance(event, Chunk):
@@ -161,6 +170,28 @@ def _try_model(
             "ok", call.model_id, "".join(received), usage, tuple(attempts), _ms(first_token, started), None
         )
     raise AssertionError("unreachable: the loop returns on its last try")
+
+
+_adapters: dict[tuple, tuple[Callable[[Endpoint], Adapter], Adapter]] = {}
+
+
+def _cached_adapter(endpoint: Endpoint, adapter_for: Callable[[Endpoint], Adapter]) -> Adapter:
+    key = (
+        endpoint.provider,
+        endpoint.kind,
+        endpoint.base_url,
+        endpoint.api_key,
+        endpoint.timeout,
+        tuple(sorted(endpoint.headers.items())),
+    )
+    cached = _adapters.get(key)
+    if cached is not None and cached[0] is adapter_for:
+        return cached[1]
+    if len(_adapters) >= 16:
+        _adapters.clear()
+    adapter = adapter_for(endpoint)
+    _adapters[key] = (adapter_for, adapter)
+    return adapter
 
 
 def _ms(moment: float | None, started: float) -> float | None:

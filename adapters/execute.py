@@ -213,10 +213,11 @@ def _endpoint(call: PlannedCall, env: Mapping[str, str]) -> Endpoint:
     if not call.local:
         try:
             key = lookup_key(call.provider, env, call.api_key_env).value
-        except KeyringUnavailable as exc:
+        except KeyringUnavailable:
             if call.provider in ("openai", "openrouter", "gemini", "anthropic"):
                 raise MissingKey(
-                    f"{missing_key_message(call.provider, call.api_key_env)} ({exc})",
+                    f"{missing_key_message(call.provider, call.api_key_env)} (the OS keyring cannot be "
+                    "used here: `promptls keys list` says why)",
                     provider=call.provider,
                     model=call.model_id,
                 ) from None

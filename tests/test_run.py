@@ -214,3 +214,46 @@ def test_models_test_checks_the_key_and_the_connection(project):
         bad = _models_test(project, "openai/gpt-4o")
     assert good.returncode == 0 and good.stdout.startswith("✓ openai/gpt-4o: reachable, key accepted")
     assert bad.returncode == 1 and bad.stdout.startswith("✗ openai/gpt-4o: auth (401)")
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "gemini"])
+def test_anthropic_and_gemini_runs_fall_back_between_each_other(project, provider):
+    from tests.wire.anthropic_server import AnthropicWireServer
+    from tests.wire.anthropic_server import Ok as AnthropicOk
+    from tests.wire.gemini_server import Fail as GeminiFail
+    from tests.wire.gemini_server import GeminiWireServer
+
+    with AnthropicWireServer() as anthropic, GeminiWireServer() as gemini:
+        (project / "promptls.toml").write_text(
+            f'[providers.anthropic]\nbase_url = "{anthropic.base_url}"\n'
+            f'[providers.gemini]\nbase_url = "{gemini.base_url}"\n',
+            encoding="utf-8",
+        )
+        if provider == "anthropic":  # anthropic answers; gemini is never asked
+            anthropic.script(AnthropicOk(text="From Claude.", input_tokens=40, output_tokens=5))
+            chain, expected, used = (
+                "anthropic/claude-haiku-4-5",
+                "From Claude.\n",
+                "anthropic/claude-haiku-4-5",
+            )
+            fallback = "gemini/gemini-2.5-flash"
+        else:  # gemini is overloaded: falls back to anthropic's answer after its retries
+            gemini.script(*[GeminiFail.server_error()] * 3)
+            anthropic.script(AnthropicOk(text="Claude stepped in."))
+            chain, expected, used = (
+                "gemini/gemini-2.5-flash",
+                "Claude stepped in.\n",
+                "anthropic/claude-haiku-4-5",
+            )
+            fallback = "anthropic/claude-haiku-4-5"
+        prompt = f"---\nmodel: {chain}\nfallback: [{fallback}]\nmax_tokens: 64\n---\nSay hi.\n"
+        (project / "prompts" / "s.md").write_text(prompt, encoding="utf-8")
+        keys = {"ANTHROPIC_API_KEY": "sk-ant-" + CANARY, "GEMINI_API_KEY": "AIza-" + CANARY}
+        result = _run(project, "prompts/s.md", env={"PROMPTLS_RETRIES": "2", **keys})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected
+    runs, attempts = _ledger(project)
+    assert runs[0]["used_model"] == used and runs[0]["outcome"] == "ok"
+    if provider == "gemini":
+        assert [a["error_kind"] for a in attempts] == ["unavailable"] * 3 + [None]
+        assert "falling back from gemini/gemini-2.5-flash to anthropic/claude-haiku-4-5" in result.stderr

@@ -77,6 +77,12 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        2,
+        # Where a run's token counts come from: "provider" (its answer), or "estimate" (promptls
+        # counted them because the provider reported none, as some local servers do when streaming).
+        "ALTER TABLE runs ADD COLUMN usage_source TEXT;",
+    ),
 ]
 
 # Shapes of provider keys; whatever matches is never written to the ledger.
@@ -308,6 +314,7 @@ class Ledger:
         latency_ms: int | None = None,
         first_token_ms: int | None = None,
         error: str | None = None,
+        usage_source: str | None = None,
     ) -> None:
         """Close the run. Without `cost_usd`, the cost is computed from the tokens and prices when all
         four are known, and left unknown (NULL) otherwise."""
@@ -318,7 +325,7 @@ class Ledger:
         cursor = self.conn.execute(
             "UPDATE runs SET finished_at = ?, outcome = ?, used_model = ?, input_tokens = ?,"
             " output_tokens = ?, cost_usd = ?, input_price = ?, output_price = ?, price_source = ?,"
-            " latency_ms = ?, first_token_ms = ?, error = ? WHERE id = ?",
+            " latency_ms = ?, first_token_ms = ?, error = ?, usage_source = ? WHERE id = ?",
             (
                 self._now(),
                 outcome,
@@ -332,6 +339,7 @@ class Ledger:
                 latency_ms,
                 first_token_ms,
                 _clean(error),
+                _clean(usage_source),
                 run_id,
             ),
         )

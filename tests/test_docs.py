@@ -17,8 +17,8 @@ def test_readme_lists_every_check_with_its_name():
 
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert "./scripts/test" in README
-    assert ci.strip().splitlines()[-1] == "./scripts/test"
+    assert "./scripts/test" in README and "./scripts/setup" in README
+    assert ci.strip().splitlines()[-2:] == ["./scripts/setup", "./scripts/test"]
 
 
 def test_readme_quick_start_output_is_what_resolve_prints():

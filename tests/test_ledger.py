@@ -29,7 +29,7 @@ DAY2 = datetime.date(2025, 3, 11)
 RUN_COLUMNS = {
     "id", "started_at", "finished_at", "pid", "prompt_path", "prompt_name", "dialect", "requested_model",
     "used_model", "input_tokens", "output_tokens", "cost_usd", "input_price", "output_price", "price_source",
-    "latency_ms", "first_token_ms", "outcome", "error",
+    "latency_ms", "first_token_ms", "outcome", "error", "usage_source",
 }
 # fmt: on
 ATTEMPT_COLUMNS = {"id", "run_id", "n", "model", "started_at", "latency_ms", "error_kind", "error_message"}

@@ -174,7 +174,7 @@ def test_no_fallback_and_json_output(project):
         result = _run(project, "prompts/s.md", "--var", "text=x", "--no-fallback", "--json")
     data = json.loads(result.stdout)
     assert data["outcome"] == "ok" and data["text"] == "JSON answer."
-    assert data["usage"] == {"input_tokens": 5, "output_tokens": 3}
+    assert data["usage"] == {"input_tokens": 5, "output_tokens": 3, "source": "provider"}
     assert [a["model"] for a in data["attempts"]] == ["openai/gpt-4o"]
 
 

@@ -144,15 +144,16 @@ def _execute(args, session, prompt, resolution, plan, messages, settings) -> int
         raise
     latency = (time.monotonic() - started) * 1000
     info = next((c.info for c in plan.calls if c.model_id == result.model_id), None)
+    usage, usage_source = _usage(result, messages)
     cost = None
-    if info is not None and result.usage and result.usage.input_tokens is not None:
-        cost = info.cost(result.usage.input_tokens or 0, result.usage.output_tokens or 0)
+    if info is not None and usage is not None:
+        cost = 0.0 if info.free else info.cost(usage.input_tokens or 0, usage.output_tokens or 0)
     ledger.finish_run(
         run_id,
         outcome=result.outcome,
         used_model=result.model_id,
-        input_tokens=result.usage.input_tokens if result.usage else None,
-        output_tokens=result.usage.output_tokens if result.usage else None,
+        input_tokens=usage.input_tokens if usage else None,
+        output_tokens=usage.output_tokens if usage else None,
         cost_usd=cost,
         input_price=info.input_price if info else None,
         output_price=info.output_price if info else None,
@@ -160,6 +161,7 @@ def _execute(args, session, prompt, resolution, plan, messages, settings) -> int
         latency_ms=latency,
         first_token_ms=result.first_token_ms,
         error=result.error.describe() if result.error else None,
+        usage_source=usage_source,
     )
     if not args.json and result.text and not result.text.endswith("\n"):
         out.write("\n")
@@ -169,7 +171,7 @@ def _execute(args, session, prompt, resolution, plan, messages, settings) -> int
                 "outcome": result.outcome,
                 "model": result.model_id,
                 "text": result.text,
-                "usage": result.usage._asdict() if result.usage else None,
+                "usage": {**usage._asdict(), "source": usage_source} if usage else None,
                 "cost_usd": cost,
                 "attempts": [
                     {
@@ -198,3 +200,23 @@ def _execute(args, session, prompt, resolution, plan, messages, settings) -> int
     if warning:
         status(warning)
     return EXIT_OK if result.outcome == "ok" else EXIT_FINDINGS
+
+
+def _usage(result, messages):
+    """The provider's token counts; when it reported none (some local servers do not while
+    streaming), promptls's own estimate, recorded as one."""
+    if result.model_id is None:
+        return None, None
+    reported = result.usage
+    if reported is not None and reported.input_tokens is not None and reported.output_tokens is not None:
+        return reported, "provider"
+    from adapters.base import Usage
+    from router.tokens import count_tokens
+
+    model = result.model_id
+    sent = "\n".join(m.content for m in messages)
+    input_tokens = reported.input_tokens if reported and reported.input_tokens is not None else None
+    if input_tokens is None:
+        input_tokens = count_tokens(sent, model).count
+    output_tokens = count_tokens(result.text, model).count
+    return Usage(input_tokens, output_tokens), "estimate"

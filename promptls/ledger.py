@@ -161,8 +161,7 @@ def open_ledger(path: str | None = None, *, clock: Callable[[], datetime.datetim
     try:
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
         migrate(conn)
     except sqlite3.Error as exc:
@@ -172,6 +171,25 @@ def open_ledger(path: str | None = None, *, clock: Callable[[], datetime.datetim
         conn.close()
         raise
     return Ledger(conn, path, clock or _utc_now)
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch a new ledger to WAL. Switching needs a moment alone with the file, and SQLite answers
+    "locked" at once (without its busy handler) while another process is creating the same ledger:
+    so try again, for at most the busy timeout."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

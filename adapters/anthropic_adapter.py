@@ -31,9 +31,9 @@ from adapters.errors import (
     Timeout,
     Unavailable,
     from_status,
+    retry_after_from_headers,
 )
 from adapters.keys import missing_key_message
-from adapters.openai_compat import parse_retry_after
 
 if TYPE_CHECKING:
     import anthropic
@@ -302,7 +302,7 @@ def map_error(exc: BaseException, endpoint: Endpoint, model: str = "") -> Adapte
     retry_after = None
     if kind is RateLimited:
         response = getattr(exc, "response", None)
-        retry_after = parse_retry_after(getattr(response, "headers", None))
+        retry_after = retry_after_from_headers(getattr(response, "headers", None))
     if kind is MissingKey:
         message = missing_key_message(endpoint.provider)
     else:

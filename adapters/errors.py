@@ -18,6 +18,7 @@ matching message text), with `raise ... from`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 
@@ -110,3 +111,37 @@ def from_status(status: int, message: str, **context: object) -> AdapterError:
     else:
         cls = BadRequest
     return cls(message, status=status, retry_after=retry_after, **context)  # type: ignore[arg-type]
+
+
+def retry_after_seconds(value: str, now: float | None = None) -> float | None:
+    """A `Retry-After` value in seconds, or as an HTTP date; None if it is neither."""
+    import email.utils
+    import time
+    from datetime import UTC
+
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(when.timestamp() - (time.time() if now is None else now), 0.0)
+
+
+def retry_after_from_headers(headers: Mapping[str, str] | None, now: float | None = None) -> float | None:
+    """Seconds to wait, from `retry-after-ms`, or `Retry-After` in seconds or as an HTTP date."""
+    if not headers:
+        return None
+    headers = {name.lower(): value for name, value in headers.items()}
+    milliseconds = headers.get("retry-after-ms")
+    if milliseconds is not None:
+        try:
+            return max(float(milliseconds) / 1000, 0.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    return None if value is None else retry_after_seconds(value, now)

@@ -42,12 +42,9 @@ Messages are built from the error body's `status` and `message`, cut short, with
 
 from __future__ import annotations
 
-import email.utils
 import re
 import sys
-import time
 from collections.abc import Iterator, Mapping
-from datetime import UTC
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -64,6 +61,7 @@ from adapters.errors import (
     Timeout,
     Unavailable,
     from_status,
+    retry_after_seconds,
 )
 from adapters.keys import missing_key_message
 
@@ -435,17 +433,7 @@ def _retry_after(exc: BaseException, body: Mapping[str, Any]) -> float | None:
 
 def parse_retry_after(value: str, now: float | None = None) -> float | None:
     """A `Retry-After` value in seconds, or as an HTTP date; None if it is neither."""
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(when.timestamp() - (time.time() if now is None else now), 0.0)
+    return retry_after_seconds(value, now)
 
 
 __all__ = [

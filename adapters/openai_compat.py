@@ -10,10 +10,7 @@ reached the caller is always `StreamBroken`.
 
 from __future__ import annotations
 
-import email.utils
-import time
 from collections.abc import Iterator, Mapping
-from datetime import UTC
 from functools import cache
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -32,6 +29,7 @@ from adapters.errors import (
     Timeout,
     Unavailable,
     from_status,
+    retry_after_from_headers,
 )
 
 if TYPE_CHECKING:
@@ -315,30 +313,7 @@ def _host(endpoint: Endpoint) -> str:
 
 def parse_retry_after(headers: Mapping[str, str] | None, now: float | None = None) -> float | None:
     """Seconds to wait, from `retry-after-ms`, or `Retry-After` in seconds or as an HTTP date."""
-    if not headers:
-        return None
-    headers = {name.lower(): value for name, value in headers.items()}
-    milliseconds = headers.get("retry-after-ms")
-    if milliseconds is not None:
-        try:
-            return max(float(milliseconds) / 1000, 0.0)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    current = time.time() if now is None else now
-    return max(when.timestamp() - current, 0.0)
+    return retry_after_from_headers(headers, now)
 
 
 __all__ = [

@@ -32,12 +32,12 @@ from __future__ import annotations
 import json
 import socket
 import struct
-import threading
-from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.wire.base import WireServer
 
 # ---- scripted behaviours ----------------------------------------------------------------------
 
@@ -156,79 +156,23 @@ def pieces(text: str, n: int) -> list[str]:
 DEFAULT_MODELS = ("claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251001", "claude-opus-4-1-20250805")
 
 
-class AnthropicWireServer:
-    """A threaded HTTP server on 127.0.0.1 (a free port) with a script of behaviours."""
+class AnthropicWireServer(WireServer):
+    """A threaded HTTP server on 127.0.0.1 (a free port) with a script of behaviours.
+
+    `base_url` is the host without `/v1`: the SDK adds it.
+    """
+
+    name = "anthropic"
 
     def __init__(self, models: tuple[str, ...] = DEFAULT_MODELS, page_size: int = 20) -> None:
+        super().__init__()
         self.models = models
         self.page_size = page_size
         """Models per page of `GET /v1/models` when the request sets no `limit` (the API's is 20)."""
-        self.requests: list[Recorded] = []
-        self._script: deque[Behaviour] = deque()
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
 
-    # lifecycle
-
-    def start(self) -> AnthropicWireServer:
-        handler = type("Handler", (_Handler,), {"wire": self})
-        self._httpd = _Server(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},  # stop() waits for one poll
-            name="anthropic-wire",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> AnthropicWireServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """What the SDK takes as `base_url`: the host, without `/v1` (the SDK adds it)."""
-        assert self._httpd is not None, "start the server first"
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    # scripting
-
-    def script(self, *behaviours: Behaviour) -> None:
-        """Queue behaviours for the next requests, in order."""
-        with self._lock:
-            self._script.extend(behaviours)
-
-    def reset(self) -> None:
-        """Forget the script and the recorded requests (to share one server between tests)."""
-        with self._lock:
-            self._script.clear()
-            self.requests.clear()
-
-    def _next(self, recorded: Recorded) -> Behaviour:
-        with self._lock:
-            self.requests.append(recorded)
-            return self._script.popleft() if self._script else Ok()
-
-    def _record(self, recorded: Recorded) -> None:
-        with self._lock:
-            self.requests.append(recorded)
-
-    def _wait(self, seconds: float) -> None:
-        self._stopping.wait(seconds)
+    def _next(self, recorded: Recorded) -> Behaviour:  # type: ignore[override]
+        self._record(recorded)
+        return super()._next()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -411,8 +355,5 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.close()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that gave up (a stall, a reset) is part of the script, not a failure to print."""
+AnthropicWireServer.handler = _Handler
+AnthropicWireServer.default = Ok

@@ -34,12 +34,12 @@ from __future__ import annotations
 import json
 import socket
 import struct
-import threading
-from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.wire.base import WireServer
 
 VERSION = "v1beta"
 QUOTA_METRIC = "generativelanguage.googleapis.com/generate_content_free_tier_requests"
@@ -208,78 +208,26 @@ DEFAULT_MODELS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # ---- the server -------------------------------------------------------------------------------
 
 
-class GeminiWireServer:
-    """A threaded HTTP server on 127.0.0.1 (a free port) with a script of behaviours."""
+class GeminiWireServer(WireServer):
+    """A threaded HTTP server on 127.0.0.1 (a free port) with a script of behaviours.
+
+    `base_url` is the host root, as the SDK wants it (it appends `/v1beta/...` itself).
+    """
+
+    name = "gemini"
 
     def __init__(
         self, models: tuple[tuple[str, tuple[str, ...]], ...] = DEFAULT_MODELS, page_limit: int = 2
     ) -> None:
+        super().__init__()
         self.models = models
         self.page_limit = page_limit
-        self.requests: list[Recorded] = []
-        self._script: deque[Behaviour] = deque()
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
 
-    # lifecycle
-
-    def start(self) -> GeminiWireServer:
-        handler = type("Handler", (_Handler,), {"wire": self})
-        self._httpd = _Server(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, args=(0.05,), name="gemini-wire", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> GeminiWireServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """The host root, as the SDK's `base_url` wants it (it appends `/v1beta/...` itself)."""
-        assert self._httpd is not None, "start the server first"
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    # scripting
-
-    def script(self, *behaviours: Behaviour) -> None:
-        """Queue behaviours for the next requests, in order."""
-        with self._lock:
-            self._script.extend(behaviours)
-
-    def reset(self) -> None:
-        """Forget the script and the recorded requests."""
-        with self._lock:
-            self._script.clear()
-            self.requests.clear()
-
-    def _record(self, recorded: Recorded) -> None:
-        with self._lock:
-            self.requests.append(recorded)
-
-    def _next(self, fail_only: bool = False) -> Behaviour:
+    def _next(self, fail_only: bool = False) -> Behaviour:  # type: ignore[override]
         with self._lock:
             if self._script and (not fail_only or isinstance(self._script[0], Fail)):
                 return self._script.popleft()
             return Ok()
-
-    def _wait(self, seconds: float) -> None:
-        self._stopping.wait(seconds)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -487,8 +435,5 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.close()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that gave up (a stall, a reset) is part of the script, not a failure to print."""
+GeminiWireServer.handler = _Handler
+GeminiWireServer.default = Ok

@@ -29,12 +29,12 @@ from __future__ import annotations
 import json
 import socket
 import struct
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.wire.base import WireServer
 
 # ---- scripted behaviours ----------------------------------------------------------------------
 
@@ -132,67 +132,19 @@ def pieces(text: str, n: int) -> list[str]:
 # ---- the server -------------------------------------------------------------------------------
 
 
-class OpenAIWireServer:
+class OpenAIWireServer(WireServer):
     """A threaded HTTP server on 127.0.0.1 (a free port) with a script of behaviours."""
 
+    name = "openai"
+
     def __init__(self, prefix: str = "/v1", models: tuple[str, ...] = ("gpt-4o-mini", "gpt-4o")) -> None:
+        super().__init__()
         self.prefix = prefix.rstrip("/")
         self.models = models
-        self.requests: list[Recorded] = []
-        self._script: deque[Behaviour] = deque()
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # lifecycle
-
-    def start(self) -> OpenAIWireServer:
-        handler = type("Handler", (_Handler,), {"wire": self})
-        self._httpd = _Server(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, args=(0.02,), name="openai-wire", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> OpenAIWireServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     @property
-    def base_url(self) -> str:
-        assert self._httpd is not None, "start the server first"
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}{self.prefix}"
-
-    # scripting
-
-    def script(self, *behaviours: Behaviour) -> None:
-        """Queue behaviours for the next requests, in order."""
-        with self._lock:
-            self._script.extend(behaviours)
-
-    def _record(self, recorded: Recorded) -> None:
-        with self._lock:
-            self.requests.append(recorded)
-
-    def _next(self) -> Behaviour:
-        with self._lock:
-            return self._script.popleft() if self._script else Ok()
-
-    def _wait(self, seconds: float) -> None:
-        self._stopping.wait(seconds)
+    def url_suffix(self) -> str:  # type: ignore[override]
+        return self.prefix
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -345,8 +297,5 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.close()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that gave up (a stall, a reset) is part of the script, not a failure to print."""
+OpenAIWireServer.handler = _Handler
+OpenAIWireServer.default = Ok

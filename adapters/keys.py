@@ -98,6 +98,14 @@ def stored_key(provider: str, env_var: str | None = None) -> str | None:
         return keyring.get_password(SERVICE, provider) or None
 
 
+def keyring_backend() -> str:
+    """The name of the keyring backend keys would go to (`SecretService Keyring`); raises
+    `KeyringUnavailable` when there is none. Reads no entry, so a locked keyring asks for nothing."""
+    module = _usable_keyring("", None)
+    backend = module.get_keyring()
+    return str(getattr(backend, "name", None) or type(backend).__name__)
+
+
 def store_key(provider: str, key: str, env_var: str | None = None) -> None:
     """Put `key` in the OS keyring (replacing any earlier one)."""
     if not key or key != key.strip():

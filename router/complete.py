@@ -435,6 +435,22 @@ def _model_options(
     return options + sorted(ids + extra, key=lambda o: o.sort_text)
 
 
+def model_choices(prompt: PromptFile, catalog: Catalog, settings: ProjectSettings) -> list[Completion]:
+    """The model ids completion offers for `model:`, without the values that are not models
+    (`default`, `inherit`, Claude aliases): what an editor's "set model" picker lists."""
+    extra = _settings_model_options(settings, catalog)
+    overridden = {o.label.lower() for o in extra}
+    ids = [o for o in _catalog_options(catalog) if o.label.lower() not in overridden]
+    options = sorted(ids + extra, key=lambda o: o.sort_text) if extra else ids
+    nowhere = prompt.lines.span(0, 0)
+    return [
+        Completion(
+            o.label, o.kind, o.detail, o.documentation, o.insert_text, nowhere, o.deprecated, o.sort_text
+        )
+        for o in options
+    ]
+
+
 def _catalog_options(catalog: Catalog) -> list[_Option]:
     return catalog.memo(("complete", "catalog-models"), lambda: [_model_option(m) for m in catalog.search()])
 

@@ -26,6 +26,10 @@ class Rendered(NamedTuple):
 class RenderError(ValueError):
     """The input does not fill the prompt: says which values are missing and how to give them."""
 
+    def __init__(self, message: str, missing: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.missing = missing
+
 
 _MUSTACHE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
 _COPILOT_INPUT = re.compile(r"\$\{input:([A-Za-z_][\w-]*)(?::([^}]*))?\}")
@@ -90,7 +94,7 @@ def _copilot(body: str, variables: dict[str, str], text_input: str) -> str:
 
     text = _COPILOT_INPUT.sub(fill, body)
     if missing:
-        raise RenderError(_missing(missing))
+        raise RenderError(_missing(missing), tuple(missing))
     if text_input and "${input:" not in body:
         text += "\n\n" + text_input
     return text
@@ -135,7 +139,7 @@ def _mustache(body: str, values: dict[str, Any], text_input: str) -> str:
         text = _BLOCK.sub(block, text)
     missing = sorted({m.group(1) for m in _MUSTACHE.finditer(text) if _lookup(values, m.group(1)) is None})
     if missing:
-        raise RenderError(_missing(missing))
+        raise RenderError(_missing(missing), tuple(missing))
     text = _MUSTACHE.sub(lambda m: str(_lookup(values, m.group(1))), text)
     if text_input and "{{input" not in body and "input" not in _names(body):
         text += "\n\n" + text_input
@@ -150,3 +154,36 @@ def _missing(names: list[str]) -> str:
     shown = ", ".join(f"`{n}`" for n in names)
     flags = " ".join(f"--var {n}=..." for n in names)
     return f"the prompt needs {shown}: give {'it' if len(names) == 1 else 'them'} with {flags}"
+
+
+class Inputs(NamedTuple):
+    """What a run of a prompt asks for, so that an editor can ask before running."""
+
+    variables: tuple[str, ...]
+    """Template values with no default: `{{name}}`, `${input:name}`, in order of appearance."""
+    text: bool
+    """Whether the prompt takes free text: the task for an agent, `$ARGUMENTS`/`$1` for a command,
+    `{{input}}` / `${input:input}` in a template."""
+
+
+def inputs_of(prompt: PromptFile) -> Inputs:
+    body = prompt.body
+    dialect = prompt.dialect
+    if dialect in (Dialect.CLAUDE_AGENT, Dialect.CLAUDE_SKILL, Dialect.COPILOT_AGENT):
+        return Inputs((), True)
+    if dialect is Dialect.CLAUDE_COMMAND:
+        return Inputs((), "$ARGUMENTS" in body or _POSITIONAL.search(body) is not None)
+    if dialect is Dialect.COPILOT_PROMPT:
+        names = list(dict.fromkeys(m.group(1) for m in _COPILOT_INPUT.finditer(body)))
+        text = "input" in names
+        return Inputs(tuple(n for n in names if n != "input"), text)
+    conditions = {m.group(2) for m in _BLOCK.finditer(body)}
+    defaults = _with_defaults(prompt, {})
+    names = [
+        m.group(1)
+        for m in _MUSTACHE.finditer(body)
+        if m.group(1) not in conditions and _lookup(defaults, m.group(1)) is None
+    ]
+    names = list(dict.fromkeys(names))
+    text = "input" in names
+    return Inputs(tuple(n for n in names if n != "input"), text)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from promptls.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
+from promptls.keystatus import Provider, key_status, providers
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from adapters.keys import KeyringUnavailable
 
 EXAMPLES = """\
@@ -63,29 +62,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     rm = actions.add_parser("rm", help="remove a provider's key from the OS keyring")
     rm.add_argument("provider", metavar="PROVIDER")
     rm.set_defaults(run=run_rm)
-
-
-class Provider(NamedTuple):
-    name: str
-    env_var: str | None
-    """A declared provider's `api_key_env`; None means the built-in variables."""
-    needs_key: bool
-
-
-def providers() -> dict[str, Provider]:
-    """Built-in providers, then those declared in the current project's settings."""
-    from promptls.cli.session import project_root
-    from router.modelid import BUILTIN_PROVIDERS
-    from router.resolve import declared_providers, is_local_provider
-    from router.settings import SettingsLoader
-
-    declared = declared_providers(SettingsLoader().for_directory(project_root()))
-    found = {}
-    for name in dict.fromkeys((*BUILTIN_PROVIDERS, *declared)):
-        table = declared.get(name) or {}
-        env_var = table.get("api_key_env") if isinstance(table.get("api_key_env"), str) else None
-        found[name] = Provider(name, env_var, bool(env_var) or not is_local_provider(name, declared))
-    return found
 
 
 def _provider(name: str) -> Provider:
@@ -162,7 +138,7 @@ def run_list(args: argparse.Namespace) -> int:
     problem: KeyringUnavailable | None = None
     for provider in providers().values():
         # After one failure the keyring is not asked again (a locked one would prompt each time).
-        row, trouble = _row(provider, os.environ, ask_keyring=problem is None)
+        row, trouble = key_status(provider, os.environ, ask_keyring=problem is None)
         rows.append(row)
         problem = problem or trouble
     if args.json:
@@ -175,53 +151,6 @@ def run_list(args: argparse.Namespace) -> int:
         print(f"promptls keys: error: {KeyringUnavailable(problem.reason)}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_OK
-
-
-def _row(
-    provider: Provider, env: Mapping[str, str], ask_keyring: bool = True
-) -> tuple[dict[str, Any], KeyringUnavailable | None]:
-    """One provider's line of `keys list` (never the key itself), and the keyring's failure if any."""
-    from adapters.keys import (
-        SOURCE_KEYRING,
-        SOURCE_NONE,
-        KeyringUnavailable,
-        env_vars_for,
-        from_environment,
-        masked,
-        missing_key_message,
-        stored_key,
-    )
-
-    row: dict[str, Any] = {
-        "provider": provider.name,
-        "needs_key": provider.needs_key,
-        "source": SOURCE_NONE,
-        "key": None,
-        "env_vars": list(env_vars_for(provider.name, provider.env_var)),
-        "in_keyring": None,
-        "overrides_keyring": False,
-        "hint": None,
-    }
-    if not provider.needs_key:
-        return row, None
-    problem = None
-    found = from_environment(provider.name, env, provider.env_var)
-    stored = None
-    if ask_keyring:
-        try:
-            stored = stored_key(provider.name, provider.env_var)
-            row["in_keyring"] = stored is not None
-        except KeyringUnavailable as exc:
-            problem = exc
-    if found.value:
-        row.update(source=found.source, key=masked(found.value), overrides_keyring=stored is not None)
-    elif stored:
-        row.update(source=SOURCE_KEYRING, key=masked(stored))
-    else:
-        if row["in_keyring"] is None:
-            row["source"] = "unknown (the OS keyring is unavailable)"
-        row["hint"] = missing_key_message(provider.name, provider.env_var)
-    return row, problem
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:

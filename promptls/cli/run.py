@@ -57,7 +57,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from promptls.cli.session import Session
-    from router.render import RenderError, render
+    from promptls.runner import messages_for
+    from router.render import RenderError
     from router.resolve import resolve
 
     session = Session()
@@ -75,20 +76,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.arguments and not sys.stdin.isatty():
         stdin = sys.stdin.read()
     try:
-        rendered = render(prompt, args.arguments, variables, stdin)
+        messages = messages_for(prompt, args.arguments, variables, stdin)
     except RenderError as exc:
         raise UsageError(str(exc)) from None
-    from adapters.base import Message
     from router.plan import plan_run
 
-    messages = tuple(
-        m
-        for m in (
-            Message("system", rendered.system) if rendered.system else None,
-            Message("user", rendered.user),
-        )
-        if m is not None
-    )
     plan = plan_run(resolution, session.catalog, session.env)
     return _execute(args, session, prompt, resolution, plan, messages, settings)
 
@@ -104,19 +96,9 @@ def _variables(items: list[str]) -> dict[str, str]:
 
 
 def _execute(args, session, prompt, resolution, plan, messages, settings) -> int:
-    import datetime
-    import time
+    from adapters.execute import Events
+    from promptls.runner import ending_status, execute
 
-    from adapters.execute import Events, run_plan
-    from promptls.ledger import budget_warning, open_ledger
-
-    ledger = open_ledger()
-    run_id = ledger.start_run(
-        prompt_path=os.path.abspath(prompt.path),
-        prompt_name=prompt.name,
-        dialect=prompt.dialect.value,
-        requested_model=str(resolution.model),
-    )
     out = sys.stdout
 
     def status(message: str) -> None:
@@ -127,42 +109,17 @@ def _execute(args, session, prompt, resolution, plan, messages, settings) -> int
             out.write(chunk)
             out.flush()
 
-    def attempt(a) -> None:
-        ledger.record_attempt(
-            run_id,
-            model=a.model_id,
-            latency_ms=a.latency_ms,
-            error_kind=a.error.kind if a.error else None,
-            error_message=a.error.message if a.error else None,
-        )
-
-    started = time.monotonic()
-    try:
-        result = run_plan(plan, messages, session.env, Events(status, text, attempt))
-    except KeyboardInterrupt:
-        ledger.finish_run(run_id, outcome="interrupted", latency_ms=(time.monotonic() - started) * 1000)
-        raise
-    latency = (time.monotonic() - started) * 1000
-    info = next((c.info for c in plan.calls if c.model_id == result.model_id), None)
-    usage, usage_source = _usage(result, messages)
-    cost = None
-    if info is not None and usage is not None:
-        cost = 0.0 if info.free else info.cost(usage.input_tokens or 0, usage.output_tokens or 0)
-    ledger.finish_run(
-        run_id,
-        outcome=result.outcome,
-        used_model=result.model_id,
-        input_tokens=usage.input_tokens if usage else None,
-        output_tokens=usage.output_tokens if usage else None,
-        cost_usd=cost,
-        input_price=info.input_price if info else None,
-        output_price=info.output_price if info else None,
-        price_source=session.catalog.generated,
-        latency_ms=latency,
-        first_token_ms=result.first_token_ms,
-        error=result.error.describe() if result.error else None,
-        usage_source=usage_source,
+    outcome = execute(
+        prompt,
+        resolution,
+        plan,
+        messages,
+        settings,
+        session.catalog,
+        session.env,
+        Events(status, text, lambda attempt: None),
     )
+    result, usage = outcome.result, outcome.usage
     if not args.json and result.text and not result.text.endswith("\n"):
         out.write("\n")
     if args.json:
@@ -171,8 +128,8 @@ def _execute(args, session, prompt, resolution, plan, messages, settings) -> int
                 "outcome": result.outcome,
                 "model": result.model_id,
                 "text": result.text,
-                "usage": {**usage._asdict(), "source": usage_source} if usage else None,
-                "cost_usd": cost,
+                "usage": {**usage._asdict(), "source": outcome.usage_source} if usage else None,
+                "cost_usd": outcome.cost_usd,
                 "attempts": [
                     {
                         "model": a.model_id,
@@ -186,37 +143,9 @@ def _execute(args, session, prompt, resolution, plan, messages, settings) -> int
             indent=2,
         )
         out.write("\n")
-    if result.outcome == "partial":
-        status(
-            f"the answer from {result.model_id} broke off: {result.error.describe()}; "
-            "what arrived is above (not retried, not mixed with another model's answer)"
-        )
-    elif result.outcome == "failed":
-        status(
-            "every model failed: "
-            + "; ".join(f"{a.model_id}: {a.error.describe()}" for a in result.attempts if a.error)
-        )
-    warning = budget_warning(ledger, settings.files, datetime.date.today())
-    if warning:
-        status(warning)
+    ending = ending_status(result)
+    if ending:
+        status(ending)
+    if outcome.budget_warning:
+        status(outcome.budget_warning)
     return EXIT_OK if result.outcome == "ok" else EXIT_FINDINGS
-
-
-def _usage(result, messages):
-    """The provider's token counts; when it reported none (some local servers do not while
-    streaming), promptls's own estimate, recorded as one."""
-    if result.model_id is None:
-        return None, None
-    reported = result.usage
-    if reported is not None and reported.input_tokens is not None and reported.output_tokens is not None:
-        return reported, "provider"
-    from adapters.base import Usage
-    from router.tokens import count_tokens
-
-    model = result.model_id
-    sent = "\n".join(m.content for m in messages)
-    input_tokens = reported.input_tokens if reported and reported.input_tokens is not None else None
-    if input_tokens is None:
-        input_tokens = count_tokens(sent, model).count
-    output_tokens = count_tokens(result.text, model).count
-    return Usage(input_tokens, output_tokens), "estimate"

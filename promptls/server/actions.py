@@ -20,7 +20,7 @@ def pin_actions(ls: PromptlsServer, params: types.CodeActionParams) -> list[type
     if entry is None or not (entry.entry_span.start <= start <= entry.entry_span.end):
         return []
     found = _add_fallback_action(ls, analysis)
-    model = _model_to_pin(ls, analysis)
+    model = model_to_pin(ls, analysis)
     if model is None:
         return found
     from router.pin import pin_model
@@ -31,7 +31,7 @@ def pin_actions(ls: PromptlsServer, params: types.CodeActionParams) -> list[type
     except ValueError as exc:  # a settings file that is not valid TOML: nothing safe to edit
         ls.log(f"promptls: cannot pin {model}: {exc}", types.MessageType.Warning)
         return []
-    edit = _workspace_edit(ls, change)
+    edit = settings_workspace_edit(ls, change)
     if edit is not None:
         found.append(
             types.CodeAction(title=change.title, kind=types.CodeActionKind.RefactorRewrite, edit=edit)
@@ -51,7 +51,7 @@ def _add_fallback_action(ls: PromptlsServer, analysis) -> list[types.CodeAction]
     return [types.CodeAction(title=fix.title, kind=types.CodeActionKind.RefactorRewrite, edit=edit)]
 
 
-def _model_to_pin(ls: PromptlsServer, analysis) -> str | None:
+def model_to_pin(ls: PromptlsServer, analysis) -> str | None:
     """The model written in the frontmatter (as a promptls id), else the resolved one."""
     from router.modelid import RefKind, interpret
     from router.resolve import known_providers
@@ -67,7 +67,7 @@ def _model_to_pin(ls: PromptlsServer, analysis) -> str | None:
     return str(model) if model else None
 
 
-def _workspace_edit(ls: PromptlsServer, change) -> types.WorkspaceEdit | None:
+def settings_workspace_edit(ls: PromptlsServer, change) -> types.WorkspaceEdit | None:
     uri = convert.uri_of(change.path)
     converter = ls.converter_for()(change.path)
     text_edits = [types.TextEdit(range=converter.range(e.span), new_text=e.new_text) for e in change.edits]

@@ -25,6 +25,9 @@ from promptls.server.positions import PositionConverter, negotiated_encoding
 
 log = logging.getLogger("promptls.server")
 
+REQUEST_FAILED = -32803
+"""LSP's error code for a well-formed request that could not be done (see server/commands.py)."""
+
 WATCHED_GLOBS = ("**/promptls.toml", "**/promptls.local.toml", "**/pyproject.toml")
 
 
@@ -51,7 +54,10 @@ class PromptlsServer(LanguageServer):
             return "utf-16"
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        # Log every failure (requests included) instead of popping messages up; never crash.
+        # Log every failure (requests included) instead of popping messages up; never crash. A command's
+        # answer that the user has something to fix (RequestFailed) is shown by the editor, not logged.
+        if getattr(error, "code", None) == REQUEST_FAILED:
+            return
         self.log(f"promptls: {type(error).__name__}: {error}", types.MessageType.Error)
 
     def log(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:

@@ -150,6 +150,12 @@ class Documents:
         self._cache[uri] = (key, analysis)
         return analysis
 
+    def analyze_unopened(self, uri: str) -> Analysis | None:
+        """The analysis of a file the editor has not opened, from the disk (not cached)."""
+        path = _path(uri)
+        text = read_file(path) if path else None
+        return None if text is None else self._analyze(uri, text, None)
+
     def _analyze(self, uri: str, text: str, version: int | None) -> Analysis:
         from router.lint import check_prompt, check_settings_file, select
         from router.resolve import resolve

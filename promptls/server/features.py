@@ -154,9 +154,10 @@ def register(server: PromptlsServer) -> None:
         actions.extend(more.pin_actions(ls, params))
         return actions
 
-    from promptls.server import navigation
+    from promptls.server import commands, navigation
 
     navigation.register(server)
+    commands.register(server)
 
 
 def _is_settings(ls: PromptlsServer, uri: str) -> bool:

@@ -138,3 +138,12 @@ async def diagnostics(
             client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), timeout=10
         )
     return list(client.diagnostics[uri])
+
+
+def as_dict(value):
+    """pytest-lsp hands JSON objects back as namedtuple-like objects: turn them into plain dicts."""
+    if hasattr(value, "_asdict"):
+        return {k: as_dict(v) for k, v in value._asdict().items()}
+    if isinstance(value, list):
+        return [as_dict(v) for v in value]
+    return value

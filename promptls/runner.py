@@ -1,0 +1,145 @@
+"""Running a prompt, shared by `promptls run` and the language server's `promptls.run` command.
+
+The front ends differ only in where the answer goes (stdout, or `promptls/runProgress` notifications):
+both hand in `Events`. Everything else (rendering, the fallback plan, the ledger record, usage the
+provider did not report, the cost) happens here once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from adapters.base import Message, Usage
+    from adapters.execute import Events, RunResult
+    from router.catalog import Catalog
+    from router.frontmatter import PromptFile
+    from router.plan import FallbackPlan
+    from router.resolve import Resolution
+    from router.settings.discover import ProjectSettings
+
+
+class RunOutcome(NamedTuple):
+    result: RunResult
+    usage: Usage | None
+    usage_source: str | None
+    """"provider" (reported) or "estimate" (counted by promptls); None when nothing answered."""
+    cost_usd: float | None
+    budget_warning: str | None
+
+
+def messages_for(
+    prompt: PromptFile,
+    arguments: Sequence[str] = (),
+    variables: Mapping[str, str] | None = None,
+    stdin: str | None = None,
+) -> tuple[Message, ...]:
+    """The messages a model receives; raises `router.render.RenderError` when input is missing."""
+    from adapters.base import Message
+    from router.render import render
+
+    rendered = render(prompt, arguments, variables, stdin)
+    system = (Message("system", rendered.system),) if rendered.system else ()
+    return (*system, Message("user", rendered.user))
+
+
+def execute(
+    prompt: PromptFile,
+    resolution: Resolution,
+    plan: FallbackPlan,
+    messages: tuple[Message, ...],
+    settings: ProjectSettings,
+    catalog: Catalog,
+    env: Mapping[str, str],
+    events: Events,
+) -> RunOutcome:
+    """Run `plan`, telling `events` as it goes, and record the run and each attempt in the ledger."""
+    from adapters.execute import Events as EventsType
+    from adapters.execute import run_plan
+    from promptls.ledger import budget_warning, open_ledger
+
+    ledger = open_ledger()
+    run_id = ledger.start_run(
+        prompt_path=os.path.abspath(prompt.path),
+        prompt_name=prompt.name,
+        dialect=prompt.dialect.value,
+        requested_model=str(resolution.model),
+    )
+
+    def attempt(a) -> None:
+        ledger.record_attempt(
+            run_id,
+            model=a.model_id,
+            latency_ms=a.latency_ms,
+            error_kind=a.error.kind if a.error else None,
+            error_message=a.error.message if a.error else None,
+        )
+        events.attempt(a)
+
+    started = time.monotonic()
+    try:
+        result = run_plan(plan, messages, env, EventsType(events.status, events.text, attempt))
+    except BaseException:  # Ctrl-C, a cancelled editor request: the run did not finish
+        ledger.finish_run(run_id, outcome="interrupted", latency_ms=(time.monotonic() - started) * 1000)
+        raise
+    latency = (time.monotonic() - started) * 1000
+    info = next((c.info for c in plan.calls if c.model_id == result.model_id), None)
+    usage, usage_source = _usage(result, messages)
+    cost = None
+    if info is not None and usage is not None:
+        cost = 0.0 if info.free else info.cost(usage.input_tokens or 0, usage.output_tokens or 0)
+    ledger.finish_run(
+        run_id,
+        outcome=result.outcome,
+        used_model=result.model_id,
+        input_tokens=usage.input_tokens if usage else None,
+        output_tokens=usage.output_tokens if usage else None,
+        cost_usd=cost,
+        input_price=info.input_price if info else None,
+        output_price=info.output_price if info else None,
+        price_source=catalog.generated,
+        latency_ms=latency,
+        first_token_ms=result.first_token_ms,
+        error=result.error.describe() if result.error else None,
+        usage_source=usage_source,
+    )
+    warning = budget_warning(ledger, settings.files, datetime.date.today())
+    return RunOutcome(result, usage, usage_source, cost, warning)
+
+
+def ending_status(result: RunResult) -> str | None:
+    """The status line for a run that did not simply answer."""
+    if result.outcome == "partial":
+        return (
+            f"the answer from {result.model_id} broke off: {result.error.describe()}; "
+            "what arrived is above (not retried, not mixed with another model's answer)"
+        )
+    if result.outcome == "failed":
+        return "every model failed: " + "; ".join(
+            f"{a.model_id}: {a.error.describe()}" for a in result.attempts if a.error
+        )
+    return None
+
+
+def _usage(result: RunResult, messages: tuple[Message, ...]):
+    """The provider's token counts; when it reported none (some local servers do not while
+    streaming), promptls's own estimate, recorded as one."""
+    if result.model_id is None:
+        return None, None
+    reported = result.usage
+    if reported is not None and reported.input_tokens is not None and reported.output_tokens is not None:
+        return reported, "provider"
+    from adapters.base import Usage
+    from router.tokens import count_tokens
+
+    model = result.model_id
+    sent = "\n".join(m.content for m in messages)
+    input_tokens = reported.input_tokens if reported and reported.input_tokens is not None else None
+    if input_tokens is None:
+        input_tokens = count_tokens(sent, model).count
+    output_tokens = count_tokens(result.text, model).count
+    return Usage(input_tokens, output_tokens), "estimate"

@@ -1,0 +1,389 @@
+"""`workspace/executeCommand`: what editors ask for beyond the LSP features (editors/PROTOCOL.md).
+
+Each command takes one JSON object and answers one. A problem the user can fix (no model, a missing
+template value, no keyring) is answered as a `CommandError` whose message the editor shows as it is.
+Only `promptls.setKey` carries a secret; it is never echoed, logged or put into an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import sys
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pygls.uris import to_fs_path
+
+from promptls import __version__
+from promptls.server.app import REQUEST_FAILED, PromptlsServer
+from promptls.server.documents import Analysis
+
+RUN_PROGRESS = "promptls/runProgress"
+"""The notification that carries a run's status lines and answer text as they happen."""
+
+_run_ids = itertools.count(1)
+
+
+class CommandError(JsonRpcException):
+    """A command that cannot be done as asked; the message says why and what to do."""
+
+    CODE = REQUEST_FAILED
+
+
+def register(server: PromptlsServer) -> None:
+    server.command("promptls.resolve")(resolve)
+    server.command("promptls.run")(run)
+    server.command("promptls.models")(models)
+    server.command("promptls.pinModel")(pin_model)
+    server.command("promptls.setKey")(set_key)
+    server.command("promptls.keys")(keys)
+    server.command("promptls.health")(health)
+
+
+# --- arguments -------------------------------------------------------------------------------------
+
+
+def _options(name: str, args: tuple[Any, ...]) -> dict[str, Any]:
+    if len(args) == 1 and isinstance(args[0], dict):
+        return args[0]
+    if not args:
+        return {}
+    raise CommandError(f"{name} takes one argument, a JSON object (see editors/PROTOCOL.md)")
+
+
+def _string(options: dict[str, Any], key: str, name: str, *, required: bool = True) -> str | None:
+    value = options.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise CommandError(f"{name} needs `{key}`, a string")
+    return value
+
+
+def _prompt_analysis(ls: PromptlsServer, uri: str, name: str) -> Analysis:
+    """The analysis of `uri`: the editor's text when it is open, else the file on disk."""
+    analysis = ls.documents.analyze(uri)
+    if analysis is None:
+        analysis = ls.documents.analyze_unopened(uri)
+    if analysis is None:
+        raise CommandError(f"{name}: cannot read {to_fs_path(uri) or uri}")
+    if analysis.prompt is None:
+        shown = os.path.basename(analysis.path)
+        raise CommandError(
+            f"{shown} is not a prompt file promptls knows: Claude Code agents/commands/skills, Copilot "
+            "*.prompt.md/*.agent.md, Dotprompt *.prompt, markdown with `model:` in its frontmatter, or a "
+            "file matched by `include` under [check] in promptls.toml"
+        )
+    return analysis
+
+
+# --- promptls.resolve ------------------------------------------------------------------------------
+
+
+def resolve(ls: PromptlsServer, *args: Any) -> dict[str, Any] | None:
+    options = _options("promptls.resolve", args)
+    uri = _string(options, "uri", "promptls.resolve")
+    assert uri is not None
+    try:
+        analysis = _prompt_analysis(ls, uri, "promptls.resolve")
+    except CommandError:
+        return None  # not a prompt: nothing to show in a status line
+    from router.render import inputs_of
+    from router.report import explain_lines, resolution_to_dict
+
+    resolution = analysis.resolution
+    assert resolution is not None and analysis.prompt is not None
+    root = ls.workspace.root_path or os.path.dirname(analysis.path)
+    chain = [str(f.model) if f.model else f"{f.raw} (invalid)" for f in resolution.fallback]
+    model = str(resolution.model) if resolution.model else None
+    status = model or "no model"
+    if model and chain:
+        status += f" +{len(chain)} fallback"
+    inputs = inputs_of(analysis.prompt)
+    return {
+        "uri": uri,
+        "path": analysis.path,
+        "dialect": analysis.prompt.dialect.value,
+        "name": analysis.prompt.name,
+        "model": model,
+        "problem": resolution.problem,
+        "fallback": chain,
+        "statusText": status,
+        "lines": [{"kind": kind, "text": text} for kind, text in explain_lines(resolution, root)],
+        "inputs": {"variables": list(inputs.variables), "text": inputs.text},
+        "resolution": _jsonable(resolution_to_dict(resolution, root)),
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+# --- promptls.run ----------------------------------------------------------------------------------
+
+
+async def run(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
+    options = _options("promptls.run", args)
+    uri = _string(options, "uri", "promptls.run")
+    assert uri is not None
+    run_id = str(options.get("runId") or next(_run_ids))
+    analysis = _prompt_analysis(ls, uri, "promptls.run")
+    prompt = analysis.prompt
+    assert prompt is not None and analysis.settings is not None
+    resolution = analysis.resolution
+    model = _string(options, "model", "promptls.run", required=False)
+    no_fallback = bool(options.get("noFallback"))
+    if model is not None or no_fallback:
+        resolution = _resolve_with(ls, analysis, model, no_fallback)
+    if resolution is None or resolution.model is None:
+        problem = resolution.problem if resolution else None
+        raise CommandError(f"{prompt.name}: no model to run ({problem or 'set `model:` or a default'})")
+    messages = _messages(prompt, options)
+
+    from adapters.execute import Events
+    from promptls.runner import ending_status, execute
+    from router.plan import plan_run
+
+    catalog = ls.documents.catalog
+    env = dict(os.environ)
+    plan = plan_run(resolution, catalog, env)
+    loop = asyncio.get_running_loop()
+
+    def notify(kind: str, text: str) -> None:
+        params = {"runId": run_id, "kind": kind, "text": text}
+        loop.call_soon_threadsafe(ls.protocol.notify, RUN_PROGRESS, params)
+
+    events = Events(lambda line: notify("status", line), lambda chunk: notify("text", chunk), lambda a: None)
+    outcome = await asyncio.to_thread(
+        execute, prompt, resolution, plan, messages, analysis.settings, catalog, env, events
+    )
+    result = outcome.result
+    ending = ending_status(result)
+    if ending:
+        notify("status", ending)
+    if outcome.budget_warning:
+        notify("status", outcome.budget_warning)
+    requested = str(resolution.model)
+    fell_back = result.model_id is not None and result.model_id != requested
+    if result.outcome == "failed":
+        message = ending or "every model failed"
+    elif fell_back:
+        message = f"answered by {result.model_id} after falling back from {requested}"
+    else:
+        message = f"answered by {result.model_id}"
+    if result.outcome == "partial":
+        message = ending or message
+    usage = outcome.usage
+    return {
+        "runId": run_id,
+        "outcome": result.outcome,
+        "model": result.model_id,
+        "requestedModel": requested,
+        "fellBack": fell_back,
+        "text": result.text,
+        "attempts": [
+            {
+                "model": a.model_id,
+                "error": a.error.describe() if a.error else None,
+                "latencyMs": round(a.latency_ms, 1),
+            }
+            for a in result.attempts
+        ],
+        "usage": {**usage._asdict(), "source": outcome.usage_source} if usage else None,
+        "costUsd": outcome.cost_usd,
+        "message": message,
+    }
+
+
+def _resolve_with(ls: PromptlsServer, analysis: Analysis, model: str | None, no_fallback: bool):
+    from router.modelid import split_model_id
+    from router.resolve import Overrides
+    from router.resolve import resolve as resolve_prompt
+
+    if model is not None and model.strip() != "default" and not hasattr(split_model_id(model), "provider"):
+        raise CommandError(f"{model!r} is not a model id: write provider/name, e.g. openai/gpt-4o")
+    assert analysis.prompt is not None and analysis.settings is not None
+    overrides = Overrides(model=model, no_fallback=no_fallback)
+    return resolve_prompt(analysis.prompt, analysis.settings, ls.documents.catalog, overrides)
+
+
+def _messages(prompt, options: dict[str, Any]):
+    from promptls.runner import messages_for
+    from router.render import RenderError
+
+    arguments = options.get("arguments") or []
+    if not isinstance(arguments, list) or not all(isinstance(a, str) for a in arguments):
+        raise CommandError("promptls.run: `arguments` must be a list of strings")
+    text = options.get("input")
+    if text is not None and not isinstance(text, str):
+        raise CommandError("promptls.run: `input` must be a string")
+    variables = options.get("variables") or {}
+    if not isinstance(variables, dict):
+        raise CommandError("promptls.run: `variables` must be an object of names to strings")
+    variables = {str(k): "" if v is None else str(v) for k, v in variables.items()}
+    try:
+        return messages_for(prompt, arguments, variables, text)
+    except RenderError as exc:
+        if exc.missing:  # the core's message names `--var`, a command-line flag: say it the editor's way
+            names = ", ".join(f"`{n}`" for n in exc.missing)
+            raise CommandError(f"the prompt needs {names}: give a value in `variables`") from None
+        raise CommandError(str(exc)) from None
+
+
+# --- promptls.models -------------------------------------------------------------------------------
+
+
+def models(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
+    options = _options("promptls.models", args)
+    uri = _string(options, "uri", "promptls.models")
+    assert uri is not None
+    analysis = _prompt_analysis(ls, uri, "promptls.models")
+    from router.complete import model_choices
+
+    assert analysis.prompt is not None and analysis.settings is not None
+    items = model_choices(analysis.prompt, ls.documents.catalog, analysis.settings)
+    return {
+        "items": [
+            {
+                "label": c.label,
+                "detail": c.detail,
+                "documentation": c.documentation,
+                "deprecated": c.deprecated,
+            }
+            for c in items
+        ]
+    }
+
+
+# --- promptls.pinModel -----------------------------------------------------------------------------
+
+
+async def pin_model(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
+    options = _options("promptls.pinModel", args)
+    uri = _string(options, "uri", "promptls.pinModel")
+    assert uri is not None
+    analysis = _prompt_analysis(ls, uri, "promptls.pinModel")
+    from promptls.server.actions import model_to_pin, settings_workspace_edit
+    from router.pin import pin_model as pin
+
+    model = _string(options, "model", "promptls.pinModel", required=False) or model_to_pin(ls, analysis)
+    if model is None:
+        raise CommandError(f"{analysis.prompt.name}: no model to pin; name one")
+    from router.modelid import split_model_id
+
+    if model.strip() != "default" and not hasattr(split_model_id(model), "provider"):
+        raise CommandError(f"{model!r} is not a model id: write provider/name, e.g. openai/gpt-4o")
+    fallback_dir = ls.workspace.root_path or os.path.dirname(analysis.path)
+    try:
+        change = pin(analysis.prompt, model, analysis.settings, fallback_dir)
+    except ValueError as exc:  # a settings file that is not valid TOML: nothing safe to edit
+        raise CommandError(f"cannot pin {model}: {exc}") from None
+    edit = settings_workspace_edit(ls, change)
+    if edit is None:  # a new promptls.toml and a client that cannot create files: write it ourselves
+        _write_new_file(change)
+        ls.documents.settings_changed(os.path.abspath(change.path))
+        ls.refresh_all()
+        return {"applied": True, "title": change.title, "path": change.path}
+    answer = await ls.workspace_apply_edit_async(
+        types.ApplyWorkspaceEditParams(edit=edit, label=change.title)
+    )
+    if not answer.applied:
+        reason = answer.failure_reason or "the editor refused the edit"
+        raise CommandError(f"{change.title}: not applied ({reason})")
+    return {"applied": True, "title": change.title, "path": change.path}
+
+
+def _write_new_file(change) -> None:
+    if os.path.exists(change.path):  # appeared meanwhile: never overwrite what a user has
+        raise CommandError(f"{change.path} appeared meanwhile; run the command again")
+    text = "".join(e.new_text for e in sorted(change.edits, key=lambda e: e.span.start))
+    with open(change.path, "x", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+# --- keys ------------------------------------------------------------------------------------------
+
+
+def _providers(ls: PromptlsServer):
+    from promptls.keystatus import providers
+
+    root = ls.workspace.root_path
+    settings = ls.documents.loader.for_directory(root) if root else None
+    return providers(settings)
+
+
+def set_key(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
+    options = _options("promptls.setKey", args)
+    name = _string(options, "provider", "promptls.setKey")
+    key = options.get("key")
+    if not isinstance(key, str) or not key.strip():
+        raise CommandError("promptls.setKey needs `key`, the API key (it was empty)")
+    from adapters.keys import KeyringUnavailable, from_environment, looks_like_key, store_key
+
+    known = _providers(ls)
+    if name not in known:
+        shown = "(not shown: it looks like a key)" if looks_like_key(name) else f"`{name}`"
+        raise CommandError(f"unknown provider {shown}; known: {', '.join(known)}")
+    provider = known[name]
+    if not provider.needs_key:
+        raise CommandError(f"{name} runs locally and needs no key")
+    try:
+        store_key(name, key.strip(), provider.env_var)
+    except KeyringUnavailable as exc:
+        raise CommandError(str(exc)) from None
+    message = f"stored the {name} key in the OS keyring"
+    active = from_environment(name, os.environ, provider.env_var)
+    if active.value:
+        message += f"; the key in the {active.source} takes precedence while it is set"
+    return {"provider": name, "stored": True, "message": message}
+
+
+def keys(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
+    _options("promptls.keys", args)
+    from promptls.keystatus import key_status
+
+    rows = []
+    problem = None
+    for provider in _providers(ls).values():
+        row, trouble = key_status(provider, os.environ, ask_keyring=problem is None)
+        problem = problem or trouble
+        source = row["source"] if row["key"] is not None else None
+        rows.append({"provider": provider.name, "needsKey": provider.needs_key, "source": source})
+    return {"providers": rows, "keyringProblem": str(problem) if problem else None}
+
+
+# --- promptls.health -------------------------------------------------------------------------------
+
+
+def health(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
+    _options("promptls.health", args)
+    from promptls.ledger import ledger_path
+
+    catalog = ls.documents.catalog
+    return {
+        "version": __version__,
+        "executable": sys.argv[0] if sys.argv and sys.argv[0] else sys.executable,
+        "python": sys.version.split()[0],
+        "keyring": _keyring_health(),
+        "ledger": ledger_path(),
+        "catalog": {"models": len(catalog), "generated": catalog.generated},
+    }
+
+
+def _keyring_health() -> dict[str, Any]:
+    from adapters.keys import KeyringUnavailable, keyring_backend
+
+    try:
+        backend = keyring_backend()
+    except KeyringUnavailable as exc:
+        return {"ok": False, "backend": None, "message": str(exc)}
+    return {"ok": True, "backend": backend, "message": f"keys are stored with {backend}"}

@@ -49,7 +49,7 @@ def register(server: PromptlsServer) -> None:
 def _options(name: str, args: tuple[Any, ...]) -> dict[str, Any]:
     if len(args) == 1 and isinstance(args[0], dict):
         return args[0]
-    if not args:
+    if not args or args == ([],):  # Lua's `{}` is encoded as an empty list
         return {}
     raise CommandError(f"{name} takes one argument, a JSON object (see editors/PROTOCOL.md)")
 
@@ -371,12 +371,20 @@ def health(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
     catalog = ls.documents.catalog
     return {
         "version": __version__,
-        "executable": sys.argv[0] if sys.argv and sys.argv[0] else sys.executable,
+        "executable": _executable(),
         "python": sys.version.split()[0],
         "keyring": _keyring_health(),
         "ledger": ledger_path(),
         "catalog": {"models": len(catalog), "generated": catalog.generated},
     }
+
+
+def _executable() -> str:
+    """How this server was started: the `promptls` script, or `python -m promptls`."""
+    started = sys.argv[0] if sys.argv and sys.argv[0] else ""
+    if not started or os.path.basename(started) == "__main__.py":
+        return f"{sys.executable} -m promptls"
+    return os.path.abspath(started)
 
 
 def _keyring_health() -> dict[str, Any]:

@@ -118,6 +118,7 @@ async def test_the_commands_are_advertised_and_health_answers(client):
     result = await _command(client, "promptls.health")
     health = as_dict(result)
     assert health["version"]
+    assert health["executable"] == f"{sys.executable} -m promptls"
     assert health["catalog"]["models"] > 1000
     # The null backend is configured for this server: health says the keyring cannot be used, and why.
     assert health["keyring"]["ok"] is False and "null" in health["keyring"]["message"]
@@ -244,9 +245,7 @@ async def test_pin_model_writes_promptls_toml_through_the_editor(client, workspa
     (workspace / "promptls.toml").write_text('[defaults]\nmodel = "openai/gpt-4o"\n', encoding="utf-8")
     path = workspace / ".claude" / "agents" / "rev.md"
     uri = open_doc(client, path, "---\nname: rev\ndescription: d\nmodel: sonnet\n---\nReview.\n")
-    answer = as_dict(
-        await _command(client, "promptls.pinModel", {"uri": uri, "model": "openai/gpt-4o-mini"})
-    )
+    answer = as_dict(await _command(client, "promptls.pinModel", {"uri": uri, "model": "openai/gpt-4o-mini"}))
     assert answer["applied"] is True and answer["path"] == str(workspace / "promptls.toml")
     assert "openai/gpt-4o-mini" in answer["title"]
     assert len(client.edits) == 1  # through workspace/applyEdit, so it lands in the editor's buffer
@@ -275,7 +274,12 @@ async def test_set_key_without_a_keyring_says_how_to_fix_and_never_echoes_the_ke
     with pytest.raises(JsonRpcException) as local:
         await _command(client, "promptls.setKey", {"provider": "ollama", "key": "x"})
     assert local.value.message == "ollama runs locally and needs no key"
-    keys = as_dict(await _command(client, "promptls.keys"))
+    # Neovim's Lua sends an empty table as `[]`: taken as no options.
+    keys = as_dict(
+        await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="promptls.keys", arguments=[[]])
+        )
+    )
     openai = next(p for p in keys["providers"] if p["provider"] == "openai")
     assert openai == {"provider": "openai", "needsKey": True, "source": "environment (OPENAI_API_KEY)"}
     assert all(secret not in m.message for m in client.log_messages)

@@ -1,0 +1,515 @@
+-- promptls for Neovim: starts `promptls serve` for prompt files and promptls settings files.
+--
+-- Works on Neovim 0.7 (vim.lsp.start_client + buf_attach_client, one client per root), 0.8+
+-- (vim.lsp.start) and 0.11+ (also `lsp/promptls.lua` for vim.lsp.config / vim.lsp.enable).
+-- Everything that needs promptls's core is answered by the server; this file only decides which
+-- buffers to attach, keeps the status line text, and adapts to the Neovim version.
+
+local M = {}
+
+local uv = vim.loop
+local HAS_08 = vim.fn.has("nvim-0.8") == 1
+local HAS_011 = vim.fn.has("nvim-0.11") == 1
+
+M.defaults = {
+  -- How to start the server; the server arguments must end in "serve".
+  cmd = { "promptls", "serve" },
+  -- Buffers of these filetypes are looked at; the path (and, for plain markdown, the frontmatter)
+  -- decides whether to attach.
+  filetypes = { "markdown", "toml" },
+  -- The `promptls` settings section (`select`, `ignore`, `diagnosticsDelay`), sent as
+  -- initializationOptions and answered to workspace/configuration.
+  settings = {},
+  -- Filetype for Dotprompt `*.prompt` files (YAML frontmatter + a Handlebars template); false
+  -- leaves `.prompt` files alone.
+  dotprompt_filetype = "markdown",
+  -- The project root: the nearest folder holding one of these, else the file's own folder.
+  root_markers = { "promptls.toml", ".git", ".claude", ".github" },
+  -- Write promptls.toml after :PromptlsPin changed it (unless it had unsaved changes before).
+  write_pinned = true,
+}
+
+M.options = vim.deepcopy(M.defaults)
+
+-- Version helpers ---------------------------------------------------------------------------------
+
+M.has_08 = HAS_08
+M.has_011 = HAS_011
+
+--- client.request etc.: methods (client:request) since 0.11, plain functions before.
+function M.call(client, method, ...)
+  if HAS_011 then
+    return client[method](client, ...)
+  end
+  return client[method](...)
+end
+
+local function all_clients()
+  if vim.lsp.get_clients then
+    return vim.lsp.get_clients({ name = "promptls" })
+  end
+  local found = {}
+  for _, client in pairs(vim.lsp.get_active_clients()) do
+    if client.name == "promptls" then
+      table.insert(found, client)
+    end
+  end
+  return found
+end
+
+--- The running promptls clients (all of them, or those attached to `bufnr`).
+function M.clients(bufnr)
+  local found = {}
+  for _, client in ipairs(all_clients()) do
+    local stopped = M.call(client, "is_stopped")
+    if not stopped and (bufnr == nil or vim.lsp.buf_is_attached(bufnr, client.id)) then
+      table.insert(found, client)
+    end
+  end
+  return found
+end
+
+--- The promptls client attached to `bufnr` (default: the current buffer), or nil.
+function M.client_for(bufnr)
+  if bufnr == nil or bufnr == 0 then
+    bufnr = vim.api.nvim_get_current_buf()
+  end
+  return M.clients(bufnr)[1]
+end
+
+-- Which files are ours ---------------------------------------------------------------------------
+
+local MARKDOWN_SUFFIXES = { ".md", ".markdown", ".mdx" }
+
+local function ends_with(text, suffix)
+  return #text >= #suffix and text:sub(-#suffix) == suffix
+end
+
+local function has_model_key(bufnr)
+  if not bufnr or not vim.api.nvim_buf_is_loaded(bufnr) then
+    return false
+  end
+  local lines = vim.api.nvim_buf_get_lines(bufnr, 0, 200, false)
+  local first = (lines[1] or ""):gsub("^\239\187\191", "")
+  if not first:match("^%-%-%-") then
+    return false
+  end
+  for i = 2, #lines do
+    if lines[i]:match("^%-%-%-") then
+      return false
+    end
+    if lines[i]:match("^model%s*:") then
+      return true
+    end
+  end
+  return false
+end
+
+--- What `path` is for promptls: "settings", a dialect ("claude-agent", "copilot-prompt",
+--- "dotprompt", "generic", ...) or nil when it is no prompt file. Mirrors router/dialects.py; plain
+--- markdown counts when it sits under a `prompts/` folder or its frontmatter has a `model:` key.
+function M.kind(path, bufnr)
+  if not path or path == "" then
+    return nil
+  end
+  path = path:gsub("\\", "/")
+  local segments = {}
+  for segment in path:gmatch("[^/]+") do
+    if segment ~= "." then
+      table.insert(segments, segment)
+    end
+  end
+  local name = (segments[#segments] or ""):lower()
+  if name == "promptls.toml" or name == "promptls.local.toml" then
+    return "settings"
+  end
+  if ends_with(name, ".prompt") then
+    return "dotprompt"
+  end
+  if ends_with(name, ".prompt.md") then
+    return "copilot-prompt"
+  end
+  if ends_with(name, ".agent.md") or ends_with(name, ".chatmode.md") then
+    return "copilot-agent"
+  end
+  if ends_with(name, ".instructions.md") then
+    return "copilot-instructions"
+  end
+  local markdown = false
+  for _, suffix in ipairs(MARKDOWN_SUFFIXES) do
+    markdown = markdown or ends_with(name, suffix)
+  end
+  if not markdown then
+    return nil
+  end
+  local n = #segments
+  for i = n - 2, 1, -1 do
+    if segments[i] == ".claude" then
+      local area = segments[i + 1]
+      if area == "agents" then
+        return "claude-agent"
+      elseif area == "commands" then
+        return "claude-command"
+      elseif area == "skills" and name == "skill.md" and n - i == 3 then
+        return "claude-skill"
+      end
+    end
+  end
+  for i = 1, n - 1 do
+    if segments[i] == "prompts" then
+      return "generic"
+    end
+  end
+  if has_model_key(bufnr) then
+    return "generic"
+  end
+  return nil
+end
+
+local function exists(path)
+  return uv.fs_stat(path) ~= nil
+end
+
+--- The project root for `path`: the nearest folder with a root marker, else the file's folder.
+function M.root_dir(path)
+  local dir = vim.fn.fnamemodify(path, ":p:h")
+  local current = dir
+  while true do
+    for _, marker in ipairs(M.options.root_markers) do
+      if exists(current .. "/" .. marker) then
+        return current
+      end
+    end
+    local parent = vim.fn.fnamemodify(current, ":h")
+    if parent == current then
+      return dir
+    end
+    current = parent
+  end
+end
+
+-- The server command --------------------------------------------------------------------------
+
+local warned = {}
+
+--- True when `cmd[1]` can be started; otherwise says so (once) with the fix.
+function M.check_executable(cmd)
+  cmd = cmd or M.options.cmd
+  local exe = type(cmd) == "table" and cmd[1] or nil
+  if exe and vim.fn.executable(exe) == 1 then
+    return true
+  end
+  local key = tostring(exe)
+  if not warned[key] then
+    warned[key] = true
+    vim.notify(
+      string.format(
+        "promptls: cannot start the language server: `%s` is not an executable on PATH.\n"
+          .. "Fix: install it with `pipx install promptls` (or `pip install promptls`), or tell the plugin "
+          .. 'where it is: require("promptls").setup({ cmd = { "/path/to/promptls", "serve" } }).',
+        key
+      ),
+      vim.log.levels.ERROR
+    )
+  end
+  return false
+end
+
+--- The command line without its trailing "serve": what `promptls --version` etc. run with.
+function M.base_cmd(cmd)
+  cmd = vim.deepcopy(cmd or M.options.cmd)
+  if cmd[#cmd] == "serve" then
+    table.remove(cmd)
+  end
+  return cmd
+end
+
+-- Status line ---------------------------------------------------------------------------------
+
+local status = {} -- bufnr -> { text, result, pending, again }
+
+--- The resolved model of `bufnr` (default: the current buffer) for a status line, e.g.
+--- "anthropic/claude-sonnet-4-5 +1 fallback"; "" for buffers promptls is not attached to. Never
+--- blocks: it answers from a cache that attach, save and new diagnostics refresh.
+function M.statusline(bufnr)
+  if bufnr == nil or bufnr == 0 then
+    bufnr = vim.api.nvim_get_current_buf()
+  end
+  local entry = status[bufnr]
+  return entry and entry.text or ""
+end
+
+--- The last `promptls.resolve` answer for `bufnr` (nil until one arrived).
+function M.resolution(bufnr)
+  local entry = status[bufnr or vim.api.nvim_get_current_buf()]
+  return entry and entry.result or nil
+end
+
+local function supports(client, command)
+  local caps = client.server_capabilities or {}
+  local provider = caps.executeCommandProvider
+  return type(provider) == "table" and vim.tbl_contains(provider.commands or {}, command)
+end
+M.supports = supports
+
+--- Ask the server for `bufnr`'s resolution and keep its statusText (asynchronous).
+function M.refresh_status(bufnr)
+  if not vim.api.nvim_buf_is_valid(bufnr) then
+    status[bufnr] = nil
+    return
+  end
+  local client = M.client_for(bufnr)
+  if not client or not supports(client, "promptls.resolve") then
+    return
+  end
+  local entry = status[bufnr] or {}
+  status[bufnr] = entry
+  if entry.pending then
+    entry.again = true
+    return
+  end
+  entry.pending = true
+  local params = { command = "promptls.resolve", arguments = { { uri = vim.uri_from_bufnr(bufnr) } } }
+  local sent = M.call(client, "request", "workspace/executeCommand", params, function(err, result)
+    entry.pending = false
+    if not err then
+      entry.result = type(result) == "table" and result or nil
+      entry.text = entry.result and entry.result.statusText or ""
+      pcall(vim.cmd, "redrawstatus!")
+    end
+    if entry.again then
+      entry.again = false
+      M.refresh_status(bufnr)
+    end
+  end, bufnr)
+  if not sent then
+    entry.pending = false -- the client is shutting down
+  end
+end
+
+local function refresh_client_buffers(client_id)
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(bufnr) and vim.lsp.buf_is_attached(bufnr, client_id) then
+      M.refresh_status(bufnr)
+    end
+  end
+end
+
+local autocmds_done = false
+
+--- Autocommands that keep the status line text fresh (created once, by setup or lsp_config).
+function M.ensure_autocmds()
+  if autocmds_done then
+    return
+  end
+  autocmds_done = true
+  local group = vim.api.nvim_create_augroup("promptls_status", { clear = true })
+  if HAS_08 then
+    vim.api.nvim_create_autocmd("LspAttach", {
+      group = group,
+      callback = function(args)
+        local client = vim.lsp.get_client_by_id(args.data and args.data.client_id or -1)
+        if client and client.name == "promptls" then
+          M.refresh_status(args.buf)
+        end
+      end,
+    })
+    vim.api.nvim_create_autocmd("LspDetach", {
+      group = group,
+      callback = function(args)
+        local client = vim.lsp.get_client_by_id(args.data and args.data.client_id or -1)
+        if client and client.name == "promptls" then
+          status[args.buf] = nil
+          pcall(vim.cmd, "redrawstatus!")
+        end
+      end,
+    })
+  end
+  vim.api.nvim_create_autocmd("DiagnosticChanged", {
+    group = group,
+    callback = function(args)
+      local bufnr = args.buf
+      if bufnr and bufnr > 0 and M.client_for(bufnr) then
+        M.refresh_status(bufnr)
+      end
+    end,
+  })
+  vim.api.nvim_create_autocmd("BufWritePost", {
+    group = group,
+    callback = function(args)
+      local client = M.client_for(args.buf)
+      if client then
+        -- A saved settings file can change every open prompt's model.
+        refresh_client_buffers(client.id)
+      end
+    end,
+  })
+  vim.api.nvim_create_autocmd("BufWipeout", {
+    group = group,
+    callback = function(args)
+      status[args.buf] = nil
+    end,
+  })
+end
+
+-- Client configuration --------------------------------------------------------------------------
+
+--- Handlers every promptls client needs (run progress notifications).
+function M.handlers()
+  return {
+    ["promptls/runProgress"] = function(_, result)
+      require("promptls.commands").on_progress(result)
+    end,
+  }
+end
+
+local function settings_section(settings)
+  settings = settings or {}
+  if settings.promptls ~= nil then
+    return settings
+  end
+  return { promptls = settings }
+end
+
+--- The client configuration for a root (vim.lsp.start / vim.lsp.start_client).
+function M.client_config(root)
+  local opts = M.options
+  local config = {
+    name = "promptls",
+    cmd = opts.cmd,
+    root_dir = root,
+    workspace_folders = { { uri = vim.uri_from_fname(root), name = root } },
+    settings = settings_section(opts.settings),
+    init_options = settings_section(opts.settings).promptls,
+    handlers = M.handlers(),
+  }
+  if not HAS_08 then
+    config.on_attach = function(_, bufnr)
+      M.refresh_status(bufnr)
+    end
+  end
+  return config
+end
+
+--- The configuration `lsp/promptls.lua` returns, for vim.lsp.config / vim.lsp.enable (0.11+).
+--- `root_dir` attaches only to prompt files and promptls settings files.
+function M.lsp_config()
+  M.ensure_autocmds()
+  return {
+    cmd = vim.deepcopy(M.options.cmd),
+    filetypes = vim.deepcopy(M.options.filetypes),
+    root_dir = function(bufnr, on_dir)
+      local path = vim.api.nvim_buf_get_name(bufnr)
+      if vim.bo[bufnr].buftype ~= "" or not M.kind(path, bufnr) then
+        return
+      end
+      local resolved = vim.lsp.config and vim.lsp.config.promptls
+      if not M.check_executable(resolved and resolved.cmd or M.options.cmd) then
+        return
+      end
+      on_dir(M.root_dir(path))
+    end,
+    settings = settings_section(M.options.settings),
+    init_options = settings_section(M.options.settings).promptls,
+    handlers = M.handlers(),
+  }
+end
+
+-- Attaching ------------------------------------------------------------------------------------
+
+local clients_by_root = {} -- 0.7: root -> client id
+
+--- Attach promptls to `bufnr` when it is a prompt file or a settings file. Returns the client id.
+function M.attach(bufnr)
+  if bufnr == nil or bufnr == 0 then
+    bufnr = vim.api.nvim_get_current_buf()
+  end
+  if not vim.api.nvim_buf_is_valid(bufnr) or vim.bo[bufnr].buftype ~= "" then
+    return nil
+  end
+  local path = vim.api.nvim_buf_get_name(bufnr)
+  if not M.kind(path, bufnr) then
+    return nil
+  end
+  if not M.check_executable() then
+    return nil
+  end
+  local root = M.root_dir(path)
+  local config = M.client_config(root)
+  if HAS_08 then
+    local id
+    vim.api.nvim_buf_call(bufnr, function()
+      id = vim.lsp.start(config, { bufnr = bufnr })
+    end)
+    return id
+  end
+  local id = clients_by_root[root]
+  local client = id and vim.lsp.get_client_by_id(id)
+  if not client or client.is_stopped() then
+    id = vim.lsp.start_client(config)
+    clients_by_root[root] = id
+  end
+  if id then
+    vim.lsp.buf_attach_client(bufnr, id)
+  end
+  return id
+end
+
+--- Configure the plugin and attach to prompt files from now on (and to those already open).
+---   require("promptls").setup({ cmd = {...}, filetypes = {...}, settings = {...} })
+function M.setup(opts)
+  M.setup_done = true
+  if not vim.g.loaded_promptls then
+    -- Plugin managers that add this folder to the runtimepath late (lazy.nvim with a
+    -- subdirectory) do not source plugin/ files: define the commands here then.
+    vim.cmd("runtime! plugin/promptls.lua")
+  end
+  M.options = vim.tbl_deep_extend("force", vim.deepcopy(M.defaults), opts or {})
+  if opts and opts.cmd then
+    M.options.cmd = opts.cmd -- a list: replace, never merge element by element
+  end
+  if opts and opts.filetypes then
+    M.options.filetypes = opts.filetypes
+  end
+  if opts and opts.root_markers then
+    M.options.root_markers = opts.root_markers
+  end
+  local filetypes = vim.deepcopy(M.options.filetypes)
+  local dotprompt = M.options.dotprompt_filetype
+  local group = vim.api.nvim_create_augroup("promptls_attach", { clear = true })
+  if dotprompt then
+    if not vim.tbl_contains(filetypes, dotprompt) then
+      table.insert(filetypes, dotprompt)
+    end
+    if HAS_08 then
+      vim.filetype.add({ extension = { prompt = dotprompt } })
+    else
+      vim.api.nvim_create_autocmd({ "BufRead", "BufNewFile" }, {
+        group = group,
+        pattern = "*.prompt",
+        command = "setfiletype " .. dotprompt,
+      })
+    end
+  end
+  M.ensure_autocmds()
+  vim.api.nvim_create_autocmd("FileType", {
+    group = group,
+    pattern = filetypes,
+    callback = function(args)
+      M.attach(args.buf)
+    end,
+  })
+  -- Buffers opened before setup ran (lazy loading).
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(bufnr) then
+      local name = vim.api.nvim_buf_get_name(bufnr)
+      if dotprompt and vim.bo[bufnr].filetype == "" and ends_with(name, ".prompt") then
+        vim.bo[bufnr].filetype = dotprompt -- fires FileType, which attaches
+      elseif vim.tbl_contains(filetypes, vim.bo[bufnr].filetype) then
+        M.attach(bufnr)
+      end
+    end
+  end
+end
+
+return M

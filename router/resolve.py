@@ -7,6 +7,7 @@ ollama/qwen2.5-coder" beats "frontmatter line 4 model: sonnet" without knowing t
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -131,7 +132,8 @@ def resolve(
     assignments = [(f, _assignment(f, prompt, settings.root)) for f in settings.files]
 
     model_steps = _model_candidates(prompt, settings, overrides, assignments, catalog, providers)
-    model, ref, steps, problem = _choose_model(model_steps, catalog, prompt.dialect, providers)
+    shown_from = settings.root or os.path.dirname(os.path.abspath(prompt.path))
+    model, ref, steps, problem = _choose_model(model_steps, catalog, prompt.dialect, providers, shown_from)
     info = model_info(model, settings, catalog, declared) if model else None
 
     params, param_steps = _params(prompt, settings, overrides, assignments, model)
@@ -311,7 +313,9 @@ def _choose_model(
     catalog: Catalog,
     dialect: Dialect,
     providers: tuple[str, ...],
+    shown_from: str | None = None,
 ) -> tuple[ModelId | None, ModelRef | None, tuple[Candidate, ...], str | None]:
+    """The first usable candidate; else why none is (file paths in it relative to `shown_from`)."""
     steps: list[Candidate] = []
     chosen: tuple[ModelId, ModelRef] | None = None
     problem = None
@@ -326,14 +330,14 @@ def _choose_model(
         if ref.kind is RefKind.INVALID or ref.model is None:
             problem = (
                 f"{cand.source.label} = {cand.value!r} is not a model id "
-                f"({cand.source.location()}); write `provider/name`, e.g. `openai/gpt-4o`"
+                f"({cand.source.location(shown_from)}); write `provider/name`, e.g. `openai/gpt-4o`"
             )
             steps.append(cand)
             continue
         if ref.model.provider not in providers:
             problem = (
                 f"unknown provider `{ref.model.provider}` in {cand.source.label} "
-                f"({cand.source.location()}); use one of {', '.join(providers)} or declare "
+                f"({cand.source.location(shown_from)}); use one of {', '.join(providers)} or declare "
                 f"[providers.{ref.model.provider}] base_url = ... in promptls.toml"
             )
             steps.append(cand)

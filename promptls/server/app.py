@@ -144,7 +144,20 @@ class PromptlsServer(LanguageServer):
             self.schedule(uri, delay=0)
 
 
+class _ExpectedNoise(logging.Filter):
+    """Drops pygls log records that are not failures: a command's answer that the user has something to
+    fix (logged by pygls with a traceback) and a cancel for a request already answered (editors send
+    those all the time for hovers and completions). Real failures are still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == 'Cancel notification for unknown message id "%s"':
+            return False
+        error = record.exc_info[1] if record.exc_info else None
+        return getattr(error, "code", None) != REQUEST_FAILED
+
+
 def create_server(user_config: str | None = None) -> PromptlsServer:
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_ExpectedNoise())
     server = PromptlsServer(user_config)
     from promptls.server import features
 

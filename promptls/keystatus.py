@@ -39,6 +39,20 @@ def providers(settings: ProjectSettings | None = None) -> dict[str, Provider]:
     return found
 
 
+def find_provider(name: str, known: dict[str, Provider]) -> Provider:
+    """`known[name]`; else ValueError saying which providers there are (never echoing a key typed
+    where the provider's name belongs)."""
+    from adapters.keys import looks_like_key
+
+    if name in known:
+        return known[name]
+    if looks_like_key(name):
+        shown = "(not shown: it looks like a key; never put a key on the command line)"
+    else:
+        shown = f"`{name}`"
+    raise ValueError(f"unknown provider {shown}; known: {', '.join(known)}")
+
+
 def key_status(
     provider: Provider, env: Mapping[str, str], ask_keyring: bool = True
 ) -> tuple[dict[str, Any], KeyringUnavailable | None]:

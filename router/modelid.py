@@ -58,6 +58,12 @@ class SyntaxProblem(StrEnum):
     BAD_NAME = "bad-name"
 
 
+def usable_as_override(raw: str) -> bool:
+    """Whether `raw` can stand for the model of a run (`--model`, an editor's pick): `default`, or a
+    `provider/name` id."""
+    return raw.strip() == "default" or isinstance(split_model_id(raw), ModelId)
+
+
 def split_model_id(raw: str) -> ModelId | SyntaxProblem:
     """Split `provider/name`; the name keeps any further `/` and `:`."""
     text = raw.strip()

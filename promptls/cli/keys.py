@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from promptls.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
-from promptls.keystatus import Provider, key_status, providers
+from promptls.keystatus import Provider, find_provider, key_status, providers
 
 if TYPE_CHECKING:
     from adapters.keys import KeyringUnavailable
@@ -65,16 +65,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _provider(name: str) -> Provider:
-    from adapters.keys import looks_like_key
-
-    known = providers()
-    if name not in known:
-        if looks_like_key(name):  # `promptls keys set sk-...`: never echo it back
-            name = "(not shown: it looks like a key; never put a key on the command line)"
-        else:
-            name = f"`{name}`"
-        raise UsageError(f"unknown provider {name}; known: {', '.join(known)}")
-    return known[name]
+    try:
+        return find_provider(name, providers())
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def run_set(args: argparse.Namespace) -> int:

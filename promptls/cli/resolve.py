@@ -70,9 +70,9 @@ def overrides_from(args: argparse.Namespace, env: dict[str, str]):
             if isinstance(parsed, ParamError):
                 raise UsageError(f"environment variable {name}={env[name]!r}: {parsed.message}")
     if args.model is not None:
-        from router.modelid import split_model_id
+        from router.modelid import usable_as_override
 
-        if args.model.strip() != "default" and not hasattr(split_model_id(args.model), "provider"):
+        if not usable_as_override(args.model):
             raise UsageError(
                 f"--model {args.model!r} is not a model id: write provider/name, e.g. --model openai/gpt-4o"
             )

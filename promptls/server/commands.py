@@ -205,11 +205,11 @@ async def run(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
 
 
 def _resolve_with(ls: PromptlsServer, analysis: Analysis, model: str | None, no_fallback: bool):
-    from router.modelid import split_model_id
+    from router.modelid import usable_as_override
     from router.resolve import Overrides
     from router.resolve import resolve as resolve_prompt
 
-    if model is not None and model.strip() != "default" and not hasattr(split_model_id(model), "provider"):
+    if model is not None and not usable_as_override(model):
         raise CommandError(f"{model!r} is not a model id: write provider/name, e.g. openai/gpt-4o")
     assert analysis.prompt is not None and analysis.settings is not None
     overrides = Overrides(model=model, no_fallback=no_fallback)
@@ -278,9 +278,9 @@ async def pin_model(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
     model = _string(options, "model", "promptls.pinModel", required=False) or model_to_pin(ls, analysis)
     if model is None:
         raise CommandError(f"{analysis.prompt.name}: no model to pin; name one")
-    from router.modelid import split_model_id
+    from router.modelid import usable_as_override
 
-    if model.strip() != "default" and not hasattr(split_model_id(model), "provider"):
+    if not usable_as_override(model):
         raise CommandError(f"{model!r} is not a model id: write provider/name, e.g. openai/gpt-4o")
     fallback_dir = ls.workspace.root_path or os.path.dirname(analysis.path)
     try:
@@ -327,13 +327,13 @@ def set_key(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
     key = options.get("key")
     if not isinstance(key, str) or not key.strip():
         raise CommandError("promptls.setKey needs `key`, the API key (it was empty)")
-    from adapters.keys import KeyringUnavailable, from_environment, looks_like_key, store_key
+    from adapters.keys import KeyringUnavailable, from_environment, store_key
+    from promptls.keystatus import find_provider
 
-    known = _providers(ls)
-    if name not in known:
-        shown = "(not shown: it looks like a key)" if looks_like_key(name) else f"`{name}`"
-        raise CommandError(f"unknown provider {shown}; known: {', '.join(known)}")
-    provider = known[name]
+    try:
+        provider = find_provider(name, _providers(ls))
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
     if not provider.needs_key:
         raise CommandError(f"{name} runs locally and needs no key")
     try:

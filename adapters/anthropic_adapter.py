@@ -18,8 +18,8 @@ from collections.abc import Iterator, Mapping
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
-from adapters.base import ChatRequest, Chunk, Done, Endpoint, Usage
-from adapters.errors import (
+from promptls.adapters.base import ChatRequest, Chunk, Done, Endpoint, Usage
+from promptls.adapters.errors import (
     AdapterError,
     AuthError,
     BadRequest,
@@ -33,7 +33,7 @@ from adapters.errors import (
     from_status,
     retry_after_from_headers,
 )
-from adapters.keys import missing_key_message
+from promptls.adapters.keys import missing_key_message
 
 if TYPE_CHECKING:
     import anthropic

@@ -100,7 +100,7 @@ def complete(adapter: Adapter, request: ChatRequest) -> Completion:
 
 def status(adapter: Adapter, model: str) -> Status:
     """Can the provider be reached with this key, and does it offer `model`?"""
-    from adapters.errors import AdapterError
+    from promptls.adapters.errors import AdapterError
 
     try:
         names = adapter.list_models()

@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
-from adapters.base import Adapter, ChatRequest, Chunk, Done, Endpoint, Message, Usage
-from adapters.errors import AdapterError, MissingKey, StreamBroken, Unavailable, Unsupported
-from router.plan import FallbackPlan, PlannedCall
+from promptls.adapters.base import Adapter, ChatRequest, Chunk, Done, Endpoint, Message, Usage
+from promptls.adapters.errors import AdapterError, MissingKey, StreamBroken, Unavailable, Unsupported
+from promptls.router.resolution.plan import FallbackPlan, PlannedCall
 
 _cooldown_until: dict[str, float] = {}
 
@@ -49,19 +49,19 @@ class Events(NamedTuple):
 def default_adapter(endpoint: Endpoint) -> Adapter:
     """The adapter for an endpoint's wire protocol (each module imports its SDK only when called)."""
     if endpoint.kind == "openai":
-        from adapters.openai_compat import OpenAICompatAdapter
+        from promptls.adapters.openai_compat import OpenAICompatAdapter
 
         return OpenAICompatAdapter(endpoint)
     if endpoint.kind == "anthropic":
-        from adapters.anthropic_adapter import AnthropicAdapter
+        from promptls.adapters.anthropic_adapter import AnthropicAdapter
 
         return AnthropicAdapter(endpoint)
     if endpoint.kind == "gemini":
-        from adapters.gemini_adapter import GeminiAdapter
+        from promptls.adapters.gemini_adapter import GeminiAdapter
 
         return GeminiAdapter(endpoint)
     if endpoint.kind == "ollama":
-        from adapters.ollama_adapter import OllamaAdapter
+        from promptls.adapters.ollama_adapter import OllamaAdapter
 
         return OllamaAdapter(endpoint)
     raise Unsupported(
@@ -121,7 +121,7 @@ def _try_model(
     try:
         # One adapter (and so one SDK client) per endpoint, reused by retries and later runs:
         # building a client loads the CA bundle, tens of milliseconds a fallback would pay again.
-        adapter = _cached_adapter(_endpoint(call, env), adapter_for)
+        adapter = _cached_adapter(endpoint_for(call, env), adapter_for)
     except AdapterError as error:
         attempt = Attempt(call.model_id, (clock() - begin) * 1000, error)
         attempts.append(attempt)
@@ -206,8 +206,8 @@ def _delay(plan: FallbackPlan, retry: int, retry_after: float | None) -> float:
     return backoff
 
 
-def _endpoint(call: PlannedCall, env: Mapping[str, str]) -> Endpoint:
-    from adapters.keys import KeyringUnavailable, lookup_key, missing_key_message
+def endpoint_for(call: PlannedCall, env: Mapping[str, str]) -> Endpoint:
+    from promptls.adapters.keys import KeyringUnavailable, lookup_key, missing_key_message
 
     key = None
     if not call.local:

@@ -49,8 +49,8 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from adapters.base import ChatRequest, Chunk, Done, Endpoint, Usage
-from adapters.errors import (
+from promptls.adapters.base import ChatRequest, Chunk, Done, Endpoint, Usage
+from promptls.adapters.errors import (
     AdapterError,
     BadRequest,
     ContentFiltered,
@@ -63,7 +63,7 @@ from adapters.errors import (
     from_status,
     retry_after_seconds,
 )
-from adapters.keys import missing_key_message
+from promptls.adapters.keys import missing_key_message
 
 if TYPE_CHECKING:
     from google import genai

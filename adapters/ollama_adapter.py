@@ -23,8 +23,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from adapters.base import ChatRequest, Chunk, Done, Endpoint, Usage
-from adapters.errors import (
+from promptls.adapters.base import ChatRequest, Chunk, Done, Endpoint, Usage
+from promptls.adapters.errors import (
     AdapterError,
     AuthError,
     BadRequest,

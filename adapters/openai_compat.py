@@ -16,8 +16,8 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from adapters.base import ChatRequest, Chunk, Done, Endpoint, Usage
-from adapters.errors import (
+from promptls.adapters.base import ChatRequest, Chunk, Done, Endpoint, Usage
+from promptls.adapters.errors import (
     AdapterError,
     AuthError,
     BadRequest,

@@ -1,8 +1,8 @@
 """Time to first token when the primary model fails fast and the run falls back, against the fallback alone.
 
 In-process, with the real code: a project folder with `promptls.toml` and a prompt file, read with
-`router.settings` and `router.frontmatter`, resolved with `router.resolve`, planned with
-`router.plan.plan_run` and run with `adapters.execute.run_plan` through the real `openai` SDK. The
+`router.settings` and `router.prompts.frontmatter`, resolved with `router.resolution.resolve`, planned with
+`router.resolution.plan.plan_run` and run with `adapters.execute.run_plan` through the real `openai` SDK. The
 fallback, `backup/gpt-4o-mini`, is a declared OpenAI-compatible server (`tests/wire/openai_server.py`
 on 127.0.0.1) streaming an answer in several chunks. The primary, `openai/gpt-4o`, fails before
 its first token in one of two ways:
@@ -98,13 +98,13 @@ def _project(folder: str, primary_url: str, fallback_url: str) -> tuple[str, str
 
 def _prepare(scenario: Scenario, user_config: str) -> None:
     """Read, resolve, render and plan the scenario's prompt as `promptls run` does."""
-    from adapters.base import Message
-    from router.catalog import load_catalog
-    from router.frontmatter import parse_prompt
-    from router.plan import plan_run
-    from router.render import render
-    from router.resolve import resolve
-    from router.settings import SettingsLoader
+    from promptls.adapters.base import Message
+    from promptls.router.models.catalog import load_catalog
+    from promptls.router.prompts.frontmatter import parse_prompt
+    from promptls.router.prompts.messages import render
+    from promptls.router.resolution.plan import plan_run
+    from promptls.router.resolution.resolve import resolve
+    from promptls.router.settings import SettingsLoader
 
     with open(scenario.prompt, encoding="utf-8") as handle:
         prompt = parse_prompt(scenario.prompt, handle.read())
@@ -120,7 +120,8 @@ def _prepare(scenario: Scenario, user_config: str) -> None:
 
 
 def _run_once(scenario: Scenario, fallback_server: Any, record: bool) -> None:
-    from adapters.execute import Events, reset_cooldowns, run_plan
+    from promptls.adapters.execute import Events, reset_cooldowns, run_plan
+
     from tests.wire.openai_server import Fail, Ok
 
     reset_cooldowns()
@@ -166,8 +167,8 @@ def _run_once(scenario: Scenario, fallback_server: Any, record: bool) -> None:
 
 def _client_once(url: str) -> float:
     """Seconds to make one SDK client as the adapter does on each attempt (a new adapter per try)."""
-    from adapters.base import Endpoint
-    from adapters.openai_compat import OpenAICompatAdapter
+    from promptls.adapters.base import Endpoint
+    from promptls.adapters.openai_compat import OpenAICompatAdapter
 
     adapter = OpenAICompatAdapter(Endpoint("backup", "openai", url))
     start = time.perf_counter()

@@ -138,13 +138,13 @@ def _indented(text: str) -> str:
 
 
 def json_schema() -> dict[str, Any]:
-    """A JSON schema of the generic dialect's keys (from `router.schema`) with every catalog model id.
+    """A JSON schema of the generic dialect's keys (from `router.prompts.keyspec`) with every catalog id.
 
     yaml-language-server validates, hovers and completes from it: the same knowledge promptls uses.
     """
-    from router.catalog import load_catalog
-    from router.dialects import Dialect
-    from router.schema import Kind, keys_for
+    from promptls.router.models.catalog import load_catalog
+    from promptls.router.prompts.dialects import Dialect
+    from promptls.router.prompts.keyspec import Kind, keys_for
 
     models = {"type": "string", "enum": ["default", *load_catalog().ids()]}
     kinds: dict[Kind, dict[str, Any]] = {

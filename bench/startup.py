@@ -141,9 +141,9 @@ def main() -> None:
         modules, total_us, top = _imported(cmd, env)
         bad = sorted({m for m in modules for f in FORBIDDEN if m == f or m.startswith(f + ".")})
         clean = clean and not bad
-        ours = sum(1 for m in modules if m.split(".")[0] in ("promptls", "router", "adapters"))
+        ours = sum(1 for m in modules if m.split(".")[0] == "promptls")
         print(
-            f"  {label}: {len(modules)} modules ({ours} of promptls/router/adapters), {total_us / 1e3:.1f} ms"
+            f"  {label}: {len(modules)} modules ({ours} of promptls), {total_us / 1e3:.1f} ms"
         )
         print("    heaviest: " + ", ".join(f"{name} {us / 1000:.1f} ms" for us, name in top))
         print(f"    forbidden imported: {', '.join(bad) if bad else 'none'}")

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
-    from adapters.keys import KeyringUnavailable
-    from router.settings.discover import ProjectSettings
+    from promptls.adapters.keys import KeyringUnavailable
+    from promptls.router.settings.discover import ProjectSettings
 
 
 class Provider(NamedTuple):
@@ -22,9 +22,9 @@ class Provider(NamedTuple):
 
 def providers(settings: ProjectSettings | None = None) -> dict[str, Provider]:
     """Built-in providers, then those declared in `settings` (default: the current project's)."""
-    from router.modelid import BUILTIN_PROVIDERS
-    from router.resolve import declared_providers, is_local_provider
-    from router.settings import SettingsLoader
+    from promptls.router.models.modelid import BUILTIN_PROVIDERS
+    from promptls.router.resolution.resolve import declared_providers, is_local_provider
+    from promptls.router.settings import SettingsLoader
 
     if settings is None:
         from promptls.cli.session import project_root
@@ -42,7 +42,7 @@ def providers(settings: ProjectSettings | None = None) -> dict[str, Provider]:
 def find_provider(name: str, known: dict[str, Provider]) -> Provider:
     """`known[name]`; else ValueError saying which providers there are (never echoing a key typed
     where the provider's name belongs)."""
-    from adapters.keys import looks_like_key
+    from promptls.adapters.keys import looks_like_key
 
     if name in known:
         return known[name]
@@ -57,7 +57,7 @@ def key_status(
     provider: Provider, env: Mapping[str, str], ask_keyring: bool = True
 ) -> tuple[dict[str, Any], KeyringUnavailable | None]:
     """One provider's line of `keys list` (never the key itself), and the keyring's failure if any."""
-    from adapters.keys import (
+    from promptls.adapters.keys import (
         SOURCE_KEYRING,
         SOURCE_NONE,
         KeyringUnavailable,

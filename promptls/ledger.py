@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if TYPE_CHECKING:
     import sqlite3
 
-    from router.settings import ProjectSettings, SettingsFile
+    from promptls.router.settings import ProjectSettings, SettingsFile
 
 ENV_VAR = "PROMPTLS_LEDGER"
 FILE_NAME = "ledger.sqlite3"

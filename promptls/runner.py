@@ -14,13 +14,13 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from adapters.base import Message, Usage
-    from adapters.execute import Events, RunResult
-    from router.catalog import Catalog
-    from router.frontmatter import PromptFile
-    from router.plan import FallbackPlan
-    from router.resolve import Resolution
-    from router.settings.discover import ProjectSettings
+    from promptls.adapters.base import Message, Usage
+    from promptls.adapters.execute import Events, RunResult
+    from promptls.router.models.catalog import Catalog
+    from promptls.router.prompts.frontmatter import PromptFile
+    from promptls.router.resolution.plan import FallbackPlan
+    from promptls.router.resolution.resolve import Resolution
+    from promptls.router.settings.discover import ProjectSettings
 
 
 class RunOutcome(NamedTuple):
@@ -38,9 +38,9 @@ def messages_for(
     variables: Mapping[str, str] | None = None,
     stdin: str | None = None,
 ) -> tuple[Message, ...]:
-    """The messages a model receives; raises `router.render.RenderError` when input is missing."""
-    from adapters.base import Message
-    from router.render import render
+    """The messages a model receives; raises `router.prompts.messages.RenderError` when input is missing."""
+    from promptls.adapters.base import Message
+    from promptls.router.prompts.messages import render
 
     rendered = render(prompt, arguments, variables, stdin)
     system = (Message("system", rendered.system),) if rendered.system else ()
@@ -58,8 +58,8 @@ def execute(
     events: Events,
 ) -> RunOutcome:
     """Run `plan`, telling `events` as it goes, and record the run and each attempt in the ledger."""
-    from adapters.execute import Events as EventsType
-    from adapters.execute import run_plan
+    from promptls.adapters.execute import Events as EventsType
+    from promptls.adapters.execute import run_plan
     from promptls.ledger import budget_warning, open_ledger
 
     ledger = open_ledger()
@@ -133,8 +133,8 @@ def _usage(result: RunResult, messages: tuple[Message, ...]):
     reported = result.usage
     if reported is not None and reported.input_tokens is not None and reported.output_tokens is not None:
         return reported, "provider"
-    from adapters.base import Usage
-    from router.tokens import count_tokens
+    from promptls.adapters.base import Usage
+    from promptls.router.models.tokens import count_tokens
 
     model = result.model_id
     sent = "\n".join(m.content for m in messages)

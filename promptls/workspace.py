@@ -6,8 +6,8 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
-from router.dialects import Dialect, dialect_from_path, is_candidate
-from router.pathglob import path_matches
+from promptls.router.base.pathglob import path_matches
+from promptls.router.prompts.dialects import Dialect, dialect_from_path, is_candidate
 
 ALWAYS_SKIPPED = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__"})
 SETTINGS_NAMES = frozenset({"promptls.toml", "promptls.local.toml", "pyproject.toml"})
@@ -41,14 +41,14 @@ class _Ignore:
     def ignored(self, path: str, is_dir: bool) -> bool:
         result = False
         for base, spec in self.specs:
-            rel = _relative_to(path, base)
+            rel = relative_to(path, base)
             verdict = spec.match(rel, is_dir)  # type: ignore[attr-defined]
             if verdict is not None:
                 result = verdict
         return result
 
 
-def _relative_to(path: str, base: str) -> str:
+def relative_to(path: str, base: str) -> str:
     """`path` relative to `base`, by slicing when it lies below it (the walk's case: cheap)."""
     prefix = base.rstrip(os.sep) + os.sep
     rel = path[len(prefix) :] if path.startswith(prefix) else os.path.relpath(path, base)

@@ -1,4 +1,4 @@
-"""Build router/data/catalog.json, promptls's shipped model catalog, from two offline sources.
+"""Build router/models/data/catalog.json, promptls's shipped model catalog, from two offline sources.
 
 - pydantic's `genai-prices` (the installed package): prices first, display names, OpenRouter's
   model list and its context windows.
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from router.globs import most_specific, specificity  # noqa: E402
+from promptls.router.models.families import most_specific, specificity  # noqa: E402
 
 DEFAULT_LITELLM_JSON = (
     Path(__file__).resolve().parent.parent
@@ -40,7 +40,7 @@ DEFAULT_LITELLM_JSON = (
 DEFAULT_LITELLM_PACKAGE = "litellm-core"
 DEFAULT_LITELLM_VERSION = "1.106.4"
 DEFAULT_FAMILIES = ROOT / "scripts" / "families.toml"
-DEFAULT_OUTPUT = ROOT / "router" / "data" / "catalog.json"
+DEFAULT_OUTPUT = ROOT / "router" / "models" / "data" / "catalog.json"
 SCHEMA = 1
 
 CHAT_MODES = ("chat", "responses")
@@ -181,9 +181,7 @@ def litellm_limits(entry: Entry, spec: dict[str, Any], *, borrowed: bool = False
         entry.max_output = output
     # capabilities are known only where LiteLLM states them; its Ollama entries state none
     if not entry.capabilities_known and any(flag in spec for flag, _ in CAPABILITY_FLAGS):
-        entry.capabilities = {"streaming"} | {
-            cap for flag, cap in CAPABILITY_FLAGS if spec.get(flag) is True
-        }
+        entry.capabilities = {"streaming"} | {cap for flag, cap in CAPABILITY_FLAGS if spec.get(flag) is True}
         entry.capabilities_known = True
 
 
@@ -289,9 +287,7 @@ def normalize(name: str) -> str:
 # Building
 
 
-def first_party(
-    provider: str, litellm: LiteLLM, genai: Any, when: datetime.datetime
-) -> dict[str, Entry]:
+def first_party(provider: str, litellm: LiteLLM, genai: Any, when: datetime.datetime) -> dict[str, Entry]:
     litellm_provider, prefix, _ = FIRST_PARTY[provider]
     exact: dict[str, dict[str, Any]] = {}
     for key, spec in litellm.of_provider(litellm_provider):
@@ -309,9 +305,7 @@ def first_party(
             model.id,
             *(a for a in equals_aliases(model.match) if is_snapshot(a, model.id)),
         ]
-        names.update(
-            n for n in candidates if ":" not in n and is_chat_name(n) and not litellm.not_chat(n)
-        )
+        names.update(n for n in candidates if ":" not in n and is_chat_name(n) and not litellm.not_chat(n))
 
     entries: dict[str, Entry] = {}
     for name in sorted(names):

@@ -8,10 +8,9 @@ import sys
 from collections.abc import Callable, Iterator
 
 import pytest
-
-from adapters.anthropic_adapter import CATCH_ALL, SDK_ERRORS, AnthropicAdapter, error_class
-from adapters.base import ChatRequest, Chunk, Done, Endpoint, Message, Usage
-from adapters.errors import (
+from promptls.adapters.anthropic_adapter import CATCH_ALL, SDK_ERRORS, AnthropicAdapter, error_class
+from promptls.adapters.base import ChatRequest, Chunk, Done, Endpoint, Message, Usage
+from promptls.adapters.errors import (
     AdapterError,
     AuthError,
     BadRequest,
@@ -23,6 +22,7 @@ from adapters.errors import (
     Timeout,
     Unavailable,
 )
+
 from tests.conftest import ROOT
 from tests.wire.anthropic_server import (
     AnthropicWireServer,

@@ -8,10 +8,16 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+from promptls.adapters import errors
+from promptls.adapters.base import ChatRequest, Chunk, Done, Endpoint, Message, Usage
+from promptls.adapters.gemini_adapter import (
+    SDK_ERRORS,
+    GeminiAdapter,
+    generate_config,
+    map_error,
+    split_base_url,
+)
 
-from adapters import errors
-from adapters.base import ChatRequest, Chunk, Done, Endpoint, Message, Usage
-from adapters.gemini_adapter import SDK_ERRORS, GeminiAdapter, generate_config, map_error, split_base_url
 from tests.wire.gemini_server import Blocked, Fail, GeminiWireServer, Malformed, Ok, Reset, Stall
 
 KEY = "AIza-canary-0123456789abcdefghijklmnopqrstu"

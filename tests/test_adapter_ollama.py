@@ -8,9 +8,8 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-
-from adapters.base import ChatRequest, Chunk, Done, Endpoint, Message, Usage
-from adapters.errors import (
+from promptls.adapters.base import ChatRequest, Chunk, Done, Endpoint, Message, Usage
+from promptls.adapters.errors import (
     AdapterError,
     AuthError,
     BadRequest,
@@ -19,7 +18,8 @@ from adapters.errors import (
     Timeout,
     Unavailable,
 )
-from adapters.ollama_adapter import SDK_ERRORS, OllamaAdapter, error_class, map_error
+from promptls.adapters.ollama_adapter import SDK_ERRORS, OllamaAdapter, error_class, map_error
+
 from tests.conftest import ROOT
 from tests.wire.ollama_server import (
     ErrorLine,

@@ -8,9 +8,8 @@ import sys
 from collections.abc import Callable, Iterator
 
 import pytest
-
-from adapters.base import ChatRequest, Chunk, Done, Endpoint, Message, Usage
-from adapters.errors import (
+from promptls.adapters.base import ChatRequest, Chunk, Done, Endpoint, Message, Usage
+from promptls.adapters.errors import (
     AdapterError,
     AuthError,
     BadRequest,
@@ -22,7 +21,8 @@ from adapters.errors import (
     Timeout,
     Unavailable,
 )
-from adapters.openai_compat import SDK_ERRORS, OpenAICompatAdapter, error_class, parse_retry_after
+from promptls.adapters.openai_compat import SDK_ERRORS, OpenAICompatAdapter, error_class, parse_retry_after
+
 from tests.conftest import ROOT
 from tests.wire.openai_server import Behaviour, Fail, Malformed, Ok, OpenAIWireServer, Reset, Stall
 

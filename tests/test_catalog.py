@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from router.catalog import (
+from promptls.router.models.catalog import (
     CAPABILITIES,
     DATA_PATH,
     Catalog,
@@ -21,7 +20,7 @@ from router.catalog import (
     load_catalog,
     unknown_model,
 )
-from router.globs import glob_match, most_specific
+from promptls.router.models.families import glob_match, most_specific
 
 ROOT = Path(__file__).resolve().parent.parent
 LITELLM_JSON = ROOT / ".cache/catalog-sources/litellm/model_prices_and_context_window_backup.json"
@@ -278,14 +277,18 @@ def test_data_is_compact():
 
 
 def test_catalog_module_imports_only_the_standard_library_and_globs():
-    tree = ast.parse((ROOT / "router" / "catalog.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "router" / "models" / "catalog.py").read_text(encoding="utf-8"))
     imported = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             imported.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module if node.module.startswith("router") else node.module.split(".")[0])
-    third_party = {m for m in imported - {"router.globs"} if m not in sys.stdlib_module_names}
+            imported.add(
+                node.module if node.module.startswith("promptls.router") else node.module.split(".")[0]
+            )
+    third_party = {
+        m for m in imported - {"promptls.router.models.families"} if m not in sys.stdlib_module_names
+    }
     assert not third_party
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from router.catalog import load_catalog
-from router.complete import Completion, complete, narrow
-from router.dialects import Dialect
-from router.frontmatter import parse_prompt
-from router.modelid import interpret
-from router.schema import CLAUDE_TOOLS, COPILOT_TOOLS, keys_for
-from router.settings import SettingsLoader
+from promptls.router.editor.complete import Completion, complete, narrow
+from promptls.router.models.catalog import load_catalog
+from promptls.router.models.modelid import interpret
+from promptls.router.prompts.dialects import Dialect
+from promptls.router.prompts.frontmatter import parse_prompt
+from promptls.router.prompts.keyspec import CLAUDE_TOOLS, COPILOT_TOOLS, keys_for
+from promptls.router.settings import SettingsLoader
 
 CURSOR = "‸"
 

@@ -4,10 +4,9 @@ user sees at the right line instead of an exception."""
 from __future__ import annotations
 
 import pytest
-
-from router.dialects import Dialect
-from router.findings import Finding
-from router.frontmatter import PromptFile, decode, parse_prompt
+from promptls.router.base.findings import Finding
+from promptls.router.prompts.dialects import Dialect
+from promptls.router.prompts.frontmatter import PromptFile, decode, parse_prompt
 
 
 def text_at(text: str, span) -> str:

@@ -7,13 +7,12 @@ import datetime
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from router.catalog import load_catalog
-from router.findings import Finding
-from router.frontmatter import Entry, PromptFile, decode, parse_prompt
-from router.lint import check_prompt, check_settings_file
-from router.settings import Layer, ProjectSettings, load_settings
-from router.source import LineIndex, Span
+from promptls.router.base.findings import Finding
+from promptls.router.base.source import LineIndex, Span
+from promptls.router.checks.lint import check_prompt, check_settings_file
+from promptls.router.models.catalog import load_catalog
+from promptls.router.prompts.frontmatter import Entry, PromptFile, decode, parse_prompt
+from promptls.router.settings import Layer, ProjectSettings, load_settings
 
 CATALOG = load_catalog()
 EMPTY = ProjectSettings(None, None, None, None)

@@ -1,4 +1,4 @@
-"""Properties of router.globs: matching, specificity, and the most specific pattern."""
+"""Properties of router.models.families: matching, specificity, and the most specific pattern."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import fnmatch
 
 from hypothesis import given
 from hypothesis import strategies as st
-
-from router.globs import glob_match, most_specific, specificity
+from promptls.router.models.families import glob_match, most_specific, specificity
 
 # Characters that are literal in a pattern; ids use all of these.
 LITERAL_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCXYZ0123456789-._/:@"

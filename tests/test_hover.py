@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from router.catalog import load_catalog
-from router.frontmatter import parse_prompt
-from router.hover import HoverResult, hover
-from router.modelid import interpret
-from router.resolve import resolve
-from router.settings import SettingsLoader
-from router.tokens import estimate_tokens, estimate_tokens_cached
+from promptls.router.editor.hover import HoverResult, hover
+from promptls.router.models.catalog import load_catalog
+from promptls.router.models.modelid import interpret
+from promptls.router.models.tokens import estimate_tokens, estimate_tokens_cached
+from promptls.router.prompts.frontmatter import parse_prompt
+from promptls.router.resolution.resolve import resolve
+from promptls.router.settings import SettingsLoader
 
 CURSOR = "‸"
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from promptls.router.settings import SettingsLoader
 
 from promptls.ledger import (
     MIGRATIONS,
@@ -20,7 +21,6 @@ from promptls.ledger import (
     open_ledger,
     scrub,
 )
-from router.settings import SettingsLoader
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY1 = datetime.date(2025, 3, 10)

@@ -8,10 +8,8 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from router.catalog import Catalog, load_catalog, unknown_model
-from router.dialects import Dialect
-from router.modelid import (
+from promptls.router.models.catalog import Catalog, load_catalog, unknown_model
+from promptls.router.models.modelid import (
     ModelId,
     RefKind,
     SyntaxProblem,
@@ -21,6 +19,7 @@ from router.modelid import (
     parse_model_id,
     split_model_id,
 )
+from promptls.router.prompts.dialects import Dialect
 
 
 @pytest.fixture(scope="module")

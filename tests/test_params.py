@@ -8,9 +8,14 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from router.params import ParamError, bounds_problem, parse_param, type_problem, valid_param_value
-from router.schema import PARAMETER_KEYS
+from promptls.router.prompts.keyspec import PARAMETER_KEYS
+from promptls.router.prompts.params import (
+    ParamError,
+    bounds_problem,
+    parse_param,
+    type_problem,
+    valid_param_value,
+)
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,7 @@ import string
 
 from hypothesis import given
 from hypothesis import strategies as st
-
-from router.pathglob import path_matches, specificity
+from promptls.router.base.pathglob import path_matches, specificity
 
 segment = st.text(alphabet=string.ascii_lowercase + string.digits + "-_.", min_size=1, max_size=8).filter(
     lambda s: s not in (".", "..")

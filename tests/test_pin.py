@@ -6,12 +6,11 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
-from router.catalog import load_catalog
-from router.frontmatter import parse_prompt
-from router.pin import SettingsEdit, pin_model
-from router.resolve import resolve
-from router.settings import Layer, SettingsLoader, load_settings
+from promptls.router.editor.pin import SettingsEdit, pin_model
+from promptls.router.models.catalog import load_catalog
+from promptls.router.prompts.frontmatter import parse_prompt
+from promptls.router.resolution.resolve import resolve
+from promptls.router.settings import Layer, SettingsLoader, load_settings
 
 AGENT = "---\nname: code-reviewer\ndescription: Reviews code\nmodel: sonnet\n---\nReview.\n"
 

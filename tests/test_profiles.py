@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from router.catalog import load_catalog
-from router.frontmatter import parse_prompt
-from router.profiles import BUILTIN_PROFILES, pick_for_profile
-from router.resolve import resolve
-from router.settings import SettingsLoader
+from promptls.router.models.catalog import load_catalog
+from promptls.router.models.profiles import BUILTIN_PROFILES, pick_for_profile
+from promptls.router.prompts.frontmatter import parse_prompt
+from promptls.router.resolution.resolve import resolve
+from promptls.router.settings import SettingsLoader
 
 CATALOG = load_catalog()
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from router.dialects import Dialect
-from router.frontmatter import parse_prompt
-from router.render import RenderError, render
+from promptls.router.prompts.dialects import Dialect
+from promptls.router.prompts.frontmatter import parse_prompt
+from promptls.router.prompts.messages import RenderError, render
 
 
 def _prompt(path: str, body: str, frontmatter: str = "model: openai/gpt-4o\n"):

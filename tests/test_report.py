@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from router.catalog import load_catalog
-from router.cost import estimate_cost, expected_output
-from router.frontmatter import parse_prompt
-from router.report import explain_lines, resolution_to_dict
-from router.resolve import resolve
-from router.settings import SettingsLoader
-from router.tokens import TokenCount
+from promptls.router.models.catalog import load_catalog
+from promptls.router.models.cost import estimate_cost, expected_output
+from promptls.router.models.tokens import TokenCount
+from promptls.router.prompts.frontmatter import parse_prompt
+from promptls.router.resolution.report import explain_lines, resolution_to_dict
+from promptls.router.resolution.resolve import resolve
+from promptls.router.settings import SettingsLoader
 
 
 def _resolve(tmp_path, text, settings=None, name="prompts/p.md"):

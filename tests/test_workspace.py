@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from promptls.router.prompts.dialects import Dialect
 
 from promptls.workspace import ALWAYS_SKIPPED, classify, walk
-from router.dialects import Dialect
 
 
 def make(root: Path, *files: str, text: str = "") -> None:

@@ -10,7 +10,7 @@ from promptls.cli import EXIT_FINDINGS, EXIT_OK, UsageError
 from promptls.cli.style import add_color_option
 
 if TYPE_CHECKING:
-    from router.findings import Finding
+    from promptls.router.base.findings import Finding
 
 EXAMPLES = """\
 examples:
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     from promptls.cli import render
 
     render.findings(findings, args.output_format, args.color, result.prompt_count, result.settings_count)
-    from router.findings import Severity
+    from promptls.router.base.findings import Severity
 
     return EXIT_FINDINGS if any(f.severity is Severity.ERROR for f in findings) else EXIT_OK
 
@@ -104,18 +104,18 @@ def _check_table(settings) -> dict:
 
 def _excluded(path: str, globs: list[str], root: str | None) -> bool:
     """Does a `[check] exclude` glob, anchored at the settings file's folder, match `path`?"""
-    from router.pathglob import path_matches
+    from promptls.router.base.pathglob import path_matches
 
     if not globs:
         return False
-    from promptls.workspace import _relative_to
+    from promptls.workspace import relative_to
 
-    rel = _relative_to(os.path.abspath(path), root or os.getcwd())
+    rel = relative_to(os.path.abspath(path), root or os.getcwd())
     return any(path_matches(glob, rel) for glob in globs)
 
 
 def _validate_codes(codes: list[str]) -> None:
-    from router.rules import all_rules
+    from promptls.router.rules.index import all_rules
 
     rules = all_rules()
     for code in codes:
@@ -145,8 +145,8 @@ class _Run:
 
     def selected(self, select: list[str], ignore: list[str]) -> list[Finding]:
         """Findings kept by `--select/--ignore` and by the `[check]` table of each one's project."""
-        from router.findings import Severity
-        from router.lint import select as select_findings
+        from promptls.router.base.findings import Severity
+        from promptls.router.checks.lint import select as select_findings
 
         kept: list[Finding] = []
         for finding in self.findings:
@@ -188,7 +188,7 @@ class _Run:
             self._settings.setdefault(os.path.abspath(file.path), (file, settings))
 
     def check_settings(self) -> None:
-        from router.lint import check_assignments, check_settings_file
+        from promptls.router.checks.lint import check_assignments, check_settings_file
 
         for file, settings in self._settings.values():
             self.settings_count += 1
@@ -205,7 +205,7 @@ class _Run:
 
 def _check_one(session, path: str, explicit: bool) -> tuple[list[Finding], object]:
     """Findings for one candidate file and its assignment key; (no findings, None) if no prompt."""
-    from router.lint import check_prompt, prompt_key
+    from promptls.router.checks.lint import check_prompt, prompt_key
 
     settings = session.loader.for_prompt(path)
     table = _check_table(settings)

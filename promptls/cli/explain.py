@@ -22,7 +22,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from router.rules import all_rules, doc_of, explain, find_rule
+    from promptls.router.rules.index import all_rules, explain, find_rule
+    from promptls.router.rules.registry import doc_of
 
     if not args.code:
         rules = all_rules()

@@ -10,7 +10,7 @@ from promptls.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
 from promptls.keystatus import Provider, find_provider, key_status, providers
 
 if TYPE_CHECKING:
-    from adapters.keys import KeyringUnavailable
+    from promptls.adapters.keys import KeyringUnavailable
 
 EXAMPLES = """\
 examples:
@@ -74,7 +74,7 @@ def _provider(name: str) -> Provider:
 def run_set(args: argparse.Namespace) -> int:
     import os
 
-    from adapters.keys import KeyringUnavailable, from_environment, store_key
+    from promptls.adapters.keys import KeyringUnavailable, from_environment, store_key
 
     if args.key is not None:
         raise UsageError(
@@ -126,7 +126,7 @@ def run_list(args: argparse.Namespace) -> int:
     import json
     import os
 
-    from adapters.keys import KeyringUnavailable
+    from promptls.adapters.keys import KeyringUnavailable
 
     rows = []
     problem: KeyringUnavailable | None = None
@@ -176,7 +176,7 @@ def _cells(row: dict[str, Any]) -> tuple[str, str]:
 def run_rm(args: argparse.Namespace) -> int:
     import os
 
-    from adapters.keys import KeyringUnavailable, delete_key, env_vars_for
+    from promptls.adapters.keys import KeyringUnavailable, delete_key, env_vars_for
 
     provider = _provider(args.provider)
     try:

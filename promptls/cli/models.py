@@ -45,8 +45,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from promptls.cli.session import Session, project_root
-    from router.modelid import BUILTIN_PROVIDERS
-    from router.resolve import declared_providers
+    from promptls.router.models.modelid import BUILTIN_PROVIDERS
+    from promptls.router.resolution.resolve import declared_providers
 
     session = Session()
     settings = session.loader.for_directory(project_root())
@@ -128,12 +128,12 @@ def _row_json(m) -> dict:
 
 def _test(session, settings, raw: str, args: argparse.Namespace) -> int:
     """Reach the provider with the key promptls would use: ✓ or ✗ with the reason."""
-    from adapters.base import Status, status
-    from adapters.errors import AdapterError
-    from adapters.execute import _endpoint, default_adapter
-    from router.modelid import parse_model_id
-    from router.plan import plan_call
-    from router.resolve import known_providers
+    from promptls.adapters.base import Status, status
+    from promptls.adapters.errors import AdapterError
+    from promptls.adapters.execute import default_adapter, endpoint_for
+    from promptls.router.models.modelid import parse_model_id
+    from promptls.router.resolution.plan import plan_call
+    from promptls.router.resolution.resolve import known_providers
 
     model = parse_model_id(raw)
     if model is None:
@@ -144,7 +144,7 @@ def _test(session, settings, raw: str, args: argparse.Namespace) -> int:
     call = plan_call(model, settings, session.catalog, session.env)
     paint = painter_for(sys.stdout, args.color)
     try:
-        found = status(default_adapter(_endpoint(call, session.env)), call.name)
+        found = status(default_adapter(endpoint_for(call, session.env)), call.name)
     except AdapterError as error:  # no key, or a provider kind promptls cannot call
         found = Status(False, error.describe())
     result = {"model": raw, "ok": found.ok, "reason": found.reason}

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from promptls.cli.style import painter_for, shown_path
-from router.findings import Finding, Severity
+from promptls.router.base.findings import Finding, Severity
 
 _SEVERITY_STYLE = {
     Severity.ERROR: ("red", "bold"),

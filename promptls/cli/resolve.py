@@ -48,8 +48,8 @@ def add_override_options(p: argparse.ArgumentParser) -> None:
 
 
 def overrides_from(args: argparse.Namespace, env: dict[str, str]):
-    from router.params import ParamError, parse_param
-    from router.resolve import Overrides
+    from promptls.router.prompts.params import ParamError, parse_param
+    from promptls.router.resolution.resolve import Overrides
 
     params = {}
     for item in args.param:
@@ -60,8 +60,8 @@ def overrides_from(args: argparse.Namespace, env: dict[str, str]):
         if isinstance(parsed, ParamError):
             raise UsageError(f"--param {item}: {parsed.message}")
         params[key.strip()] = parsed
-    from router.params import ENV_PREFIX
-    from router.schema import PARAMETER_KEYS
+    from promptls.router.prompts.keyspec import PARAMETER_KEYS
+    from promptls.router.prompts.params import ENV_PREFIX
 
     for key in PARAMETER_KEYS:
         name = f"{ENV_PREFIX}{key.upper()}"
@@ -70,7 +70,7 @@ def overrides_from(args: argparse.Namespace, env: dict[str, str]):
             if isinstance(parsed, ParamError):
                 raise UsageError(f"environment variable {name}={env[name]!r}: {parsed.message}")
     if args.model is not None:
-        from router.modelid import usable_as_override
+        from promptls.router.models.modelid import usable_as_override
 
         if not usable_as_override(args.model):
             raise UsageError(
@@ -83,8 +83,8 @@ def overrides_from(args: argparse.Namespace, env: dict[str, str]):
 
 def run(args: argparse.Namespace) -> int:
     from promptls.cli.session import Session
-    from router.report import explain_lines, resolution_to_dict
-    from router.resolve import resolve
+    from promptls.router.resolution.report import explain_lines, resolution_to_dict
+    from promptls.router.resolution.resolve import resolve
 
     session = Session()
     overrides = overrides_from(args, session.env)

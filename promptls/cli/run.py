@@ -57,9 +57,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from promptls.cli.session import Session
+    from promptls.router.prompts.messages import RenderError
+    from promptls.router.resolution.resolve import resolve
     from promptls.runner import messages_for
-    from router.render import RenderError
-    from router.resolve import resolve
 
     session = Session()
     overrides = overrides_from(args, session.env)
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         messages = messages_for(prompt, args.arguments, variables, stdin)
     except RenderError as exc:
         raise UsageError(str(exc)) from None
-    from router.plan import plan_run
+    from promptls.router.resolution.plan import plan_run
 
     plan = plan_run(resolution, session.catalog, session.env)
     return _execute(args, session, prompt, resolution, plan, messages, settings)
@@ -96,7 +96,7 @@ def _variables(items: list[str]) -> dict[str, str]:
 
 
 def _execute(args, session, prompt, resolution, plan, messages, settings) -> int:
-    from adapters.execute import Events
+    from promptls.adapters.execute import Events
     from promptls.runner import ending_status, execute
 
     out = sys.stdout

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 from promptls.cli import UsageError
 
 if TYPE_CHECKING:
-    from router.catalog import Catalog
-    from router.frontmatter import PromptFile
-    from router.settings import SettingsLoader
+    from promptls.router.models.catalog import Catalog
+    from promptls.router.prompts.frontmatter import PromptFile
+    from promptls.router.settings import SettingsLoader
 
 BINARY_SNIFF = 8192
 
@@ -24,13 +24,13 @@ class Session:
 
     @cached_property
     def loader(self) -> SettingsLoader:
-        from router.settings import SettingsLoader
+        from promptls.router.settings import SettingsLoader
 
         return SettingsLoader()
 
     @cached_property
     def catalog(self) -> Catalog:
-        from router.catalog import load_catalog
+        from promptls.router.models.catalog import load_catalog
 
         return load_catalog()
 
@@ -44,7 +44,7 @@ class Session:
     ) -> PromptFile | None:
         """Parse a prompt file; None when it is binary or (with `include`, in a workspace walk)
         no prompt file at all, unless it was named explicitly."""
-        from router.frontmatter import decode, parse_prompt
+        from promptls.router.prompts.frontmatter import decode, parse_prompt
 
         try:
             with open(path, "rb") as handle:

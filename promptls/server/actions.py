@@ -23,7 +23,7 @@ def pin_actions(ls: PromptlsServer, params: types.CodeActionParams) -> list[type
     model = model_to_pin(ls, analysis)
     if model is None:
         return found
-    from router.pin import pin_model
+    from promptls.router.editor.pin import pin_model
 
     fallback_dir = ls.workspace.root_path or os.path.dirname(analysis.path)
     try:
@@ -40,7 +40,7 @@ def pin_actions(ls: PromptlsServer, params: types.CodeActionParams) -> list[type
 
 
 def _add_fallback_action(ls: PromptlsServer, analysis) -> list[types.CodeAction]:
-    from router.fixes import add_fallback
+    from promptls.router.checks.fixes import add_fallback
 
     fix = add_fallback(analysis.prompt, analysis.resolution) if analysis.resolution else None
     if fix is None:
@@ -53,8 +53,8 @@ def _add_fallback_action(ls: PromptlsServer, analysis) -> list[types.CodeAction]
 
 def model_to_pin(ls: PromptlsServer, analysis) -> str | None:
     """The model written in the frontmatter (as a promptls id), else the resolved one."""
-    from router.modelid import RefKind, interpret
-    from router.resolve import known_providers
+    from promptls.router.models.modelid import RefKind, interpret
+    from promptls.router.resolution.resolve import known_providers
 
     entry = analysis.prompt.get("model")
     if entry is not None and isinstance(entry.value, str):

@@ -79,7 +79,7 @@ class PromptlsServer(LanguageServer):
                 if text is None:
                     # A file a fix creates (promptls.toml): empty for now.
                     text = ""
-                from router.source import LineIndex
+                from promptls.router.base.source import LineIndex
 
                 cache[path] = PositionConverter(text, LineIndex(text), self._encoding())
             return cache[path]

@@ -91,8 +91,8 @@ def resolve(ls: PromptlsServer, *args: Any) -> dict[str, Any] | None:
         analysis = _prompt_analysis(ls, uri, "promptls.resolve")
     except CommandError:
         return None  # not a prompt: nothing to show in a status line
-    from router.render import inputs_of
-    from router.report import explain_lines, resolution_to_dict
+    from promptls.router.prompts.messages import inputs_of
+    from promptls.router.resolution.report import explain_lines, resolution_to_dict
 
     resolution = analysis.resolution
     assert resolution is not None and analysis.prompt is not None
@@ -149,9 +149,9 @@ async def run(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
         raise CommandError(f"{prompt.name}: no model to run ({problem or 'set `model:` or a default'})")
     messages = _messages(prompt, options)
 
-    from adapters.execute import Events
+    from promptls.adapters.execute import Events
+    from promptls.router.resolution.plan import plan_run
     from promptls.runner import ending_status, execute
-    from router.plan import plan_run
 
     catalog = ls.documents.catalog
     env = dict(os.environ)
@@ -205,9 +205,9 @@ async def run(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
 
 
 def _resolve_with(ls: PromptlsServer, analysis: Analysis, model: str | None, no_fallback: bool):
-    from router.modelid import usable_as_override
-    from router.resolve import Overrides
-    from router.resolve import resolve as resolve_prompt
+    from promptls.router.models.modelid import usable_as_override
+    from promptls.router.resolution.resolve import Overrides
+    from promptls.router.resolution.resolve import resolve as resolve_prompt
 
     if model is not None and not usable_as_override(model):
         raise CommandError(f"{model!r} is not a model id: write provider/name, e.g. openai/gpt-4o")
@@ -217,8 +217,8 @@ def _resolve_with(ls: PromptlsServer, analysis: Analysis, model: str | None, no_
 
 
 def _messages(prompt, options: dict[str, Any]):
+    from promptls.router.prompts.messages import RenderError
     from promptls.runner import messages_for
-    from router.render import RenderError
 
     arguments = options.get("arguments") or []
     if not isinstance(arguments, list) or not all(isinstance(a, str) for a in arguments):
@@ -247,7 +247,7 @@ def models(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
     uri = _string(options, "uri", "promptls.models")
     assert uri is not None
     analysis = _prompt_analysis(ls, uri, "promptls.models")
-    from router.complete import model_choices
+    from promptls.router.editor.complete import model_choices
 
     assert analysis.prompt is not None and analysis.settings is not None
     items = model_choices(analysis.prompt, ls.documents.catalog, analysis.settings)
@@ -272,13 +272,13 @@ async def pin_model(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
     uri = _string(options, "uri", "promptls.pinModel")
     assert uri is not None
     analysis = _prompt_analysis(ls, uri, "promptls.pinModel")
+    from promptls.router.editor.pin import pin_model as pin
     from promptls.server.actions import model_to_pin, settings_workspace_edit
-    from router.pin import pin_model as pin
 
     model = _string(options, "model", "promptls.pinModel", required=False) or model_to_pin(ls, analysis)
     if model is None:
         raise CommandError(f"{analysis.prompt.name}: no model to pin; name one")
-    from router.modelid import usable_as_override
+    from promptls.router.models.modelid import usable_as_override
 
     if not usable_as_override(model):
         raise CommandError(f"{model!r} is not a model id: write provider/name, e.g. openai/gpt-4o")
@@ -327,7 +327,7 @@ def set_key(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
     key = options.get("key")
     if not isinstance(key, str) or not key.strip():
         raise CommandError("promptls.setKey needs `key`, the API key (it was empty)")
-    from adapters.keys import KeyringUnavailable, from_environment, store_key
+    from promptls.adapters.keys import KeyringUnavailable, from_environment, store_key
     from promptls.keystatus import find_provider
 
     try:
@@ -388,7 +388,7 @@ def _executable() -> str:
 
 
 def _keyring_health() -> dict[str, Any]:
-    from adapters.keys import KeyringUnavailable, keyring_backend
+    from promptls.adapters.keys import KeyringUnavailable, keyring_backend
 
     try:
         backend = keyring_backend()

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from lsprotocol import types
 
+from promptls.router.base.findings import Edit, Finding, Fix, Severity
 from promptls.server.positions import PositionConverter
-from router.findings import Edit, Finding, Fix, Severity
 
 _SEVERITY = {
     Severity.ERROR: types.DiagnosticSeverity.Error,

@@ -25,7 +25,7 @@ def _docs_dir() -> Path:
 
 @cache
 def rule_doc_uri(code: str) -> str | None:
-    from router.rules import explain
+    from promptls.router.rules.index import explain
 
     text = explain(code) or f"{code}: no documentation.\n"
     try:

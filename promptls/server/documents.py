@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pygls.uris import to_fs_path
 
-from promptls.server.positions import PositionConverter
-from router.dialects import dialect_from_path
-from router.findings import Finding
-from router.frontmatter import PromptFile, parse_prompt
-from router.settings.discover import (
+from promptls.router.base.findings import Finding
+from promptls.router.prompts.dialects import dialect_from_path
+from promptls.router.prompts.frontmatter import PromptFile, parse_prompt
+from promptls.router.settings.discover import (
     LOCAL_FILE,
     PROJECT_FILE,
     PYPROJECT_FILE,
@@ -24,10 +23,11 @@ from router.settings.discover import (
     SettingsLoader,
     read_file,
 )
+from promptls.server.positions import PositionConverter
 
 if TYPE_CHECKING:
-    from router.catalog import Catalog
-    from router.resolve import Resolution
+    from promptls.router.models.catalog import Catalog
+    from promptls.router.resolution.resolve import Resolution
 
 SETTINGS_NAMES = (PROJECT_FILE, LOCAL_FILE, PYPROJECT_FILE)
 
@@ -93,7 +93,7 @@ class Documents:
     @property
     def catalog(self) -> Catalog:
         if self._catalog is None:
-            from router.catalog import load_catalog
+            from promptls.router.models.catalog import load_catalog
 
             self._catalog = load_catalog()
         return self._catalog
@@ -157,16 +157,16 @@ class Documents:
         return None if text is None else self._analyze(uri, text, None)
 
     def _analyze(self, uri: str, text: str, version: int | None) -> Analysis:
-        from router.lint import check_prompt, check_settings_file, select
-        from router.resolve import resolve
+        from promptls.router.checks.lint import check_prompt, check_settings_file, select
+        from promptls.router.resolution.resolve import resolve
 
         path = _path(uri) or uri
         if is_settings_path(path, self.loader.user_path):
             settings = self.loader.for_directory(os.path.dirname(path))
             file = next((f for f in settings.files if os.path.abspath(f.path) == path), None)
             if file is None and os.path.basename(path) != PYPROJECT_FILE:
-                from router.settings.files import load_settings
-                from router.settings.layers import Layer
+                from promptls.router.settings.files import load_settings
+                from promptls.router.settings.layers import Layer
 
                 layer = Layer.LOCAL if os.path.basename(path) == LOCAL_FILE else Layer.USER
                 layer = Layer.PROJECT if os.path.basename(path) == PROJECT_FILE else layer
@@ -215,6 +215,6 @@ def _path(uri: str) -> str | None:
 
 
 def _lines(text: str):
-    from router.source import LineIndex
+    from promptls.router.base.source import LineIndex
 
     return LineIndex(text)

@@ -6,9 +6,9 @@ import contextlib
 
 from lsprotocol import types
 
+from promptls.router.settings.layers import Layer
 from promptls.server import convert
 from promptls.server.app import PromptlsServer
-from router.settings.layers import Layer
 
 _KINDS = {
     "model": types.CompletionItemKind.Value,
@@ -26,7 +26,7 @@ def register(server: PromptlsServer) -> None:
         analysis = ls.documents.analyze(params.text_document.uri)
         if analysis is None or analysis.prompt is None or analysis.settings is None:
             return None
-        from router.complete import complete, narrow
+        from promptls.router.editor.complete import complete, narrow
 
         offset = analysis.converter.offset(params.position)
         found = complete(analysis.prompt, offset, ls.documents.catalog, analysis.settings)
@@ -43,7 +43,7 @@ def register(server: PromptlsServer) -> None:
     @server.feature(types.COMPLETION_ITEM_RESOLVE)
     def completion_resolve(ls: PromptlsServer, item: types.CompletionItem) -> types.CompletionItem:
         if item.documentation is None and isinstance(item.data, dict) and item.data.get("model"):
-            from router.hover import model_markdown
+            from promptls.router.editor.hover import model_markdown
 
             info = ls.documents.catalog.lookup(item.data["model"])
             item.documentation = types.MarkupContent(
@@ -56,7 +56,7 @@ def register(server: PromptlsServer) -> None:
         analysis = ls.documents.analyze(params.text_document.uri)
         if analysis is None or analysis.prompt is None or analysis.resolution is None:
             return None
-        from router.hover import hover as hover_at
+        from promptls.router.editor.hover import hover as hover_at
 
         offset = analysis.converter.offset(params.position)
         result = hover_at(analysis.prompt, offset, analysis.resolution, ls.documents.catalog)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from router.source import LineIndex, Span
+from promptls.router.base.source import LineIndex, Span
 
 
 class PositionConverter:

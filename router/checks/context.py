@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
-from router.findings import Edit, Fix
-from router.frontmatter import Entry, PromptFile
+from promptls.router.base.findings import Edit, Fix
+from promptls.router.prompts.frontmatter import Entry, PromptFile
 
 if TYPE_CHECKING:
-    from router.catalog import Catalog
-    from router.resolve import Resolution
+    from promptls.router.models.catalog import Catalog
+    from promptls.router.resolution.resolve import Resolution
 
 
 class PromptContext(NamedTuple):

@@ -4,50 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from router.checks.context import PromptContext
-from router.findings import Finding, Severity
-from router.rules import Rule
-from router.tokens import tokens_for_check
+from promptls.router.base.findings import Finding, Severity
+from promptls.router.checks.context import PromptContext
+from promptls.router.models.tokens import tokens_for_check
+from promptls.router.rules.cost import OllamaContextTruncation, PromptExceedsContext
 
 OLLAMA_DEFAULT_CONTEXT = 4096
 """Ollama's default `num_ctx`: longer prompts are cut from the front, silently."""
-
-
-class PromptExceedsContext(Rule):
-    """The prompt is longer than the context window of a model that may run it.
-
-    ## Why it matters
-    The provider rejects the request (or, for Ollama, silently cuts the start of the prompt).
-    When the model is a fallback, the failure arrives only when the main model is already down.
-
-    ## How to fix
-    Shorten the prompt, or choose a model with a larger window (`promptls models` shows each
-    model's window). Token counts are estimates unless the model's own tokenizer is known.
-    """
-
-    code = "PLS401"
-    name = "prompt-exceeds-context"
-    severity = Severity.ERROR
-
-
-class OllamaContextTruncation(Rule):
-    """The prompt is longer than Ollama's default context, and no larger one is set.
-
-    ## Why it matters
-    Ollama runs models with a 2k–4k token context unless told otherwise, whatever the model
-    supports, and drops the start of longer prompts without an error: the model never sees your
-    instructions.
-
-    ## How to fix
-    Set the context for the model in promptls.toml:
-
-        [models."ollama/qwen2.5-coder"]
-        options = { num_ctx = 32768 }
-    """
-
-    code = "PLS402"
-    name = "ollama-context-truncation"
-    severity = Severity.WARNING
 
 
 def check_context(ctx: PromptContext) -> Iterator[Finding]:
@@ -57,7 +20,7 @@ def check_context(ctx: PromptContext) -> Iterator[Finding]:
     if not body.strip():
         return
     span = _span(ctx)
-    from router.resolve import model_info
+    from promptls.router.resolution.resolve import model_info
 
     # A token is at least one UTF-8 byte and a character at most four: a body this short fits
     # any window it is measured against, without counting.

@@ -1,8 +1,8 @@
 """Layered settings with provenance: every value knows its layer, file and line."""
 
-from router.settings.discover import ProjectSettings, SettingsLoader, user_config_path
-from router.settings.files import SettingsFile, load_settings
-from router.settings.layers import Layer, Setting, Source
+from promptls.router.settings.discover import ProjectSettings, SettingsLoader, user_config_path
+from promptls.router.settings.files import SettingsFile, load_settings
+from promptls.router.settings.layers import Layer, Setting, Source
 
 __all__ = [
     "Layer",

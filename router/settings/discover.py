@@ -10,8 +10,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from router.settings.files import SettingsFile, load_settings
-from router.settings.layers import Layer
+from promptls.router.settings.files import SettingsFile, load_settings
+from promptls.router.settings.layers import Layer
 
 PROJECT_FILE = "promptls.toml"
 LOCAL_FILE = "promptls.local.toml"

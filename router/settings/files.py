@@ -12,12 +12,12 @@ import tomllib
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from router.checks.settings import InvalidSettingsFile, InvalidSettingsValue, UnknownSettingsKey
-from router.findings import Edit, Finding, Fix
-from router.settings.layers import Layer, Setting, Source
-from router.settings.schema import SCHEMA, Field, MapOf, Table, VKind
-from router.settings.tomlspans import TomlSpans
-from router.source import LineIndex, Span
+from promptls.router.base.findings import Edit, Finding, Fix
+from promptls.router.base.source import LineIndex, Span
+from promptls.router.rules.settings import InvalidSettingsFile, InvalidSettingsValue, UnknownSettingsKey
+from promptls.router.settings.layers import Layer, Setting, Source
+from promptls.router.settings.spec import SCHEMA, Field, MapOf, Table, VKind
+from promptls.router.settings.tomlspans import TomlSpans
 
 KeyPath = tuple[str, ...]
 PYPROJECT_TABLE: KeyPath = ("tool", "promptls")

@@ -6,7 +6,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from router.source import Span
+from promptls.router.base.source import Span
 
 
 class Layer(IntEnum):

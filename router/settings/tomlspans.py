@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from router.source import LineIndex, Span
+from promptls.router.base.source import LineIndex, Span
 
 Path = tuple[str, ...]
 
@@ -18,7 +18,7 @@ _BARE = re.compile(r"[A-Za-z0-9_-]+")
 _WS = " \t"
 
 
-def _parse_key(text: str, i: int) -> tuple[list[str], int, int] | None:
+def parse_key(text: str, i: int) -> tuple[list[str], int, int] | None:
     """Parse a (dotted) key at i: its parts, the index past trailing blanks, and the key's end."""
     parts: list[str] = []
     n = len(text)
@@ -103,7 +103,7 @@ class TomlSpans:
                 self._close(pending, span.start)
                 is_array = stripped.startswith("[[")
                 inner = offset + (2 if is_array else 1)
-                parsed = _parse_key(text, inner)
+                parsed = parse_key(text, inner)
                 if parsed is not None:
                     table = tuple(parsed[0])
                     header_end = text.find("]", parsed[1])
@@ -111,7 +111,7 @@ class TomlSpans:
                     self._keys.setdefault(table, lines.span(offset, min(end, span.end)))
                 line_no += 1
                 continue
-            parsed = _parse_key(text, offset)
+            parsed = parse_key(text, offset)
             if parsed is None or parsed[1] >= len(text) or text[parsed[1]] != "=":
                 line_no += 1
                 continue
@@ -161,7 +161,7 @@ class TomlSpans:
                     return
                 depth -= 1
             elif depth == 0 and (ch.isalnum() or ch in "_-"):
-                parsed = _parse_key(text, i)
+                parsed = parse_key(text, i)
                 if parsed and parsed[1] < n and text[parsed[1]] == "=":
                     self._keys[path + tuple(parsed[0])] = self.lines.span(i, parsed[2])
                     i = parsed[1] + 1

@@ -16,8 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from adapters.keys import ENV_VARS, SERVICE
+from promptls.adapters.keys import ENV_VARS, SERVICE
 
 HOW_TO_RUN = (
     "Run them with `./scripts/test` (or by hand: HOME=$(mktemp -d) dbus-run-session -- sh -c "

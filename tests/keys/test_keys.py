@@ -14,8 +14,7 @@ from pathlib import Path
 
 import keyring
 import pytest
-
-from adapters.keys import (
+from promptls.adapters.keys import (
     SERVICE,
     KeyLookup,
     KeyringUnavailable,
@@ -121,8 +120,7 @@ def test_a_missing_key_message_names_both_fixes() -> None:
 
 def test_every_keyring_error_is_mapped_by_type() -> None:
     from keyring import errors
-
-    from adapters.keys import _keyring, _keyring_errors
+    from promptls.adapters.keys import _keyring, _keyring_errors
 
     mapped = {kind for kind, _ in _keyring_errors()}
     library = {c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, Exception)}

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest_lsp
 from lsprotocol import types
+from promptls.adapters.keys import SERVICE
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from adapters.keys import SERVICE
 from tests.keys.conftest import PROJECT_SETTINGS
 from tests.lsp.conftest import as_dict
 

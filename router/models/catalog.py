@@ -1,7 +1,7 @@
 """The model catalog: what promptls knows about a model id, and how sure it is.
 
 A `Catalog` holds exact entries (`ModelInfo`, `known="catalog"`) and family rules (glob patterns
-over model ids, most specific wins; see `router.globs`). `Catalog.lookup` never fails:
+over model ids, most specific wins; see `router.models.families`). `Catalog.lookup` never fails:
 
 1. an exact entry (the id compared case-insensitively);
 2. else the entry derived from the id's family: the family's conservative values (smallest
@@ -12,7 +12,7 @@ over model ids, most specific wins; see `router.globs`). `Catalog.lookup` never 
 Unknown is `None`, never 0: "price unknown" is not "$0". Models of a local provider (Ollama, or
 one declared local through `Catalog.with_models`) are free and local whether known or not.
 
-The shipped data (`router/data/catalog.json`, built by `scripts/build_catalog.py` from
+The shipped data (`router/models/data/catalog.json`, built by `scripts/build_catalog.py` from
 genai-prices and LiteLLM's model map) is read on the first `load_catalog()` call, not at import.
 """
 
@@ -26,7 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from router.globs import most_specific, specificity
+from promptls.router.models.families import most_specific, specificity
 
 __all__ = [
     "CAPABILITIES",
@@ -325,7 +325,7 @@ class Catalog:
         ]
         if not candidates:
             return None
-        return max(candidates, key=lambda m: _recency(m.name)).id
+        return max(candidates, key=lambda m: recency_key(m.name)).id
 
 
 # --- shipped data ------------------------------------------------------------------------------
@@ -402,7 +402,7 @@ _SIZE = r"(?i)\d+(?:\.\d+)?(?:x\d+)?[bkmt](?![a-z])"
 _UNSTABLE = r"(?i)preview|exp|beta|alpha|test"
 
 
-def _recency(name: str) -> tuple[tuple[int, ...], bool, str, int, str]:
+def recency_key(name: str) -> tuple[tuple[int, ...], bool, str, int, str]:
     """A sort key, newest last: version numbers, stable over preview, date (an undated alias
     counts as the newest of its version), then the shorter, plainer name."""
     dates = re.findall(_DATE, name)

@@ -11,17 +11,16 @@ import re
 from typing import Any, NamedTuple
 
 import yaml
-
-from router.checks.syntax import (
+from promptls.router.base.findings import Edit, Finding, Fix
+from promptls.router.base.source import LineIndex, Span
+from promptls.router.prompts.dialects import Dialect, dialect_from_path, prompt_name
+from promptls.router.rules.syntax import (
     DuplicateKey,
     FrontmatterNotMapping,
     InvalidYaml,
     UnreadableFile,
     UnterminatedFrontmatter,
 )
-from router.dialects import Dialect, dialect_from_path, prompt_name
-from router.findings import Edit, Finding, Fix
-from router.source import LineIndex, Span
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

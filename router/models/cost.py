@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from router.tokens import TokenCount
+from promptls.router.models.tokens import TokenCount
 
 if TYPE_CHECKING:
-    from router.catalog import ModelInfo
+    from promptls.router.models.catalog import ModelInfo
 
 DEFAULT_EXPECTED_OUTPUT = 500
 """Output tokens assumed for an estimate when a prompt says nothing (`expected_output_tokens`)."""

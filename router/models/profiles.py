@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
-    from router.catalog import Catalog, ModelInfo
+    from promptls.router.models.catalog import Catalog, ModelInfo
 
 
 BUILTIN_PROFILES: dict[str, dict[str, Any]] = {
@@ -69,6 +69,6 @@ def _needs_text(min_context: int, needs: frozenset[str]) -> str:
 
 
 def _newest(model: ModelInfo) -> tuple:
-    from router.catalog import _recency
+    from promptls.router.models.catalog import recency_key
 
-    return _recency(model.name)
+    return recency_key(model.name)

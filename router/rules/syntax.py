@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from router.findings import Severity
-from router.rules import Rule
+from promptls.router.base.findings import Severity
+from promptls.router.rules.registry import Rule
 
 
 class InvalidYaml(Rule):

@@ -4,7 +4,7 @@
 (the same one `promptls resolve` explains), so the editor and the shell cannot disagree. Locations
 are markdown links (`[promptls.toml:12](file:///abs/promptls.toml#L12)`) the editor can follow.
 
-`key_markdown`, `model_markdown` and `model_detail` are shared with completion (`router.complete`):
+`key_markdown`, `model_markdown` and `model_detail` are shared with completion (`router.editor.complete`):
 a key or a model is described the same way wherever it is shown.
 """
 
@@ -14,18 +14,24 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from router.dialects import Dialect
-from router.frontmatter import Entry, Item, PromptFile
-from router.modelid import RefKind, interpret
-from router.report import model_facts, tokens_and_cost
-from router.resolve import Candidate, Resolution, known_providers, model_info
-from router.schema import DOTPROMPT_CONFIG_PARAMS, PARAMETER_KEYS, KeySpec, keys_for, parameter_spec
-from router.settings.layers import Source
-from router.source import Span
-from router.tokens import TokenCount, estimate_tokens_cached
+from promptls.router.base.source import Span
+from promptls.router.models.modelid import RefKind, interpret
+from promptls.router.models.tokens import TokenCount, estimate_tokens_cached
+from promptls.router.prompts.dialects import Dialect
+from promptls.router.prompts.frontmatter import Entry, Item, PromptFile
+from promptls.router.prompts.keyspec import (
+    DOTPROMPT_CONFIG_PARAMS,
+    PARAMETER_KEYS,
+    KeySpec,
+    keys_for,
+    parameter_spec,
+)
+from promptls.router.resolution.report import model_facts, tokens_and_cost
+from promptls.router.resolution.resolve import Candidate, Resolution, known_providers, model_info
+from promptls.router.settings.layers import Source
 
 if TYPE_CHECKING:
-    from router.catalog import Catalog, ModelInfo
+    from promptls.router.models.catalog import Catalog, ModelInfo
 
 
 class HoverResult(NamedTuple):
@@ -360,8 +366,8 @@ def _bounds(spec: KeySpec) -> str | None:
 
 def model_detail(info: ModelInfo) -> str:
     """One line of facts (`context 128,000 · max output 16,384 · $2.5/$10 per 1M in/out`): the same
-    facts `promptls resolve` prints, from `router.report.model_facts`."""
-    from router.report import model_facts
+    facts `promptls resolve` prints, from `router.resolution.report.model_facts`."""
+    from promptls.router.resolution.report import model_facts
 
     return " · ".join(model_facts(info))
 

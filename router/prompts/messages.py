@@ -14,8 +14,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from router.dialects import Dialect
-from router.frontmatter import PromptFile
+from promptls.router.prompts.dialects import Dialect
+from promptls.router.prompts.frontmatter import PromptFile
 
 
 class Rendered(NamedTuple):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from router.cost import estimate_cost, expected_output
-from router.resolve import Candidate, Resolution
-from router.settings.layers import Source
-from router.tokens import TokenCount, estimate_tokens_cached
+from promptls.router.models.cost import estimate_cost, expected_output
+from promptls.router.models.tokens import TokenCount, estimate_tokens_cached
+from promptls.router.resolution.resolve import Candidate, Resolution
+from promptls.router.settings.layers import Source
 
 if TYPE_CHECKING:
-    from router.catalog import ModelInfo
+    from promptls.router.models.catalog import ModelInfo
 
 
 def source_text(source: Source, relative_to: str | None = None) -> str:

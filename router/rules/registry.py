@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from router.findings import Finding, Fix, Severity
-from router.source import Span
+from promptls.router.base.findings import Finding, Fix, Severity
+from promptls.router.base.source import Span
 
 RULES: dict[str, type[Rule]] = {}
 """code -> rule, in registration order (which is code order within each module)."""
@@ -65,35 +65,3 @@ def doc_of(rule: type[Rule]) -> str:
     import inspect  # only when documentation is rendered: importing it costs start-up
 
     return inspect.cleandoc(rule.__doc__ or "")
-
-
-def all_rules() -> list[type[Rule]]:
-    _load_rule_modules()
-    return sorted(RULES.values(), key=lambda r: r.code)
-
-
-def find_rule(code_or_name: str) -> type[Rule] | None:
-    """Look a rule up by code (`PLS201`, `pls201`) or by name (`unknown-model`)."""
-    _load_rule_modules()
-    key = code_or_name.strip()
-    upper = key.upper()
-    if upper in RULES:
-        return RULES[upper]
-    for rule in RULES.values():
-        if rule.name == key.lower():
-            return rule
-    target = REDIRECTS.get(upper) or REDIRECTS.get(key.lower())
-    return RULES.get(target) if target else None
-
-
-def explain(code_or_name: str) -> str | None:
-    """The documentation of one rule, as text the shell prints and the editor shows."""
-    rule = find_rule(code_or_name)
-    if rule is None:
-        return None
-    return f"{rule.name} ({rule.code})\nDefault severity: {rule.severity.label}\n\n{doc_of(rule)}\n"
-
-
-def _load_rule_modules() -> None:
-    # The rule classes live beside the checks that raise them; importing the package registers all.
-    import router.lint  # noqa: F401

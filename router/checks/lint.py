@@ -9,20 +9,20 @@ import datetime
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from router.checks import cost, keys, models
-from router.checks.context import PromptContext
-from router.checks.settings import UnmatchedAssignment
-from router.dialects import Dialect
-from router.findings import Finding
-from router.frontmatter import PromptFile
-from router.pathglob import path_matches
-from router.resolve import Overrides, Resolution, known_providers, resolve
-from router.settings.discover import ProjectSettings
-from router.settings.files import SettingsFile
-from router.settings.layers import Layer
+from promptls.router.base.findings import Finding
+from promptls.router.base.pathglob import path_matches
+from promptls.router.checks import cost, keys, models
+from promptls.router.checks.context import PromptContext
+from promptls.router.prompts.dialects import Dialect
+from promptls.router.prompts.frontmatter import PromptFile
+from promptls.router.resolution.resolve import Overrides, Resolution, known_providers, resolve
+from promptls.router.rules.settings import UnmatchedAssignment
+from promptls.router.settings.discover import ProjectSettings
+from promptls.router.settings.files import SettingsFile
+from promptls.router.settings.layers import Layer
 
 if TYPE_CHECKING:
-    from router.catalog import Catalog
+    from promptls.router.models.catalog import Catalog
 
 PromptCheck = Callable[[PromptContext], Iterable[Finding]]
 
@@ -62,7 +62,7 @@ def check_settings_file(
     today: datetime.date | None = None,
 ) -> list[Finding]:
     """Findings for one settings file: its TOML, keys, values, and every model id in it."""
-    from router.resolve import declared_providers
+    from promptls.router.resolution.resolve import declared_providers
 
     today = today or datetime.date.today()
     providers = known_providers(settings)
@@ -95,15 +95,15 @@ class PromptKey(NamedTuple):
 
 
 def prompt_key(prompt: PromptFile) -> PromptKey:
-    from router.resolve import _names
+    from promptls.router.resolution.resolve import assignment_names
 
-    return PromptKey(prompt.path, prompt.dialect, tuple(_names(prompt)))
+    return PromptKey(prompt.path, prompt.dialect, tuple(assignment_names(prompt)))
 
 
 def _rule_codes(file: SettingsFile) -> Iterator[Finding]:
     """`[check] select/ignore` name rules that exist (a typo would silently select nothing)."""
-    from router.checks.settings import InvalidSettingsValue
-    from router.rules import all_rules
+    from promptls.router.rules.index import all_rules
+    from promptls.router.rules.settings import InvalidSettingsValue
 
     rules = all_rules()
     table = file.data.get("check") or {}
@@ -129,7 +129,7 @@ def check_assignments(
     """Per-prompt tables in a project's settings that match none of the project's prompts."""
     if file.layer is Layer.USER:
         return  # the user's config serves many projects; an unmatched name is no mistake there
-    from router.resolve import _relative
+    from promptls.router.resolution.resolve import path_under_root
 
     keys = [p if isinstance(p, PromptKey) else prompt_key(p) for p in prompts]
     by_table: dict[str, set[str]] = {}
@@ -137,7 +137,7 @@ def check_assignments(
         table = prompt.dialect.assignment_table
         if table:
             by_table.setdefault(table, set()).update(prompt.names)
-    rel_paths = [_relative(p.path, root) for p in keys]
+    rel_paths = [path_under_root(p.path, root) for p in keys]
     for table in ("agents", "commands", "skills"):
         names = by_table.get(table, set())
         for name in file.data.get(table) or {}:

@@ -12,19 +12,26 @@ from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from router.dialects import Dialect, command_namespace
-from router.frontmatter import PromptFile
-from router.modelid import BUILTIN_PROVIDERS, LOCAL_PROVIDERS, ModelId, ModelRef, RefKind, interpret
-from router.params import ENV_PREFIX, ParamError, parse_param, valid_param_value
-from router.pathglob import path_matches, specificity
-from router.profiles import BUILTIN_PROFILES
-from router.schema import DOTPROMPT_CONFIG_PARAMS, PARAMETER_KEYS
-from router.settings.discover import ProjectSettings
-from router.settings.files import SettingsFile
-from router.settings.layers import Layer, Setting, Source
+from promptls.router.base.pathglob import path_matches, specificity
+from promptls.router.models.modelid import (
+    BUILTIN_PROVIDERS,
+    LOCAL_PROVIDERS,
+    ModelId,
+    ModelRef,
+    RefKind,
+    interpret,
+)
+from promptls.router.models.profiles import BUILTIN_PROFILES
+from promptls.router.prompts.dialects import Dialect, command_namespace
+from promptls.router.prompts.frontmatter import PromptFile
+from promptls.router.prompts.keyspec import DOTPROMPT_CONFIG_PARAMS, PARAMETER_KEYS
+from promptls.router.prompts.params import ENV_PREFIX, ParamError, parse_param, valid_param_value
+from promptls.router.settings.discover import ProjectSettings
+from promptls.router.settings.files import SettingsFile
+from promptls.router.settings.layers import Layer, Setting, Source
 
 if TYPE_CHECKING:
-    from router.catalog import Catalog, ModelInfo
+    from promptls.router.models.catalog import Catalog, ModelInfo
 
 
 _NOTHING: Mapping[str, Any] = MappingProxyType({})
@@ -179,13 +186,13 @@ def _assignment(file: SettingsFile, prompt: PromptFile, root: str | None) -> _As
     section = prompt.dialect.assignment_table
     if section:
         tables = file.data.get(section) or {}
-        for name in _names(prompt):
+        for name in assignment_names(prompt):
             if name in tables:
                 return _Assigned(tables[name], (section, name))
     globs = file.data.get("prompts") or {}
     if not globs:
         return None
-    rel = _relative(prompt.path, root if file.layer is not Layer.USER or root else None)
+    rel = path_under_root(prompt.path, root if file.layer is not Layer.USER or root else None)
     matching = [g for g in globs if path_matches(g, rel)]
     if not matching:
         return None
@@ -193,7 +200,7 @@ def _assignment(file: SettingsFile, prompt: PromptFile, root: str | None) -> _As
     return _Assigned(globs[best], ("prompts", best))
 
 
-def _names(prompt: PromptFile) -> Iterator[str]:
+def assignment_names(prompt: PromptFile) -> Iterator[str]:
     yield prompt.name
     if prompt.dialect is Dialect.CLAUDE_COMMAND:
         namespace = command_namespace(prompt.path)
@@ -201,7 +208,7 @@ def _names(prompt: PromptFile) -> Iterator[str]:
             yield f"{namespace}:{prompt.name}"
 
 
-def _relative(path: str, root: str | None) -> str:
+def path_under_root(path: str, root: str | None) -> str:
     import os
 
     absolute = path if os.path.isabs(path) else os.path.abspath(path)
@@ -263,7 +270,7 @@ def _model_candidates(
             continue
         defined = any(chosen in (file.data.get(table_name) or {}) for file in settings.files)
         if key == "profile" and not defined and chosen in BUILTIN_PROFILES:
-            from router.profiles import pick_for_profile
+            from promptls.router.models.profiles import pick_for_profile
 
             pick = pick_for_profile(chosen, BUILTIN_PROFILES[chosen], catalog)
             add(pick.model or "", Source(Layer.DEFAULT, f"built-in profile `{chosen}`"), generic, pick.reason)
@@ -277,7 +284,7 @@ def _model_candidates(
                 break
             if isinstance(target, dict):
                 # A profile of needs and preferences, no model: pick one from the catalog.
-                from router.profiles import pick_for_profile
+                from promptls.router.models.profiles import pick_for_profile
 
                 pick = pick_for_profile(chosen, target, catalog)
                 span = file.span((table_name, chosen))

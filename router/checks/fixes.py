@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from router.findings import Edit, Fix
-from router.frontmatter import PromptFile
+from promptls.router.base.findings import Edit, Fix
+from promptls.router.prompts.frontmatter import PromptFile
 
 if TYPE_CHECKING:
-    from router.resolve import Resolution
+    from promptls.router.resolution.resolve import Resolution
 
 
 def add_fallback(prompt: PromptFile, resolution: Resolution) -> Fix | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import NamedTuple
 
-from router.schema import PARAMETER_KEYS, parameter_spec
+from promptls.router.prompts.keyspec import PARAMETER_KEYS, parameter_spec
 
 
 class VKind(StrEnum):

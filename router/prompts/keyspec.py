@@ -11,7 +11,7 @@ from enum import StrEnum
 from functools import cache
 from typing import NamedTuple
 
-from router.dialects import Dialect
+from promptls.router.prompts.dialects import Dialect
 
 
 class Kind(StrEnum):

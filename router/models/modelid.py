@@ -13,12 +13,12 @@ from collections.abc import Collection
 from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
-from router.dialects import Dialect
+from promptls.router.prompts.dialects import Dialect
 
 if TYPE_CHECKING:
     import datetime
 
-    from router.catalog import Catalog
+    from promptls.router.models.catalog import Catalog
 
 BUILTIN_PROVIDERS = ("openai", "openrouter", "gemini", "ollama", "anthropic")
 LOCAL_PROVIDERS = frozenset({"ollama"})

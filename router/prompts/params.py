@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from router.schema import PARAMETER_KEYS, Kind, parameter_spec
+from promptls.router.prompts.keyspec import PARAMETER_KEYS, Kind, parameter_spec
 
 ENV_PREFIX = "PROMPTLS_"
 

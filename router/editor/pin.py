@@ -21,15 +21,15 @@ import re
 import tomllib
 from typing import Any, NamedTuple
 
-from router.findings import Edit
-from router.frontmatter import PromptFile
-from router.modelid import parse_model_id
-from router.resolve import _names
-from router.settings.discover import PROJECT_FILE, ProjectSettings, read_file
-from router.settings.files import SettingsFile, load_settings
-from router.settings.layers import Layer
-from router.settings.tomlspans import _parse_key
-from router.source import LineIndex, Span
+from promptls.router.base.findings import Edit
+from promptls.router.base.source import LineIndex, Span
+from promptls.router.models.modelid import parse_model_id
+from promptls.router.prompts.frontmatter import PromptFile
+from promptls.router.resolution.resolve import assignment_names
+from promptls.router.settings.discover import PROJECT_FILE, ProjectSettings, read_file
+from promptls.router.settings.files import SettingsFile, load_settings
+from promptls.router.settings.layers import Layer
+from promptls.router.settings.tomlspans import parse_key
 
 
 class SettingsEdit(NamedTuple):
@@ -106,14 +106,14 @@ def _table_name(prompt: PromptFile, data: dict[str, Any], folder: str) -> tuple[
     """The settings table that assigns this prompt's model: by name, or by path for generic prompts."""
     section = prompt.dialect.assignment_table
     if section:
-        names = list(_names(prompt))
+        names = list(assignment_names(prompt))
         tables = data.get(section)
         tables = tables if isinstance(tables, dict) else {}
         for name in names:
             if name in tables:
                 return section, name
         return section, names[-1]  # `ns:name` for a namespaced Claude command, as the README shows
-    rel = _relative(prompt.path, folder)
+    rel = path_under_root(prompt.path, folder)
     globs = data.get("prompts")
     globs = globs if isinstance(globs, dict) else {}
     escaped = _escape_glob(rel)
@@ -122,7 +122,7 @@ def _table_name(prompt: PromptFile, data: dict[str, Any], folder: str) -> tuple[
     return "prompts", escaped
 
 
-def _relative(path: str, folder: str) -> str:
+def path_under_root(path: str, folder: str) -> str:
     absolute = os.path.abspath(path)
     try:
         return os.path.relpath(absolute, folder).replace(os.sep, "/")
@@ -136,7 +136,7 @@ def _escape_glob(path: str) -> str:
 
 
 def _title(model: str, section: str, name: str, prompt: PromptFile, path: str) -> str:
-    shown = _relative(prompt.path, os.path.dirname(path)) if section == "prompts" else name
+    shown = path_under_root(prompt.path, os.path.dirname(path)) if section == "prompts" else name
     return f"Pin {model} for {_KINDS[section]} {shown} in {os.path.basename(path)}"
 
 
@@ -297,6 +297,6 @@ def _header_above(text: str, lines: LineIndex, line: int) -> tuple[str, ...]:
         raw = text[span.start : span.end]
         stripped = raw.lstrip(" \t")
         if stripped.startswith("[") and not stripped.startswith("[["):
-            parsed = _parse_key(text, span.start + (len(raw) - len(stripped)) + 1)
+            parsed = parse_key(text, span.start + (len(raw) - len(stripped)) + 1)
             return tuple(parsed[0]) if parsed else ()
     return ()

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from router.modelid import ModelId
-from router.resolve import Resolution, declared_providers, is_local_provider, model_info
-from router.settings.discover import ProjectSettings
+from promptls.router.models.modelid import ModelId
+from promptls.router.resolution.resolve import Resolution, declared_providers, is_local_provider, model_info
+from promptls.router.settings.discover import ProjectSettings
 
 if TYPE_CHECKING:
-    from router.catalog import Catalog, ModelInfo
+    from promptls.router.models.catalog import Catalog, ModelInfo
 
 KINDS = {
     "openai": "openai",

@@ -17,16 +17,16 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
-from router.dialects import Dialect
-from router.frontmatter import PromptFile
-from router.hover import key_markdown, model_detail, model_markdown
-from router.modelid import CLAUDE_ALIASES, interpret, parse_model_id
-from router.schema import Kind, keys_for
-from router.source import Span
+from promptls.router.base.source import Span
+from promptls.router.editor.hover import key_markdown, model_detail, model_markdown
+from promptls.router.models.modelid import CLAUDE_ALIASES, interpret, parse_model_id
+from promptls.router.prompts.dialects import Dialect
+from promptls.router.prompts.frontmatter import PromptFile
+from promptls.router.prompts.keyspec import Kind, keys_for
 
 if TYPE_CHECKING:
-    from router.catalog import Catalog
-    from router.settings.discover import ProjectSettings
+    from promptls.router.models.catalog import Catalog
+    from promptls.router.settings.discover import ProjectSettings
 
 
 class Completion(NamedTuple):
@@ -408,7 +408,7 @@ def _value(value: str, index: int) -> _Option:
 
 
 def _profile_names(settings: ProjectSettings) -> list[str]:
-    from router.profiles import BUILTIN_PROFILES
+    from promptls.router.models.profiles import BUILTIN_PROFILES
 
     names = dict.fromkeys(BUILTIN_PROFILES)
     for file in settings.files:
@@ -535,7 +535,7 @@ def _settings_model_options(settings: ProjectSettings, catalog: Catalog) -> list
     """`NAME/` for each provider declared in settings, and each `[models."id"]` with its facts."""
     if not settings.files:
         return []
-    from router.resolve import declared_providers, model_info
+    from promptls.router.resolution.resolve import declared_providers, model_info
 
     declared = declared_providers(settings)
     options = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import NamedTuple
 
-from router.source import Span
+from promptls.router.base.source import Span
 
 
 class Severity(IntEnum):

@@ -1,0 +1,1 @@
+"""Core data every part shares: source spans, findings, path globs."""

@@ -1,0 +1,1 @@
+"""Editor features computed in the core: completion, hover, pinning a model."""

@@ -1,0 +1,1 @@
+"""Models: ids, the catalog and its families, tokens, cost, routing profiles."""

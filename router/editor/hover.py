@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from promptls.router.base.source import Span
 from promptls.router.models.modelid import RefKind, interpret
+from promptls.router.models.money import per_million
 from promptls.router.models.tokens import TokenCount, estimate_tokens_cached
 from promptls.router.prompts.dialects import Dialect
 from promptls.router.prompts.frontmatter import Entry, Item, PromptFile
@@ -387,9 +388,10 @@ def model_markdown(info: ModelInfo, heading: str = "") -> str:
     if info.free:
         lines.append("- price: free" + (" (runs locally)" if info.local else ""))
     elif info.input_price is not None and info.output_price is not None:
-        price = f"- price: ${info.input_price:g} in / ${info.output_price:g} out per 1M tokens"
+        prices = f"{per_million(info.input_price)} in / {per_million(info.output_price)} out"
+        price = f"- price: {prices} per 1M tokens"
         if info.cache_read_price is not None:
-            price += f" (cached input ${info.cache_read_price:g})"
+            price += f" (cached input {per_million(info.cache_read_price)})"
         lines.append(price)
     else:
         lines.append("- price: unknown")

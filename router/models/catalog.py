@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from promptls.router.models.families import most_specific, specificity
+from promptls.router.models.money import tokens_cost
 
 __all__ = [
     "CAPABILITIES",
@@ -81,15 +82,12 @@ class ModelInfo(NamedTuple):
         except ValueError:
             return False
 
-    def cost(self, input_tokens: int, output_tokens: int) -> float | None:
-        """USD for this many tokens, or None when a price that is needed is unknown."""
-        total = 0.0
-        for tokens, price in ((input_tokens, self.input_price), (output_tokens, self.output_price)):
-            if tokens:
-                if price is None:
-                    return None
-                total += tokens * price
-        return total / 1_000_000
+    def cost(self, input_tokens: int | None, output_tokens: int | None) -> float | None:
+        """USD for this many tokens: $0 on a free or local model, else `money.tokens_cost` at this
+        model's prices (None when a count or a needed price is unknown)."""
+        if self.free:
+            return 0.0
+        return tokens_cost(input_tokens, output_tokens, self.input_price, self.output_price)
 
 
 class FamilyRule(NamedTuple):

@@ -1,9 +1,11 @@
-"""What one run of a prompt costs: input tokens × input price + expected output × output price."""
+"""What one run of a prompt is expected to cost: its input tokens and expected output at the model's
+prices (`ModelInfo.cost`, which is `money.tokens_cost`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from promptls.router.models.money import cost_text
 from promptls.router.models.tokens import TokenCount
 
 if TYPE_CHECKING:
@@ -20,13 +22,8 @@ class CostEstimate(NamedTuple):
     """None when a price is unknown: an unknown price is not $0."""
 
     def label(self) -> str:
-        if self.usd is None:
-            return "price unknown"
-        if self.usd == 0:
-            return "$0 (free)"
-        if self.usd < 0.0001:
-            return f"${self.usd:.6f}"
-        return f"${self.usd:.4f}"
+        """`$0.0045`, `$0 (free)`, `price unknown`: `money.cost_text`."""
+        return cost_text(self.usd)
 
 
 def expected_output(params: dict, info: ModelInfo | None) -> int:

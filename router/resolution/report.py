@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from promptls.router.models.cost import estimate_cost, expected_output
+from promptls.router.models.money import PRICE_UNKNOWN, per_million
 from promptls.router.models.tokens import TokenCount, estimate_tokens_cached
 from promptls.router.resolution.resolve import Candidate, Resolution
 from promptls.router.settings.layers import Source
@@ -54,9 +55,9 @@ def model_facts(info: ModelInfo) -> list[str]:
     if info.free:
         facts.append("free")
     elif info.input_price is not None and info.output_price is not None:
-        facts.append(f"${info.input_price:g}/${info.output_price:g} per 1M in/out")
+        facts.append(f"{per_million(info.input_price)}/{per_million(info.output_price)} per 1M in/out")
     else:
-        facts.append("price unknown")
+        facts.append(PRICE_UNKNOWN)
     if info.deprecation_date:
         facts.append(f"deprecated {info.deprecation_date}")
     return facts

@@ -24,6 +24,12 @@ from promptls.router.rules.syntax import (
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+MAX_EXPANDED_VALUES = 50_000
+"""How many values the frontmatter may hold once its aliases are expanded. A real prompt's frontmatter
+holds dozens; nested anchors and aliases (`b: &b [*a, *a, ...]`, eight levels deep) can stand for
+billions in a few hundred bytes, and anything that reads the values (a check, a hover, a JSON report)
+would walk them all. Past this the file gets an invalid-yaml finding and no values."""
+
 _OPEN_FENCE = re.compile(r"---[ \t]*(?:\r\n|\n|\r|$)")
 _CLOSE_FENCE = re.compile(r"(?:^|(?<=\r))(?:---|\.\.\.)[ \t]*(?=\r|\n|\Z)", re.MULTILINE)
 
@@ -194,10 +200,19 @@ def _parse_yaml(
                     f"the frontmatter is {kind}, not `key: value` lines; write one `key: value` per line",
                 )
             ]
+        expanded = expanded_size(root)
+        if expanded > MAX_EXPANDED_VALUES:
+            span = _node_span(root, start, lines, text)
+            message = (
+                f"invalid YAML: its aliases expand to more than {MAX_EXPANDED_VALUES:,} values "
+                "(an alias bomb?); write the values out instead of nesting anchors"
+            )
+            return (), [InvalidYaml.finding(path, lines.span(span.start, span.start + 3), message)]
         problems: list[Finding] = []
         base_line = lines.position(start).line
-        entries = _mapping_entries(path, root, loader, start, lines, text, problems, base_line)
-        _report_duplicates(path, entries, problems)
+        walk = _Walk(path, loader, start, lines, text, problems, base_line)
+        entries = walk.mapping_entries(root)
+        _report_duplicates(path, entries, problems, set())
         return entries, problems
     except RecursionError:
         span = lines.span(start, start)
@@ -236,53 +251,115 @@ def _node_span(node: yaml.Node, base: int, lines: LineIndex, text: str) -> Span:
     return Span(s, e, lines)  # marks lie inside the text: no clamping needed
 
 
-def _mapping_entries(
-    path: str,
-    node: yaml.MappingNode,
-    loader: Any,
-    base: int,
-    lines: LineIndex,
-    text: str,
-    problems: list[Finding],
-    base_line: int,
-) -> tuple[Entry, ...]:
-    entries = []
-    for key_node, value_node in node.value:
-        key_span = _node_span(key_node, base, lines, text)
-        if not isinstance(key_node, yaml.ScalarNode):
-            problems.append(
-                FrontmatterNotMapping.finding(
-                    path, key_span, "a key must be a plain name, not a list or mapping"
-                )
-            )
+def expanded_size(root: yaml.Node) -> int:
+    """How many nodes the document holds with every alias expanded, counted in time linear in the
+    number of distinct nodes (an alias is the anchor's node object itself: counted once, used twice).
+    Stops counting past MAX_EXPANDED_VALUES."""
+    sizes: dict[int, int] = {}
+    order: list[yaml.Node] = []
+    stack = [root]
+    while stack:  # distinct nodes, parents before children
+        node = stack.pop()
+        if id(node) in sizes:
             continue
-        value_span = _node_span(value_node, base, lines, text)
-        value = _construct(path, loader, value_node, value_span, problems)
-        items: tuple[Item, ...] = ()
-        children: tuple[Entry, ...] = ()
-        if isinstance(value_node, yaml.SequenceNode):
-            items = tuple(
-                Item(
-                    _construct(path, loader, child, _node_span(child, base, lines, text), problems),
-                    _node_span(child, base, lines, text),
+        sizes[id(node)] = 0
+        order.append(node)
+        stack.extend(_children(node))
+    for node in reversed(order):  # children before parents
+        total = 1 + sum(sizes[id(child)] for child in _children(node))
+        sizes[id(node)] = min(total, MAX_EXPANDED_VALUES + 1)
+    return sizes[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return node.value
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+class _Walk:
+    """Turns the composed node graph into entries with spans. A mapping reached again through an
+    alias gets the entries made at its anchor (and their spans): each node is walked once."""
+
+    def __init__(
+        self,
+        path: str,
+        loader: Any,
+        base: int,
+        lines: LineIndex,
+        text: str,
+        problems: list[Finding],
+        base_line: int,
+    ) -> None:
+        self.path = path
+        self.loader = loader
+        self.base = base
+        self.lines = lines
+        self.text = text
+        self.problems = problems
+        self.base_line = base_line
+        self.done: dict[int, tuple[Entry, ...]] = {}
+
+    def span(self, node: yaml.Node) -> Span:
+        return _node_span(node, self.base, self.lines, self.text)
+
+    def mapping_entries(self, node: yaml.MappingNode) -> tuple[Entry, ...]:
+        known = self.done.get(id(node))
+        if known is not None:
+            return known
+        self.done[id(node)] = ()  # a mapping that holds itself through an alias ends here
+        entries = tuple(self._entries(node))
+        self.done[id(node)] = entries
+        return entries
+
+    def _entries(self, node: yaml.MappingNode) -> list[Entry]:
+        path, lines, text, base = self.path, self.lines, self.text, self.base
+        entries = []
+        for key_node, value_node in node.value:
+            key_span = self.span(key_node)
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problems.append(
+                    FrontmatterNotMapping.finding(
+                        path, key_span, "a key must be a plain name, not a list or mapping"
+                    )
                 )
-                for child in value_node.value
+                continue
+            value_span = self.span(value_node)
+            value = _construct(path, self.loader, value_node, value_span, self.problems)
+            items: tuple[Item, ...] = ()
+            children: tuple[Entry, ...] = ()
+            if isinstance(value_node, yaml.SequenceNode):
+                items = tuple(
+                    Item(
+                        _construct(path, self.loader, child, self.span(child), self.problems),
+                        self.span(child),
+                    )
+                    for child in value_node.value
+                )
+            elif isinstance(value_node, yaml.MappingNode):
+                children = self.mapping_entries(value_node)
+            # Lines from the parser's marks (no offset look-ups): the value's last line is its end
+            # mark's, less the line breaks trimmed off its end.
+            first_line = self.base_line + key_node.start_mark.line
+            end_mark = base + value_node.end_mark.index
+            last_line = self.base_line + value_node.end_mark.line - _breaks(text, value_span.end, end_mark)
+            entry_span = Span(lines.line_start(first_line), lines.line_start(last_line + 1), lines)
+            style = value_node.style if isinstance(value_node, yaml.ScalarNode) else None
+            entries.append(
+                Entry(
+                    str(key_node.value),
+                    key_span,
+                    value,
+                    value_span,
+                    entry_span,
+                    style or None,
+                    items,
+                    children,
+                )
             )
-        elif isinstance(value_node, yaml.MappingNode):
-            children = _mapping_entries(path, value_node, loader, base, lines, text, problems, base_line)
-        # Lines from the parser's marks (no offset look-ups): the value's last line is its end
-        # mark's, less the line breaks trimmed off its end.
-        first_line = base_line + key_node.start_mark.line
-        end_mark = base + value_node.end_mark.index
-        last_line = base_line + value_node.end_mark.line - _breaks(text, value_span.end, end_mark)
-        entry_span = Span(lines.line_start(first_line), lines.line_start(last_line + 1), lines)
-        style = value_node.style if isinstance(value_node, yaml.ScalarNode) else None
-        entries.append(
-            Entry(
-                str(key_node.value), key_span, value, value_span, entry_span, style or None, items, children
-            )
-        )
-    return tuple(entries)
+        return entries
 
 
 def _breaks(text: str, start: int, end: int) -> int:
@@ -303,21 +380,32 @@ def _construct(path: str, loader: Any, node: yaml.Node, span: Span, problems: li
     return None
 
 
-def _report_duplicates(path: str, entries: tuple[Entry, ...], problems: list[Finding]) -> None:
-    last: dict[str, Entry] = {}
-    for entry in entries:
-        if entry.key in last:
-            earlier = last[entry.key]
-            fix = Fix(
+def _report_duplicates(
+    path: str, entries: tuple[Entry, ...], problems: list[Finding], seen: set[int]
+) -> None:
+    """A finding for each key set twice in one mapping, at any depth; a mapping shared through an
+    alias is looked at once. Linear in the number of entries."""
+    if id(entries) in seen:
+        return
+    seen.add(id(entries))
+    last: dict[str, int] = {}
+    for index, entry in enumerate(entries):
+        earlier_index = last.get(entry.key)
+        if earlier_index is not None:
+            earlier = entries[earlier_index]
+            fix: Fix | None = Fix(
                 f"Remove the earlier `{entry.key}` (line {earlier.key_span.line})",
                 (Edit(path, earlier.entry_span, ""),),
             )
+            # Entries are in text order, so only the earlier one's neighbours can share its lines
+            # (a flow mapping on one line): removing the line would remove them too.
+            neighbours = entries[max(earlier_index - 1, 0) : earlier_index + 2]
             if any(
                 other is not earlier
                 and earlier.entry_span.start <= other.key_span.start < earlier.entry_span.end
-                for other in entries
+                for other in neighbours
             ):
-                fix = None  # a flow mapping on one line: removing the line would remove its neighbours
+                fix = None
             problems.append(
                 DuplicateKey.finding(
                     path,
@@ -326,7 +414,7 @@ def _report_duplicates(path: str, entries: tuple[Entry, ...], problems: list[Fin
                     fix=fix,
                 )
             )
-        last[entry.key] = entry
+        last[entry.key] = index
     for entry in entries:
         if entry.children:
-            _report_duplicates(path, entry.children, problems)
+            _report_duplicates(path, entry.children, problems, seen)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from promptls.router.base.pathglob import bracket
+
 
 class _Rule:
     """One pattern line. Its regex is compiled on first need, and only for paths that contain
@@ -91,8 +93,7 @@ def _pieces(pattern: str) -> tuple[str, ...]:
                 pieces.append("".join(current))
                 current = []
             if ch == "[":
-                close = pattern.find("]", i + 2)
-                i = n if close == -1 else close + 1
+                i = bracket(pattern, i)[1]
                 continue
         else:
             current.append(ch)
@@ -128,23 +129,8 @@ def _translate(pattern: str) -> str:
             out.append("[^/]")
             i += 1
         elif ch == "[":
-            j = i + 1
-            if j < n and pattern[j] in "!^":
-                j += 1
-            if j < n and pattern[j] == "]":
-                j += 1
-            while j < n and pattern[j] != "]":
-                j += 1
-            if j >= n:
-                out.append(re.escape(ch))
-                i += 1
-                continue
-            body = pattern[i + 1 : j]
-            if body[:1] in ("!", "^"):
-                body = "^" + body[1:]
-            body = body.replace("\\", "\\\\")
-            out.append(f"(?!/)[{body}]")
-            i = j + 1
+            regex, i = bracket(pattern, i)
+            out.append(regex)
         elif ch == "\\" and i + 1 < n:
             out.append(re.escape(pattern[i + 1]))
             i += 2

@@ -92,3 +92,36 @@ def test_trailing_double_star_slash_names_only_folders():
     rules = GitIgnore(["a/**/"])
     assert visible(rules, "a/x.md")
     assert not visible(rules, "a/b/x.md")
+
+
+BRACKET_CASES = [
+    ("[z-a]*", ["z.md", "a.md", "m"]),  # a reversed range matches nothing, as git reads it
+    ("[[:alpha:]]*.md", ["x.md", "1.md", "_.md"]),
+    ("[[:digit:]][[:upper:]]", ["1A", "1a", "AA"]),
+    ("[!a-c]", ["a", "d", "c"]),
+    ("[]a]", ["]", "a", "b"]),
+    ("[a-]x", ["ax", "-x", "bx"]),
+    ("a[b", ["a[b", "ab"]),
+    ("[[:nope:]]", ["n", ":"]),
+]
+
+
+def test_bracket_expressions_match_as_real_git_reads_them(tmp_path):
+    """Ranges, negation, POSIX classes and broken brackets, against `git check-ignore` itself."""
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    for pattern, names in BRACKET_CASES:
+        (tmp_path / ".gitignore").write_text(pattern + "\n")
+        proc = subprocess.run(
+            ["git", "check-ignore", "--no-index", "--stdin"],
+            cwd=tmp_path,
+            input="\n".join(names) + "\n",
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        ignored_by_git = set(proc.stdout.split())
+        rules = GitIgnore([pattern])
+        ours = {name for name in names if rules.match(name, False)}
+        assert ours == ignored_by_git, pattern

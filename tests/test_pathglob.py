@@ -48,3 +48,24 @@ def test_a_refined_glob_is_more_specific(parts):
     wild = "/".join([*parts[:-1], "*"])
     assert path_matches(wild, literal)
     assert specificity(literal) > specificity(wild)
+
+
+def test_brackets_read_as_git_reads_them_and_never_raise():
+    from promptls.router.base.pathglob import path_matches
+
+    assert path_matches("[z-a].md", "z.md")  # a reversed range is its first character
+    assert not path_matches("[z-a].md", "m.md")
+    assert path_matches("prompts/[[:alpha:]]*.md", "prompts/draft.md")
+    assert not path_matches("prompts/[[:alpha:]]*.md", "prompts/1draft.md")
+    assert not path_matches("prompts/[abc.md", "prompts/[abc.md")  # unclosed: matches nothing
+    assert not path_matches("[[:nope:]]x", "ax")
+
+
+def test_glob_problem_names_what_makes_a_glob_match_nothing_expected():
+    from promptls.router.base.pathglob import glob_problem
+
+    assert glob_problem("prompts/**/*.md") is None
+    assert glob_problem("docs/[a-z]*.md") is None
+    assert glob_problem("docs/[z-a]*.md") == "the range `z-a` is reversed: it matches only `z`"
+    assert glob_problem("docs/[ab.md") == "a `[` is never closed, so `docs/[ab.md` matches nothing"
+    assert glob_problem("[[:nope:]]") == "`[:nope:]` is no character class, so `[[:nope:]]` matches nothing"

@@ -11,16 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from promptls.adapters.redact import REDACTED, scrub
 from promptls.router.settings import SettingsLoader
 
-from promptls.ledger import (
-    MIGRATIONS,
-    REDACTED,
-    LedgerError,
-    budget_warning,
-    open_ledger,
-    scrub,
-)
+from promptls.ledger import LedgerError, open_ledger
+from promptls.ledger.budgets import budget_warning
+from promptls.ledger.queries import attempts, count, runs, summary, totals
+from promptls.ledger.schema import MIGRATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY1 = datetime.date(2025, 3, 10)
@@ -103,12 +100,33 @@ def test_migrations_are_numbered_uniquely_upward_and_a_blank_file_reaches_the_fi
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA busy_timeout").fetchone()[0] > 0
     with open_ledger(path) as again:  # re-opening migrates nothing twice
-        assert again.count() == 0
+        assert count(again) == 0
     newer = sqlite3.connect(path)
     newer.execute(f"PRAGMA user_version = {numbers[-1] + 1}")
     newer.close()
     with pytest.raises(LedgerError, match="newer than this promptls"):
         open_ledger(path)
+
+
+def test_a_ledger_written_before_the_last_migration_opens_keeps_its_runs_and_reaches_the_final_schema(
+    tmp_path,
+):
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)  # a ledger as the promptls before migration 2 left it
+    old.executescript(dict(MIGRATIONS)[1])
+    old.execute(
+        "INSERT INTO runs (started_at, prompt_name, used_model, input_tokens, output_tokens, cost_usd,"
+        " outcome) VALUES (?, 'review', 'openai/gpt-4o', 1000, 200, 0.0045, 'ok')",
+        ("2025-03-10T12:00:00.000+00:00",),
+    )
+    old.execute("PRAGMA user_version = 1")
+    old.commit()
+    assert columns(old, "runs") == RUN_COLUMNS - {"usage_source"}
+    old.close()
+    with open_ledger(str(path)) as ledger:
+        assert columns(ledger.conn, "runs") == RUN_COLUMNS
+        [row] = runs(ledger)
+        assert (row["prompt_name"], row["cost_usd"], row["usage_source"]) == ("review", 0.0045, None)
 
 
 def test_a_run_is_committed_when_it_starts_and_completed_when_it_finishes(tmp_path):
@@ -118,7 +136,7 @@ def test_a_run_is_committed_when_it_starts_and_completed_when_it_finishes(tmp_pa
         prompt_path="/p/a.md", prompt_name="a", dialect="claude-agent", requested_model="openai/gpt-4o"
     )
     with open_ledger(path) as reader:  # another connection sees it before the run ends
-        [row] = reader.runs()
+        [row] = runs(reader)
         assert (row["outcome"], row["pid"], row["finished_at"]) == ("running", os.getpid(), None)
     ledger.record_attempt(run_id, model="openai/gpt-4o", latency_ms=80, error_kind="rate-limited")
     ledger.record_attempt(run_id, model="openai/gpt-4o-mini", latency_ms=400)
@@ -134,12 +152,11 @@ def test_a_run_is_committed_when_it_starts_and_completed_when_it_finishes(tmp_pa
         latency_ms=400,
         first_token_ms=90,
     )
-    [row] = ledger.runs()
+    [row] = runs(ledger)
     assert row["outcome"] == "ok" and row["finished_at"] >= row["started_at"]
     assert row["cost_usd"] == pytest.approx(0.0009)  # computed from the tokens and the prices kept
     assert (row["input_price"], row["output_price"], row["price_source"]) == (0.15, 0.6, "2025-03-01")
-    attempts = ledger.attempts(run_id)
-    assert [(a["n"], a["model"], a["error_kind"]) for a in attempts] == [
+    assert [(a["n"], a["model"], a["error_kind"]) for a in attempts(ledger, run_id)] == [
         (1, "openai/gpt-4o", "rate-limited"),
         (2, "openai/gpt-4o-mini", None),
     ]
@@ -161,12 +178,12 @@ def test_a_run_whose_process_ended_without_finishing_is_reported_interrupted(tmp
         [sys.executable, "-c", script, path], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
     )
     with open_ledger(path) as ledger:
-        [row] = ledger.runs()
+        [row] = runs(ledger)
         assert row["id"] == int(proc.stdout) and row["pid"] != os.getpid()
         assert row["outcome"] == "interrupted" and "ended before the run finished" in row["error"]
         stored = ledger.conn.execute("SELECT outcome FROM runs").fetchone()[0]
         assert stored == "interrupted"
-        assert ledger.summary()[0]["unknown_cost"] == 1  # it may have cost something
+        assert summary(ledger)[0]["unknown_cost"] == 1  # it may have cost something
 
 
 SUMMARIES = {
@@ -189,23 +206,23 @@ SUMMARIES = {
 
 @pytest.mark.parametrize("by", SUMMARIES)
 def test_summary_by_each_dimension(filled, by):
-    rows = filled.summary(by=by)
+    rows = summary(filled, by=by)
     got = [(r["key"], r["runs"], r["ok"], r["failed"], r["cost_usd"], r["unknown_cost"]) for r in rows]
     assert got == [(*row[:4], pytest.approx(row[4]) if row[4] else row[4], row[5]) for row in SUMMARIES[by]]
 
 
 def test_since_spend_and_unknown_costs(filled):
-    assert [r["prompt_name"] for r in filled.runs(since=DAY2)] == ["summarize", "summarize"]
-    assert [r["key"] for r in filled.summary(since=DAY2, by="prompt")] == ["summarize"]
-    tokens = filled.summary(by="day")[0]
+    assert [r["prompt_name"] for r in runs(filled, since=DAY2)] == ["summarize", "summarize"]
+    assert [r["key"] for r in summary(filled, since=DAY2, by="prompt")] == ["summarize"]
+    tokens = summary(filled, by="day")[0]
     assert (tokens["input_tokens"], tokens["output_tokens"]) == (1100, 250)
-    assert filled.spend(DAY1) == pytest.approx(0.0045)
-    assert filled.spend(DAY2) == 0.0
-    assert filled.totals(DAY1) == (pytest.approx(0.0045), 1)
-    unpriced = next(r for r in filled.runs() if r["used_model"] == "openrouter/meta/llama")
+    assert totals(filled, DAY1)[0] == pytest.approx(0.0045)
+    assert totals(filled, DAY2) == (0.0, 0)
+    assert totals(filled, DAY1) == (pytest.approx(0.0045), 1)
+    unpriced = next(r for r in runs(filled) if r["used_model"] == "openrouter/meta/llama")
     assert unpriced["cost_usd"] is None
     with pytest.raises(ValueError, match="by must be"):
-        filled.summary(by="week")
+        summary(filled, by="week")
 
 
 KEYS = [
@@ -254,7 +271,8 @@ def test_budget_warning_names_the_crossed_budget_and_where_it_was_set(filled, tm
 
 
 def test_importing_the_ledger_does_not_load_sqlite():
-    code = "import sys, promptls.ledger, promptls.cli.costs; print('sqlite3' in sys.modules)"
+    modules = "promptls.ledger.budgets, promptls.ledger.queries, promptls.cli.costs"
+    code = f"import sys, promptls.ledger, {modules}; print('sqlite3' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "False", proc.stderr
 
@@ -274,10 +292,10 @@ with open_ledger(path) as ledger:
 
 
 def test_two_processes_writing_to_a_blank_ledger_at_once(tmp_path):
-    path, count = str(tmp_path / "ledger.sqlite3"), 150
+    path, per_writer = str(tmp_path / "ledger.sqlite3"), 150
     writers = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, path, str(count), name],
+            [sys.executable, "-c", WRITER, path, str(per_writer), name],
             cwd=ROOT,
             text=True,
             stdin=subprocess.PIPE,
@@ -295,9 +313,9 @@ def test_two_processes_writing_to_a_blank_ledger_at_once(tmp_path):
         _, err = writer.communicate(timeout=60)
         assert writer.returncode == 0, err
     with open_ledger(path) as ledger:
-        rows = ledger.summary(by="prompt")
+        rows = summary(ledger, by="prompt")
         assert sorted((r["key"], r["runs"], r["ok"]) for r in rows) == [
-            ("one", count, count),
-            ("two", count, count),
+            ("one", per_writer, per_writer),
+            ("two", per_writer, per_writer),
         ]
-        assert ledger.conn.execute("SELECT COUNT(*) FROM attempts").fetchone()[0] == 2 * count
+        assert ledger.conn.execute("SELECT COUNT(*) FROM attempts").fetchone()[0] == 2 * per_writer

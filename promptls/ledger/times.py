@@ -1,0 +1,22 @@
+"""How the ledger keeps time: stored as ISO 8601 text in UTC, in one fixed format so that stored
+times compare as text; days and months (`--since`, `--by day`, budgets) are the user's local ones."""
+
+from __future__ import annotations
+
+import datetime
+
+
+def utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def stored(moment: datetime.datetime) -> str:
+    """`2025-03-10T12:00:00.000+00:00`: one fixed format, so stored times compare as text."""
+    return moment.astimezone(datetime.UTC).isoformat(timespec="milliseconds")
+
+
+def day_start(day: datetime.date | None) -> str:
+    """The stored time of local midnight starting `day`; "" (before everything) for None."""
+    if day is None:
+        return ""
+    return stored(datetime.datetime.combine(day, datetime.time()).astimezone())

@@ -60,7 +60,8 @@ def execute(
     """Run `plan`, telling `events` as it goes, and record the run and each attempt in the ledger."""
     from promptls.adapters.execute import Events as EventsType
     from promptls.adapters.execute import run_plan
-    from promptls.ledger import budget_warning, open_ledger
+    from promptls.ledger import open_ledger
+    from promptls.ledger.budgets import budget_warning
 
     ledger = open_ledger()
     run_id = ledger.start_run(
@@ -91,7 +92,7 @@ def execute(
     usage, usage_source = _usage(result, messages)
     cost = None
     if info is not None and usage is not None:
-        cost = 0.0 if info.free else info.cost(usage.input_tokens or 0, usage.output_tokens or 0)
+        cost = info.cost(usage.input_tokens, usage.output_tokens)
     ledger.finish_run(
         run_id,
         outcome=result.outcome,

@@ -12,6 +12,7 @@ from typing import Any
 
 from promptls.cli import EXIT_OK, UsageError
 from promptls.cli.style import add_color_option, painter_for
+from promptls.router.models.money import UNKNOWN, money
 
 DEFAULT_SINCE = "30d"
 EXAMPLES = """\
@@ -76,7 +77,9 @@ def parse_since(text: str, today: datetime.date) -> datetime.date | None:
 
 def run(args: argparse.Namespace) -> int:
     from promptls.cli.session import Session, project_root
-    from promptls.ledger import LedgerError, budget_status, ledger_path, open_ledger
+    from promptls.ledger import LedgerError, ledger_path, open_ledger
+    from promptls.ledger.budgets import budget_status
+    from promptls.ledger.queries import count, summary
 
     today = datetime.date.today()
     since = parse_since(args.since, today)
@@ -87,8 +90,8 @@ def run(args: argparse.Namespace) -> int:
     except LedgerError as exc:
         raise UsageError(f"{exc} (set PROMPTLS_LEDGER to use another file)") from None
     with ledger:
-        total_runs = ledger.count()
-        rows = ledger.summary(since, by=args.by)
+        total_runs = count(ledger)
+        rows = summary(ledger, since, by=args.by)
         budgets = budget_status(ledger, Session().loader.for_directory(project_root()).files, today)
     totals = _totals(rows)
     if args.json:
@@ -135,10 +138,8 @@ def _totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _cost_cell(row: dict[str, Any]) -> str:
-    from promptls.ledger import money
-
     if row["cost_usd"] is None:
-        return "unknown"
+        return UNKNOWN
     if row["unknown_cost"]:
         return f"{money(row['cost_usd'])} + {row['unknown_cost']} unknown"
     return money(row["cost_usd"])
@@ -158,7 +159,7 @@ def _table(by: str, rows: list[dict[str, Any]], totals: dict[str, Any], paint) -
     print(paint(fmt(header), "bold"))
     for cells in body:
         line = fmt(cells)
-        print(paint(line, "yellow") if cells[-1] == "unknown" else line)
+        print(paint(line, "yellow") if cells[-1] == UNKNOWN else line)
     print(paint(fmt(total), "bold"))
 
 

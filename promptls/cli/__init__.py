@@ -51,6 +51,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def silence_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null so the interpreter's last flush cannot fail."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def _tolerant_output() -> None:
     """A terminal or pipe whose encoding lacks `✓` or `→` (ASCII, cp1252) gets `?`, not a crash."""
     for stream in (sys.stdout, sys.stderr):
@@ -74,9 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        # `promptls models | head`: the reader went away; that is not an error.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        # `promptls models | head`: the reader went away; that is not an error. (`check`, whose
+        # status is its verdict, catches this itself and keeps the verdict.)
+        silence_stdout()
         return EXIT_OK
     except Exception as exc:
         if os.environ.get("PROMPTLS_DEBUG"):

@@ -87,22 +87,18 @@ def run(args: argparse.Namespace) -> int:
     result.check_settings()
     findings = result.selected(select, ignore)
     findings.sort(key=lambda f: (os.path.abspath(f.path), f.span.start, f.code))
-    from promptls.cli import render
-
-    render.findings(findings, args.output_format, args.color, result.prompt_count, result.settings_count)
+    from promptls.cli import render, silence_stdout
     from promptls.router.base.findings import Severity
 
-    return EXIT_FINDINGS if any(f.severity is Severity.ERROR for f in findings) else EXIT_OK
+    status = EXIT_FINDINGS if any(f.severity is Severity.ERROR for f in findings) else EXIT_OK
+    try:
+        render.findings(findings, args.output_format, args.color, result.prompt_count, result.settings_count)
+    except BrokenPipeError:  # `promptls check | head`: the reader left, the verdict stands
+        silence_stdout()
+    return status
 
 
-def _check_table(settings) -> dict:
-    table: dict = {}
-    for file in reversed(settings.files):
-        table.update(file.data.get("check") or {})
-    return table
-
-
-def _excluded(path: str, globs: list[str], root: str | None) -> bool:
+def _excluded(path: str, globs: Sequence[str], root: str | None) -> bool:
     """Does a `[check] exclude` glob, anchored at the settings file's folder, match `path`?"""
     from promptls.router.base.pathglob import path_matches
 

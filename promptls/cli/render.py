@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from promptls.cli.style import painter_for, shown_path
+from promptls.cli.style import painter_for, printable, shown_path
 from promptls.router.base.findings import Finding, Severity
 
 _SEVERITY_STYLE = {
@@ -34,20 +34,32 @@ def findings(items: Sequence[Finding], fmt: str, color: str, prompt_count: int, 
     if fmt == "github":
         for f in items:
             level = {"error": "error", "warning": "warning"}.get(f.severity.label, "notice")
-            message = f.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            message = github_data(f.message)
             out.write(
-                f"::{level} title=promptls ({f.code}),file={shown_path(f.path)},"
+                f"::{level} title=promptls ({f.code}),file={github_property(shown_path(f.path))},"
                 f"line={f.span.line},col={f.span.column},endLine={f.span.end_pos.line + 1},"
                 f"endColumn={f.span.end_pos.column + 1}::{f.code} {message}\n"
             )
         return
     paint = painter_for(out, color)
     for f in items:
-        where = paint(shown_path(f.path), "bold")
+        where = paint(printable(shown_path(f.path)), "bold")
         code = paint(f.code, *_SEVERITY_STYLE[f.severity])
         fixable = paint(" [*]", "cyan") if f.fix is not None else ""
-        out.write(f"{where}:{f.span.line}:{f.span.column}: {code}{fixable} {f.message}\n")
+        out.write(f"{where}:{f.span.line}:{f.span.column}: {code}{fixable} {printable(f.message)}\n")
     out.write(summary(items, prompt_count, settings_count, paint) + "\n")
+
+
+def github_data(text: str) -> str:
+    """A workflow command's message: `%`, CR and LF escaped, so it stays one command; other control
+    characters shown, not sent."""
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
+
+
+def github_property(text: str) -> str:
+    """A workflow command's property value (a file name): also `:` and `,`, which end it. A file
+    named `x,line=1::y%0A::set-env ...` stays a file name, not a second command."""
+    return github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def summary(items: Sequence[Finding], prompt_count: int, settings_count: int, paint=None) -> str:

@@ -44,6 +44,15 @@ def painter_for(stream: TextIO | None = None, choice: str = "auto") -> Painter:
     return Painter(use_color(stream or sys.stdout, choice))
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if c != 0x09}
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (ESC, CR, ...) shown as `\\x1b`: a file name or a value read
+    from a file must not move the cursor, recolour or rewrite the user's terminal."""
+    return text.translate(_CONTROL) if not text.isprintable() else text
+
+
 def shown_path(path: str, cwd: str | None = None) -> str:
     """A path as the user typed it would be: relative to the cwd when inside it."""
     cwd = cwd or os.getcwd()

@@ -92,7 +92,7 @@ def resolve(ls: PromptlsServer, *args: Any) -> dict[str, Any] | None:
     except CommandError:
         return None  # not a prompt: nothing to show in a status line
     from promptls.router.prompts.messages import inputs_of
-    from promptls.router.resolution.report import explain_lines, resolution_to_dict
+    from promptls.router.resolution.report import explain_lines, resolution_to_dict, tokens_and_cost
 
     resolution = analysis.resolution
     assert resolution is not None and analysis.prompt is not None
@@ -112,6 +112,8 @@ def resolve(ls: PromptlsServer, *args: Any) -> dict[str, Any] | None:
         "problem": resolution.problem,
         "fallback": chain,
         "statusText": status,
+        # the estimate for one run, ready to show (`$0.0045`, `$0 (free)`, `price unknown`)
+        "costText": tokens_and_cost(resolution)["cost"].label() if model else None,
         "lines": [{"kind": kind, "text": text} for kind, text in explain_lines(resolution, root)],
         "inputs": {"variables": list(inputs.variables), "text": inputs.text},
         "resolution": _jsonable(resolution_to_dict(resolution, root)),
@@ -150,6 +152,7 @@ async def run(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
     messages = _messages(prompt, options)
 
     from promptls.adapters.execute import Events
+    from promptls.router.models.money import cost_text
     from promptls.router.resolution.plan import plan_run
     from promptls.runner import ending_status, execute
 
@@ -200,6 +203,7 @@ async def run(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
         ],
         "usage": {**usage._asdict(), "source": outcome.usage_source} if usage else None,
         "costUsd": outcome.cost_usd,
+        "costText": cost_text(outcome.cost_usd) if result.model_id else None,
         "message": message,
     }
 

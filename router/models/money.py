@@ -10,9 +10,9 @@ and the ledger go through these, so a cost can never be computed or shown two wa
     cost_text(None)                     "price unknown"
     per_million(2.5)                    "$2.5"        a price per million tokens
 
-How amounts read: `$0` for nothing; four decimals under a dollar (`$0.0450`: a column of
-them lines up); two significant digits under a hundredth of a cent (`$0.000012`), so a tiny cost is
-never shown as `$0.0000`; cents and thousands separators from a dollar up (`$1,234.50`).
+How amounts read: `$0` for nothing; four decimals under a dollar (`$0.0450`: a column of them
+lines up); at most two significant digits under a hundredth of a cent (`$0.000012`, `$0.000006`), so
+a tiny cost is never shown as `$0.0000`; cents and thousands separators from a dollar up (`$1,234.50`).
 """
 
 from __future__ import annotations
@@ -57,9 +57,9 @@ def money(usd: float | None) -> str:
     if round(usd, 4) >= 0.0001:
         return f"${usd:.4f}"
     # Two significant digits: 0.000012 has its first digit at the 5th decimal, so 6 decimals
-    # (counted after rounding, so that 0.00000996 reads $0.000010, not $0.0000100).
+    # (counted after rounding, so that 0.00000996 reads $0.00001); a trailing zero says nothing.
     decimals = 1 - math.floor(math.log10(float(f"{usd:.2g}")))
-    return f"${usd:.{decimals}f}"
+    return "$" + f"{usd:.{decimals}f}".rstrip("0")
 
 
 def cost_text(usd: float | None) -> str:

@@ -136,6 +136,9 @@ async def test_resolve_gives_the_status_line_and_the_explanation(client, workspa
     found = as_dict(await _command(client, "promptls.resolve", {"uri": uri}))
     assert found["model"] == "openai/gpt-4o-mini"
     assert found["statusText"] == "openai/gpt-4o-mini +1 fallback"
+    # The estimate for one run, as the hover and `promptls resolve` say it: the editors show this text.
+    cost = next(t for t in (line["text"] for line in found["lines"]) if t.startswith("cost per run: "))
+    assert cost.startswith(f"cost per run: {found['costText']} (") and found["costText"].startswith("$0.0")
     assert found["fallback"] == ["ollama/llama3.2"]
     assert found["inputs"] == {"variables": ["version"], "text": False}
     texts = [line["text"] for line in found["lines"]]
@@ -153,6 +156,10 @@ async def test_resolve_reads_unsaved_text(client, workspace):
     found = as_dict(await _command(client, "promptls.resolve", {"uri": uri}))
     assert found["statusText"] == "openai/gpt-4o-mini"
     assert found["inputs"] == {"variables": [], "text": True}
+    text = "---\nname: new\ndescription: d\nmodel: openai/not-yet-out\n---\nR.\n"
+    unpriced = open_doc(client, workspace / ".claude" / "agents" / "new.md", text)
+    found = as_dict(await _command(client, "promptls.resolve", {"uri": unpriced}))
+    assert found["costText"] == "price unknown"  # never $0
 
 
 async def test_run_streams_progress_and_answers_with_the_model(client, workspace):
@@ -172,6 +179,8 @@ async def test_run_streams_progress_and_answers_with_the_model(client, workspace
     assert answer["outcome"] == "ok" and answer["model"] == "openai/gpt-4o-mini"
     assert answer["text"] == "Three short notes." and answer["fellBack"] is False
     assert answer["message"] == "answered by openai/gpt-4o-mini"
+    # 20 input tokens at $0.15 and 5 output at $0.60 per million: the cost as the editors show it
+    assert answer["costText"] == "$0.000006" and answer["costUsd"] == pytest.approx(0.000006)
     assert request.body["messages"] == [{"role": "user", "content": "Notes: v1"}]
     streamed = [p for p in client.progress if p["runId"] == "r1"]
     assert "".join(p["text"] for p in streamed if p["kind"] == "text") == "Three short notes."

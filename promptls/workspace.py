@@ -1,4 +1,7 @@
-"""Find the prompt files of a workspace: walk folders, honour `.gitignore`, tell dialects apart."""
+"""Find the prompt files of a workspace: walk folders, honour `.gitignore`.
+
+Which files are worth reading (and what each one is) the core decides: `router/prompts/detect.py`.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,9 @@ from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 from promptls.router.base.pathglob import path_matches
-from promptls.router.prompts.dialects import Dialect, dialect_from_path, is_candidate
+from promptls.router.prompts.detect import SETTINGS_NAMES, is_candidate
 
 ALWAYS_SKIPPED = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__"})
-SETTINGS_NAMES = frozenset({"promptls.toml", "promptls.local.toml", "pyproject.toml"})
 
 
 class Found(NamedTuple):
@@ -116,31 +118,3 @@ def _walk_dir(folder: str, ignore: _Ignore, exclude: Sequence[str], root: str) -
         yield Found(entry.path, explicit=False)
     for sub in subdirs:
         yield from _walk_dir(sub, ignore, exclude, root)
-
-
-def classify(path: str, text: str, include: Sequence[str], root: str | None) -> Dialect | None:
-    """The dialect of a candidate file, or None when it is no prompt file.
-
-    Plain markdown is a (generic) prompt when its frontmatter has a `model` key, or when it
-    matches a `[check] include` glob.
-    """
-    dialect = dialect_from_path(os.path.abspath(path))
-    if dialect is not None:
-        return dialect
-    if include and root:
-        rel = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
-        if any(path_matches(glob, rel) for glob in include):
-            return Dialect.GENERIC
-    if _frontmatter_has_model(text):
-        return Dialect.GENERIC
-    return None
-
-
-def _frontmatter_has_model(text: str) -> bool:
-    """A cheap look before parsing: does a frontmatter block hold a top-level `model:` line?"""
-    start = 1 if text.startswith("\ufeff") else 0
-    if not text.startswith("---", start):
-        return False
-    end = text.find("\n---", start + 3)
-    block = text[start : end if end != -1 else len(text)]
-    return "\nmodel:" in block or "\nmodel :" in block

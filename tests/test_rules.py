@@ -30,7 +30,7 @@ import pytest
 from promptls.router.base.findings import Finding
 from promptls.router.checks.lint import check_assignments, check_prompt, check_settings_file
 from promptls.router.models.catalog import Catalog, load_catalog
-from promptls.router.prompts.dialects import is_candidate
+from promptls.router.prompts.detect import is_candidate
 from promptls.router.prompts.frontmatter import decode, parse_prompt
 from promptls.router.rules.index import all_rules, explain, find_rule
 from promptls.router.rules.registry import doc_of

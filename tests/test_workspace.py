@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from promptls.router.prompts.detect import classify
 from promptls.router.prompts.dialects import Dialect
 
-from promptls.workspace import ALWAYS_SKIPPED, classify, walk
+from promptls.workspace import ALWAYS_SKIPPED, walk
 
 
 def make(root: Path, *files: str, text: str = "") -> None:

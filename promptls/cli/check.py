@@ -156,7 +156,7 @@ class _Run:
 
     def check_files(self, found: list) -> None:
         """Check every prompt file found; settings files are only noted here."""
-        from promptls.workspace import SETTINGS_NAMES
+        from promptls.router.prompts.detect import SETTINGS_NAMES
 
         prompts = []
         for item in found:

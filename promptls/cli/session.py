@@ -62,7 +62,7 @@ class Session:
         text, problem = decode(data, path)
         dialect = None
         if include is not None:
-            from promptls.workspace import classify
+            from promptls.router.prompts.detect import classify
 
             dialect = classify(path, text, include, root)
             if dialect is None and not explicit:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from pygls.uris import to_fs_path
 
 from promptls.router.base.findings import Finding
-from promptls.router.prompts.dialects import dialect_from_path
+from promptls.router.prompts.detect import dialect_from_path
 from promptls.router.prompts.frontmatter import PromptFile, parse_prompt
 from promptls.router.settings.discover import (
     LOCAL_FILE,
@@ -192,7 +192,7 @@ class Documents:
         )
 
     def _dialect(self, path: str, text: str):
-        from promptls.workspace import classify
+        from promptls.router.prompts.detect import classify
 
         dialect = dialect_from_path(path)
         if dialect is not None:

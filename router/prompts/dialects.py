@@ -1,4 +1,7 @@
-"""Which tool a prompt file is written for, told from its path (and, for plain markdown, its keys)."""
+"""Which tool a prompt file is written for, and the names its path gives it.
+
+Which files are prompt files, and of which dialect, `detect` tells.
+"""
 
 from __future__ import annotations
 
@@ -39,40 +42,6 @@ _TABLES = {
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
 
 
-def dialect_from_path(path: str) -> Dialect | None:
-    """The dialect a path alone decides, or None for markdown that needs its keys looked at.
-
-    Returns None too for files that are no prompt at all; `is_candidate` tells those apart.
-    """
-    parts = _parts(path)
-    name = parts[-1].lower() if parts else ""
-    if name.endswith(".prompt"):
-        return Dialect.DOTPROMPT
-    if name.endswith(".prompt.md"):
-        return Dialect.COPILOT_PROMPT
-    if name.endswith((".agent.md", ".chatmode.md")):
-        return Dialect.COPILOT_AGENT
-    if not name.endswith(MARKDOWN_SUFFIXES):
-        return None
-    for i in range(len(parts) - 1, -1, -1):
-        if parts[i] != ".claude" or i + 1 >= len(parts) - 1:
-            continue
-        area = parts[i + 1]
-        if area == "agents":
-            return Dialect.CLAUDE_AGENT
-        if area == "commands":
-            return Dialect.CLAUDE_COMMAND
-        if area == "skills" and name == "skill.md" and len(parts) - i == 4:
-            return Dialect.CLAUDE_SKILL
-    return None
-
-
-def is_candidate(path: str) -> bool:
-    """Could this file be a prompt file of some dialect (before reading it)?"""
-    name = path.lower()
-    return name.endswith((".prompt", *MARKDOWN_SUFFIXES))
-
-
 def prompt_name(path: str, dialect: Dialect, declared: object = None) -> str:
     """The name settings assign models by: `[agents.NAME]`, `[commands.NAME]`, `[skills.NAME]`.
 
@@ -91,7 +60,7 @@ def prompt_name(path: str, dialect: Dialect, declared: object = None) -> str:
         )
     ):
         return declared.strip()
-    parts = _parts(path)
+    parts = path_segments(path)
     if dialect is Dialect.CLAUDE_SKILL:
         return parts[-2] if len(parts) > 1 else ""
     name = parts[-1] if parts else ""
@@ -103,7 +72,7 @@ def prompt_name(path: str, dialect: Dialect, declared: object = None) -> str:
 
 def command_namespace(path: str) -> str | None:
     """`frontend` for `.claude/commands/frontend/component.md`: Claude Code's namespaced commands."""
-    parts = _parts(path)
+    parts = path_segments(path)
     for i in range(len(parts) - 1, -1, -1):
         if parts[i] == ".claude" and i + 1 < len(parts) and parts[i + 1] == "commands":
             inner = parts[i + 2 : -1]
@@ -111,6 +80,6 @@ def command_namespace(path: str) -> str | None:
     return None
 
 
-def _parts(path: str) -> list[str]:
+def path_segments(path: str) -> list[str]:
     """Path segments, `/` and `\\` both separating, empty and `.` segments dropped."""
     return [p for p in path.replace("\\", "/").split("/") if p and p != "."]

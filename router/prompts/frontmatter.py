@@ -13,7 +13,8 @@ from typing import Any, NamedTuple
 import yaml
 from promptls.router.base.findings import Edit, Finding, Fix
 from promptls.router.base.source import LineIndex, Span
-from promptls.router.prompts.dialects import Dialect, dialect_from_path, prompt_name
+from promptls.router.prompts.detect import dialect_from_path
+from promptls.router.prompts.dialects import Dialect, prompt_name
 from promptls.router.rules.syntax import (
     DuplicateKey,
     FrontmatterNotMapping,

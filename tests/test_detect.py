@@ -1,0 +1,147 @@
+"""Which files are prompt files, of which dialect, and which are settings files: the core's table.
+
+`CASES` is also what tests/test_editor_patterns.py holds the editors' generated patterns to.
+"""
+
+from __future__ import annotations
+
+import pytest
+from promptls.router.prompts.detect import (
+    EDITOR_HINTS,
+    PROMPT_RULES,
+    SETTINGS_FILES,
+    WALKED_SUFFIXES,
+    Needs,
+    classify,
+    covers,
+    dialect_from_path,
+    is_candidate,
+    is_settings_name,
+    text_shows,
+)
+from promptls.router.prompts.dialects import Dialect, path_segments, prompt_name
+from promptls.router.settings.discover import LOCAL_FILE, PROJECT_FILE, PYPROJECT_FILE
+
+WITH_MODEL = "---\nname: x\nmodel: openai/gpt-4o\n---\nHello\n"
+WITHOUT_MODEL = "---\nname: x\ndescription: no model here\n---\nmodel: in the body is not frontmatter\n"
+PLAIN = "# Notes\n\nNot a prompt.\n"
+
+A, C, S = Dialect.CLAUDE_AGENT, Dialect.CLAUDE_COMMAND, Dialect.CLAUDE_SKILL
+CP, CA, D, G = Dialect.COPILOT_PROMPT, Dialect.COPILOT_AGENT, Dialect.DOTPROMPT, Dialect.GENERIC
+
+CASES: list[tuple[str, str, Dialect | None]] = [
+    # Claude Code: the folder decides, whatever the text.
+    ("ws/.claude/agents/reviewer.md", PLAIN, A),
+    ("ws/.claude/agents/team/reviewer.markdown", PLAIN, A),
+    ("ws/.claude/commands/ship.md", PLAIN, C),
+    ("ws/.claude/commands/git/commit.mdx", PLAIN, C),
+    ("ws/.claude/skills/changelog/SKILL.md", PLAIN, S),
+    ("ws/.claude/skills/changelog/skill.md", PLAIN, S),  # file names in any case
+    ("ws/.claude/skills/SKILL.md", PLAIN, None),  # a skill is a folder of its own
+    ("ws/.claude/skills/a/b/SKILL.md", PLAIN, None),
+    ("ws/.claude/skills/changelog/notes.md", PLAIN, None),
+    ("ws/.claude/CLAUDE.md", PLAIN, None),
+    ("ws/.claude/agents.md", PLAIN, None),
+    ("ws/agents/reviewer.md", PLAIN, None),  # not below .claude
+    ("ws/.Claude/agents/reviewer.md", PLAIN, None),  # folders compare exactly
+    ("ws/.claude/agents/notes.txt", PLAIN, None),
+    # The nearest folder decides; a row naming the file beats any folder.
+    ("ws/.claude/agents/.claude/commands/x.md", PLAIN, C),
+    ("ws/.claude/commands/old/.claude/agents/x.md", PLAIN, A),
+    ("ws/.claude/agents/x.prompt.md", PLAIN, CP),
+    # Copilot and Dotprompt: the name decides.
+    ("ws/.github/prompts/explain.prompt.md", PLAIN, CP),
+    ("ws/Explain.PROMPT.MD", PLAIN, CP),
+    ("ws/.github/agents/planner.agent.md", PLAIN, CA),
+    ("ws/.github/chatmodes/planner.chatmode.md", PLAIN, CA),
+    ("ws/dotprompt/summarize.prompt", PLAIN, D),
+    # Generic: the text decides.
+    ("ws/prompts/hello.md", WITH_MODEL, G),
+    ("ws/prompts/readme.md", WITHOUT_MODEL, None),
+    ("ws/notes/readme.md", PLAIN, None),
+    ("ws/notes/draft.md", WITH_MODEL, G),
+    ("ws/notes/draft.txt", WITH_MODEL, G),  # any file the walk or an editor hands over
+    ("ws/.github/instructions/style.instructions.md", WITH_MODEL, G),
+    ("ws/.github/instructions/style.instructions.md", WITHOUT_MODEL, None),
+    ("ws/promptls.toml", PLAIN, None),
+]
+
+
+@pytest.mark.parametrize(("rel", "text", "dialect"), CASES)
+def test_classify(tmp_path, rel: str, text: str, dialect: Dialect | None) -> None:
+    assert classify(str(tmp_path / rel), text, [], str(tmp_path)) is dialect
+
+
+def test_windows_separators_tell_the_same_dialect() -> None:
+    assert dialect_from_path("C:\\work\\.claude\\agents\\reviewer.md") is Dialect.CLAUDE_AGENT
+    assert dialect_from_path("C:\\work\\.claude\\skills\\x\\SKILL.md") is Dialect.CLAUDE_SKILL
+
+
+def test_every_dialect_has_a_row() -> None:
+    assert {rule.dialect for rule in PROMPT_RULES} == set(Dialect)
+
+
+def test_the_path_alone_decides_only_rows_that_need_nothing_of_the_text() -> None:
+    assert dialect_from_path("/ws/prompts/hello.md") is None
+    assert dialect_from_path("/ws/.claude/agents/x.md") is Dialect.CLAUDE_AGENT
+
+
+def test_model_key_is_a_top_level_key_of_the_frontmatter() -> None:
+    assert text_shows(Needs.MODEL_KEY, WITH_MODEL)
+    assert text_shows(Needs.MODEL_KEY, "\ufeff" + WITH_MODEL)
+    assert text_shows(Needs.MODEL_KEY, "---\r\nname: x\r\nmodel: openai/gpt-4o\r\n---\r\n")
+    assert text_shows(Needs.MODEL_KEY, "---\nmodel : openai/gpt-4o\n---\n")
+    assert not text_shows(Needs.MODEL_KEY, WITHOUT_MODEL)
+    assert not text_shows(Needs.MODEL_KEY, "# A README\n\nmodel: not frontmatter\n")
+    assert not text_shows(Needs.MODEL_KEY, "---\nconfig:\n  model: openai/gpt-4o\n---\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "shows"),
+    [
+        ('[tool.promptls]\nmodel = "x"\n', True),
+        ('[project]\nname = "x"\n\n[tool.promptls.agents.rev]\nmodel = "x"\n', True),
+        ('  [ tool.promptls ]\nmodel = "x"\n', True),
+        ("[tool.ruff]\nline-length = 110\n", False),
+        ("[tool.promptlsx]\n", False),
+        ("# [tool.promptls]\n", False),
+        ('description = "see [tool.promptls]"\n', False),
+    ],
+)
+def test_pyproject_counts_when_it_holds_a_promptls_table(text: str, shows: bool) -> None:
+    assert text_shows(Needs.PROMPTLS_TABLE, text) is shows
+
+
+def test_settings_files_are_the_ones_the_settings_loader_reads() -> None:
+    assert {rule.name for rule in SETTINGS_FILES} == {PROJECT_FILE, LOCAL_FILE, PYPROJECT_FILE}
+    for name in (PROJECT_FILE, LOCAL_FILE, PYPROJECT_FILE):
+        assert is_settings_name(f"/ws/sub/{name}")
+    for other in ("promptls.toml.bak", "Promptls.toml", "config.toml", "/ws/promptls.toml/x.md", ""):
+        assert not is_settings_name(other)
+
+
+def test_walk_reads_markdown_and_every_ending_a_row_names() -> None:
+    for rule in PROMPT_RULES:
+        for ending in rule.suffixes or ((rule.name.lower(),) if rule.name else ()):
+            assert is_candidate(f"/ws/x/file{ending}" if not rule.name else f"/ws/x/{ending}"), rule
+    assert is_candidate("README.MD") and is_candidate("a.mdx") and is_candidate("a.markdown")
+    assert not is_candidate("main.py") and not is_candidate("data.json") and not is_candidate("prompt")
+    assert ".md" in WALKED_SUFFIXES
+
+
+def test_each_editor_hint_lies_within_a_row_that_needs_the_text() -> None:
+    # Hints widen nothing: the server still decides by the text, with the same row.
+    for hint in EDITOR_HINTS:
+        folder = "/".join(hint.folder) + "/" if hint.folder else ""
+        sample = path_segments(f"/ws/{folder}x{hint.suffixes[0]}")
+        assert covers(hint, sample)
+        rows = [r for r in PROMPT_RULES if r.needs is hint.needs and r.dialect is hint.dialect]
+        assert any(covers(row, sample) for row in rows), hint
+
+
+def test_prompt_names_drop_each_rows_ending() -> None:
+    for rule in PROMPT_RULES:
+        if rule.name:
+            assert prompt_name(f"/ws/{'/'.join(rule.folder)}/tidy/{rule.name}", rule.dialect) == "tidy"
+        for suffix in rule.suffixes:
+            assert prompt_name(f"/ws/{'/'.join(rule.folder)}/tidy{suffix}", rule.dialect) == "tidy", suffix

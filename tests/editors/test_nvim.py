@@ -194,6 +194,8 @@ def test_run_streams_the_answer_into_a_scratch_split(nvim):
     assert ANSWER in text and data["visible"]
     assert "» running on openai/gpt-4" in text  # a status line
     assert "ok · openai/gpt-4" in text  # which model answered
+    cost = data["result"]["costText"]  # the server's text, as the shell writes amounts
+    assert cost.startswith("$0.0") and f"20 in / 9 out tokens · {cost}" in text
     assert data["result"]["outcome"] == "ok"
     assert data["progress"].count("text") == 3 and data["progress"][0] == "status"  # streamed
     request = nvim["requests"][0]
@@ -207,6 +209,7 @@ def test_run_asks_for_the_input_and_shows_the_fallback(nvim):
     assert LOCAL_ANSWER in text
     assert "» falling back from openai/gpt-4o to ollama/llama3.2" in text
     assert "ok · ollama/llama3.2 (fell back from openai/gpt-4o)" in text
+    assert "· $0 (free)" in text  # a local model
     assert "openai/gpt-4o: auth (401)" in text  # why the first model failed
     assert data["result"]["fellBack"] is True
     (local,) = nvim["ollama_requests"]

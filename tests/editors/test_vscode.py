@@ -145,7 +145,7 @@ def test_the_extension_in_vscode(tmp_path):
     _ensure_vsix()
     out = tmp_path / "vscode"
     with OpenAIWireServer() as server:
-        server.script(Ok(text=ANSWER, chunks=4))
+        server.script(Ok(text=ANSWER, chunks=4, prompt_tokens=20, completion_tokens=5))
         ws = _workspace(tmp_path, server)
         config = {
             "vsix": str(VSIX),
@@ -217,6 +217,8 @@ def test_the_extension_in_vscode(tmp_path):
     assert any("name" in asked for asked in steps["runAsked"]), context
     assert ANSWER in steps["runOutput"], context
     assert "answered by openai/gpt-4o-mini" in steps["runOutput"], context
+    # tokens and cost, the cost as the server writes it: 20 in at $0.15 and 5 out at $0.60 per million
+    assert "20 in / 5 out tokens · $0.000006" in steps["runOutput"], context
     (request,) = requests
     assert request.body["model"] == "gpt-4o-mini"
     assert request.body["messages"] == [{"role": "user", "content": "Say hello to World."}]

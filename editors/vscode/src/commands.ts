@@ -289,9 +289,6 @@ export function usageFacts(result: RunResult): string[] {
   if (u && (u.input_tokens != null || u.output_tokens != null)) {
     facts.push(`${u.input_tokens ?? "?"} in / ${u.output_tokens ?? "?"} out tokens`);
   }
-  if (typeof result.costUsd === "number") {
-    const c = result.costUsd;
-    facts.push(c === 0 ? "$0" : c < 0.01 ? `$${c.toPrecision(2)}` : `$${c.toFixed(2)}`);
-  }
+  if (result.costText) facts.push(result.costText); // formatted by the server, as the shell formats it
   return facts;
 }

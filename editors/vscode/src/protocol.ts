@@ -10,6 +10,8 @@ export interface ResolveResult {
   problem: string | null;
   fallback: string[];
   statusText: string;
+  /** The estimate for one run, ready to show: `$0.0045`, `$0 (free)`, `price unknown`; null without a model. */
+  costText?: string | null;
   lines: { kind: LineKind; text: string }[];
   inputs: { variables: string[]; text: boolean };
   resolution?: unknown;
@@ -31,6 +33,8 @@ export interface RunResult {
   attempts?: { model: string; error?: string | null; latencyMs?: number }[];
   usage?: { input_tokens?: number | null; output_tokens?: number | null; source?: string } | null;
   costUsd?: number | null;
+  /** What the run cost, ready to show (`$0.000006`, `$0 (free)`, `price unknown`); null when nothing answered. */
+  costText?: string | null;
   message?: string;
 }
 

@@ -94,6 +94,7 @@ export class ModelStatus implements vscode.Disposable {
     if (result.model) tip.appendMarkdown(`runs on \`${result.model}\`\n\n`);
     else tip.appendMarkdown(`no model: ${escape(result.problem ?? "nothing resolves")}\n\n`);
     if (result.fallback?.length) tip.appendMarkdown(`fallback: ${result.fallback.map((m) => `\`${m}\``).join(" → ")}\n\n`);
+    if (result.costText) tip.appendMarkdown(`cost per run: ${escape(result.costText)} (estimate)\n\n`);
     tip.appendMarkdown("Click to show the resolution.");
     item.tooltip = tip;
     item.command = { title: "Show Resolution", command: "promptls.showResolution" };

@@ -164,9 +164,8 @@ local function summary(result)
   if type(usage) == "table" and usage.input_tokens then
     head = head .. string.format(" · %s in / %s out tokens", usage.input_tokens, usage.output_tokens or "?")
   end
-  if type(result.costUsd) == "number" then
-    local cost = string.format("%.6f", result.costUsd):gsub("0+$", ""):gsub("%.$", "")
-    head = head .. " · $" .. cost
+  if type(result.costText) == "string" then -- formatted by the server, as the shell formats it
+    head = head .. " · " .. result.costText
   end
   table.insert(lines, "» " .. head)
   if result.message and result.message ~= "" then

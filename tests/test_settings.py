@@ -3,6 +3,7 @@ that apply to a prompt."""
 
 from __future__ import annotations
 
+import ast
 import os
 from pathlib import Path
 
@@ -10,7 +11,9 @@ import pytest
 from promptls.router.base.findings import Finding
 from promptls.router.base.source import LineIndex
 from promptls.router.settings import Layer, SettingsLoader, load_settings, user_config_path
+from promptls.router.settings.spec import SCHEMA
 from promptls.router.settings.tomlspans import TomlSpans
+from promptls.router.settings.view import Layered, SettingsView, TableView
 
 
 def text_at(text: str, span) -> str:
@@ -26,6 +29,19 @@ def apply_fix(text: str, finding: Finding) -> str:
 
 def spans_of(text: str) -> TomlSpans:
     return TomlSpans(text, LineIndex(text))
+
+
+def plain(entry) -> object:
+    if isinstance(entry, Layered):
+        return entry.value
+    if isinstance(entry, TableView):
+        return entry.values()
+    return {name: plain(item) for name, item in entry.items()}
+
+
+def values(view: SettingsView) -> dict:
+    """Every table a view holds, as plain values (empty tables left out)."""
+    return {name: plain(getattr(view, name)) for name in SCHEMA if getattr(view, name)}
 
 
 # --- TOML spans --------------------------------------------------------------------------------
@@ -146,7 +162,7 @@ def test_invalid_toml_is_reported_at_its_line_and_nothing_applies():
     assert [p.code for p in file.problems] == ["PLS301"]
     assert file.problems[0].span.line == 3
     assert "none of this file's settings apply" in file.problems[0].message
-    assert file.data == {}
+    assert values(file.view) == {}
 
 
 def test_a_table_declared_twice_is_invalid_toml_at_the_second_header():
@@ -166,8 +182,8 @@ def test_unknown_key_with_did_you_mean_fix():
     assert fixed == '[defaults]\nmodel = "openai/gpt-4o"\ntemperature = 0.2\n'
     refixed = load_settings("/p/promptls.toml", fixed, Layer.PROJECT)
     assert refixed.problems == []
-    assert refixed.data == {"defaults": {"model": "openai/gpt-4o", "temperature": 0.2}}
-    assert file.data == {"defaults": {}}
+    assert values(refixed.view) == {"defaults": {"model": "openai/gpt-4o", "temperature": 0.2}}
+    assert values(file.view) == {}
 
 
 def test_unknown_key_without_a_close_match_lists_the_known_keys():
@@ -202,8 +218,8 @@ def test_wrong_types_and_ranges_are_reported_and_left_out(line, phrase):
     assert "ignored" in problem.message
     assert text_at(text, problem.span) == line.split(" = ", 1)[1]
     # the bad value never reaches resolution; its neighbours do
-    assert file.data == {"agents": {"reviewer": {"profile": "fast"}}}
-    assert file.lookup(("agents", "reviewer", line.split(" ")[0])) is None
+    assert values(file.view) == {"agents": {"reviewer": {"profile": "fast"}}}
+    assert line.split(" ")[0] not in file.view.agents["reviewer"]
 
 
 @pytest.mark.parametrize("url", ["ftp://localhost:1234", "http://[localhost:1234/v1", "localhost:1234"])
@@ -212,13 +228,13 @@ def test_provider_url_must_be_http(url):
     file = load_settings("/p/promptls.toml", text, Layer.PROJECT)
     assert [(p.code, p.span.line) for p in file.problems] == [("PLS303", 2)]
     assert "http(s) URL" in file.problems[0].message
-    assert file.data == {"providers": {"lmstudio": {"local": True}}}
+    assert values(file.view) == {"providers": {"lmstudio": {"local": True}}}
 
 
 def test_a_table_where_a_value_belongs_and_the_reverse():
     file = load_settings("/p/promptls.toml", 'defaults = "x"\n[agents]\nx = 3\n', Layer.PROJECT)
     assert [(p.code, p.span.line) for p in file.problems] == [("PLS303", 1), ("PLS303", 3)]
-    assert file.data == {"agents": {}}
+    assert values(file.view) == {}
 
 
 def test_model_values_are_collected_with_their_spans():
@@ -241,16 +257,16 @@ def test_model_values_are_collected_with_their_spans():
 
 def test_setting_carries_its_provenance():
     file = load_settings("/p/promptls.toml", DOC, Layer.PROJECT)
-    setting = file.setting(("agents", "code-reviewer", "model"))
+    setting = file.view.agents["code-reviewer"].setting("model")
     assert setting.value == "ollama/qwen2.5-coder"
     assert setting.source.layer is Layer.PROJECT
     assert setting.source.label == "[agents.code-reviewer] model"
     assert setting.source.path == "/p/promptls.toml"
     assert setting.source.span.line == 12
     assert setting.source.location() == "/p/promptls.toml:12"
-    quoted = file.setting(("commands", "git:commit-message", "model"))
+    quoted = file.view.commands["git:commit-message"].setting("model")
     assert quoted.source.label == '[commands."git:commit-message"] model'
-    assert file.setting(("defaults", "nope")) is None
+    assert file.view.defaults.setting("nope") is None
 
 
 def test_pyproject_reads_only_tool_promptls_and_keeps_its_lines():
@@ -261,20 +277,21 @@ def test_pyproject_reads_only_tool_promptls_and_keeps_its_lines():
         "[tool.ruff]\nline-length = 100\n"
     )
     file = load_settings("/p/pyproject.toml", text, Layer.PROJECT, pyproject=True)
-    assert file.data == {
+    assert values(file.view) == {
         "defaults": {"model": "openai/gpt-4o"},
         "agents": {"reviewer": {"model": "ollama/qwen2.5-coder"}},
     }
     assert [(p.code, p.span.line) for p in file.problems] == [("PLS302", 7)]
-    assert file.setting(("defaults", "model")).source.span.line == 6
-    assert file.setting(("agents", "reviewer", "model")).source.span.line == 10
+    assert file.view.defaults.setting("model").source.span.line == 6
+    assert file.view.defaults.setting("model").source.label == "[tool.promptls.defaults] model"
+    assert file.view.agents["reviewer"].setting("model").source.span.line == 10
     assert [m.span.line for m in file.models] == [6, 10]
 
 
 def test_pyproject_inline_tool_promptls_table():
     text = '[tool.promptls]\ndefaults = { model = "openai/gpt-4o" }\n'
     file = load_settings("/p/pyproject.toml", text, Layer.PROJECT, pyproject=True)
-    assert file.data == {"defaults": {"model": "openai/gpt-4o"}}
+    assert values(file.view) == {"defaults": {"model": "openai/gpt-4o"}}
     assert file.span(("defaults", "model")).line == 2
 
 
@@ -308,11 +325,11 @@ def test_walks_up_to_the_nearest_settings(tmp_path, loader):
     write(tmp_path / "sub" / "promptls.toml", "[defaults]\nmodel = 'openai/gpt-4o-mini'\n")
     deep = loader.for_prompt(str(tmp_path / "sub" / "x" / "y" / "p.md"))
     assert deep.root == str(tmp_path / "sub")
-    assert deep.project.data["defaults"]["model"] == "openai/gpt-4o-mini"
+    assert deep.project.view.defaults.value("model") == "openai/gpt-4o-mini"
     assert deep.project.layer is Layer.PROJECT
     top = loader.for_prompt(str(tmp_path / "other" / "p.md"))
     assert top.root == str(tmp_path)
-    assert top.project.data["defaults"]["model"] == "openai/gpt-4o"
+    assert top.project.view.defaults.value("model") == "openai/gpt-4o"
 
 
 def test_local_and_project_files_of_one_folder_both_apply_local_first(tmp_path, loader):
@@ -340,7 +357,7 @@ def test_pyproject_with_tool_promptls_counts(tmp_path, loader):
     found = loader.for_prompt(str(tmp_path / "prompts" / "p.md"))
     assert found.root == str(tmp_path)
     assert found.project.path == str(tmp_path / "pyproject.toml")
-    assert found.project.data == {"defaults": {"model": "openai/gpt-4o"}}
+    assert values(found.project.view) == {"defaults": {"model": "openai/gpt-4o"}}
 
 
 def test_pyproject_without_tool_promptls_is_passed_by(tmp_path, loader):
@@ -356,7 +373,7 @@ def test_promptls_toml_beats_pyproject_in_the_same_folder(tmp_path, loader):
     write(tmp_path / "promptls.toml", "[defaults]\nmodel = 'gemini/gemini-2.5-pro'\n")
     found = loader.for_prompt(str(tmp_path / "p.md"))
     assert found.project.path == str(tmp_path / "promptls.toml")
-    assert found.project.data["defaults"]["model"] == "gemini/gemini-2.5-pro"
+    assert found.project.view.defaults.value("model") == "gemini/gemini-2.5-pro"
 
 
 def test_nearer_pyproject_beats_a_farther_promptls_toml(tmp_path, loader):
@@ -364,7 +381,7 @@ def test_nearer_pyproject_beats_a_farther_promptls_toml(tmp_path, loader):
     write(tmp_path / "pkg" / "pyproject.toml", "[tool.promptls.defaults]\nmodel = 'openai/gpt-4o'\n")
     found = loader.for_prompt(str(tmp_path / "pkg" / "prompts" / "p.md"))
     assert found.root == str(tmp_path / "pkg")
-    assert found.project.data["defaults"]["model"] == "openai/gpt-4o"
+    assert found.project.view.defaults.value("model") == "openai/gpt-4o"
 
 
 def test_user_config_comes_from_the_loaders_path(tmp_path):
@@ -374,7 +391,7 @@ def test_user_config_comes_from_the_loaders_path(tmp_path):
     found = loader.for_prompt(str(tmp_path / "proj" / "p.md"))
     assert found.root is None
     assert found.user.layer is Layer.USER
-    assert found.user.data["defaults"]["model"] == "openai/gpt-4o-mini"
+    assert found.user.view.defaults.value("model") == "openai/gpt-4o-mini"
     assert found.files == (found.user,)
 
 
@@ -389,11 +406,11 @@ def test_user_config_path_honours_promptls_config(monkeypatch, tmp_path):
 def test_results_are_cached_until_invalidated(tmp_path, loader):
     settings = write(tmp_path / "promptls.toml", "[defaults]\nmodel = 'openai/gpt-4o'\n")
     prompt = str(tmp_path / "p.md")
-    assert loader.for_prompt(prompt).project.data["defaults"]["model"] == "openai/gpt-4o"
+    assert loader.for_prompt(prompt).project.view.defaults.value("model") == "openai/gpt-4o"
     settings.write_text("[defaults]\nmodel = 'openai/gpt-4.1'\n", encoding="utf-8")
-    assert loader.for_prompt(prompt).project.data["defaults"]["model"] == "openai/gpt-4o"
+    assert loader.for_prompt(prompt).project.view.defaults.value("model") == "openai/gpt-4o"
     loader.invalidate(str(settings))
-    assert loader.for_prompt(prompt).project.data["defaults"]["model"] == "openai/gpt-4.1"
+    assert loader.for_prompt(prompt).project.view.defaults.value("model") == "openai/gpt-4.1"
 
 
 def test_invalidate_all_picks_up_new_files(tmp_path, loader):
@@ -409,14 +426,14 @@ def test_read_text_serves_unsaved_buffers(tmp_path):
     buffers = {str(tmp_path / "promptls.toml"): "[defaults]\nmodel = 'openai/gpt-4o'\n"}
     loader = SettingsLoader(read_text=buffers.get, user_config=str(tmp_path / "none.toml"))
     found = loader.for_prompt(str(tmp_path / "p.md"))
-    assert found.project.data == {"defaults": {"model": "openai/gpt-4o"}}
+    assert values(found.project.view) == {"defaults": {"model": "openai/gpt-4o"}}
     assert not (tmp_path / "promptls.toml").exists()
 
 
 def test_a_broken_settings_file_still_counts_and_reports(tmp_path, loader):
     write(tmp_path / "promptls.toml", "[defaults\nmodel = 1\n")
     found = loader.for_prompt(str(tmp_path / "p.md"))
-    assert found.project.data == {}
+    assert values(found.project.view) == {}
     assert [(p.code, p.span.line) for p in found.project.problems] == [("PLS301", 1)]
 
 
@@ -426,3 +443,259 @@ def test_pyproject_findings_name_the_full_table():
     messages = [p.message for p in file.problems]
     assert any("in [tool.promptls.defaults]; did you mean `temperature`?" in m for m in messages)
     assert any(m.startswith("[tool.promptls.defaults] temperature must be") for m in messages)
+
+
+# --- the merged view: how the layers combine ----------------------------------------------------------
+
+
+def used(view: SettingsView, path: str) -> object:
+    """The value used at a dotted path such as `check.ignore` or `providers.x.options`."""
+    table, *rest = path.split(".")
+    entry = getattr(view, table)
+    for part in rest:
+        entry = entry.entries[part] if isinstance(entry, TableView) else entry[part]
+    return plain(entry)
+
+
+# (case, promptls.local.toml, promptls.toml, user config.toml, value read, the value used)
+COMBINE = [
+    (
+        "a value: the nearest layer that sets it wins",
+        '[defaults]\nmodel = "a/local"',
+        '[defaults]\nmodel = "a/project"',
+        '[defaults]\nmodel = "a/user"',
+        "defaults.model",
+        "a/local",
+    ),
+    (
+        "a farther layer fills what nearer ones leave out",
+        "[defaults]\ntemperature = 0.1",
+        "",
+        '[defaults]\nmodel = "a/user"',
+        "defaults",
+        {"temperature": 0.1, "model": "a/user"},
+    ),
+    (
+        "a list is replaced whole, never joined: [defaults] fallback",
+        '[defaults]\nfallback = ["a/local"]',
+        '[defaults]\nfallback = ["a/project", "b/project"]',
+        "",
+        "defaults.fallback",
+        ["a/local"],
+    ),
+    (
+        "[check] select: the nearest layer's selection, whole",
+        '[check]\nselect = ["PLS2"]',
+        '[check]\nselect = ["PLS1", "PLS3"]',
+        "",
+        "check.select",
+        ["PLS2"],
+    ),
+    (
+        "[check] ignore: every layer's codes apply",
+        '[check]\nignore = ["PLS401"]',
+        '[check]\nignore = ["PLS203"]',
+        '[check]\nignore = ["PLS204"]',
+        "check.ignore",
+        ("PLS401", "PLS203", "PLS204"),
+    ),
+    (
+        "[check] include: every layer's globs apply",
+        '[check]\ninclude = ["mine/*.md"]',
+        '[check]\ninclude = ["docs/**/*.md"]',
+        "",
+        "check.include",
+        ("mine/*.md", "docs/**/*.md"),
+    ),
+    (
+        "[check] exclude: every layer's globs apply",
+        "",
+        '[check]\nexclude = ["vendor/**"]',
+        '[check]\nexclude = ["scratch/**"]',
+        "check.exclude",
+        ("vendor/**", "scratch/**"),
+    ),
+    (
+        "[providers.NAME]: key by key",
+        '[providers.lm]\nbase_url = "http://localhost:9/v1"',
+        '[providers.lm]\nbase_url = "http://gpu:1234/v1"\napi_key_env = "LM_KEY"',
+        "",
+        "providers.lm",
+        {"base_url": "http://localhost:9/v1", "api_key_env": "LM_KEY"},
+    ),
+    (
+        "[providers.NAME] options: merged key by key",
+        "[providers.lm]\noptions = { seed = 1 }",
+        "[providers.lm]\noptions = { seed = 2, keep_alive = 5 }",
+        "",
+        "providers.lm.options",
+        {"seed": 1, "keep_alive": 5},
+    ),
+    (
+        '[models."ID"]: key by key, its params too',
+        '[models."a/m"]\nparams = { top_p = 0.5 }',
+        '[models."a/m"]\ncontext_window = 8192\nparams = { top_p = 0.9, seed = 7 }',
+        "",
+        "models.a/m",
+        {"params": {"top_p": 0.5, "seed": 7}, "context_window": 8192},
+    ),
+    (
+        "[profiles.NAME]: the nearest layer that writes a profile defines all of it",
+        '[profiles.fast]\nprefer = ["llama"]',
+        '[profiles.fast]\nmodel = "a/project"\ntemperature = 0.2',
+        "",
+        "profiles.fast",
+        {"prefer": ["llama"]},
+    ),
+    (
+        "[profiles]: profiles only a farther layer writes still apply",
+        "",
+        '[profiles.fast]\nmodel = "a/project"',
+        '[profiles.deep]\nmodel = "a/user"',
+        "profiles",
+        {"fast": {"model": "a/project"}, "deep": {"model": "a/user"}},
+    ),
+    (
+        "[tiers]: tier by tier",
+        '[tiers]\nlight = "a/local"',
+        '[tiers]\nlight = "a/project"\nheavy = "b/project"',
+        "",
+        "tiers",
+        {"light": "a/local", "heavy": "b/project"},
+    ),
+    (
+        "[budget]: key by key",
+        "[budget]\ndaily_usd = 1",
+        "[budget]\ndaily_usd = 5\nmonthly_usd = 20",
+        "",
+        "budget",
+        {"daily_usd": 1, "monthly_usd": 20},
+    ),
+    (
+        "[agents.NAME]: key by key",
+        "[agents.reviewer]\ntemperature = 0.1",
+        '[agents.reviewer]\nmodel = "a/project"\ntemperature = 0.5',
+        "",
+        "agents.reviewer",
+        {"temperature": 0.1, "model": "a/project"},
+    ),
+]
+
+
+def project_with(tmp_path: Path, local: str, project: str, user: str):
+    for path, text in (
+        (tmp_path / "proj" / "promptls.local.toml", local),
+        (tmp_path / "proj" / "promptls.toml", project),
+        (tmp_path / "home" / "config.toml", user),
+    ):
+        if text:
+            write(path, text + "\n")
+    loader = SettingsLoader(user_config=str(tmp_path / "home" / "config.toml"))
+    return loader.for_prompt(str(tmp_path / "proj" / "p.md"))
+
+
+@pytest.mark.parametrize(
+    ("local", "project", "user", "path", "expected"), [c[1:] for c in COMBINE], ids=[c[0] for c in COMBINE]
+)
+def test_how_the_layers_combine(tmp_path, local, project, user, path, expected):
+    settings = project_with(tmp_path, local, project, user)
+    assert settings.files  # the case wrote at least one file
+    assert used(settings.view, path) == expected
+
+
+def test_every_layers_value_keeps_its_source_nearest_first(tmp_path):
+    settings = project_with(
+        tmp_path,
+        '[defaults]\nmodel = "a/local"',
+        '# project\n[defaults]\nmodel = "a/project"',
+        '[defaults]\nmodel = "a/user"',
+    )
+    layered = settings.view.defaults.layered("model")
+    assert [(s.value, s.source.layer, s.source.span.line) for s in layered.settings] == [
+        ("a/local", Layer.LOCAL, 2),
+        ("a/project", Layer.PROJECT, 3),
+        ("a/user", Layer.USER, 2),
+    ]
+    assert layered.source.path == str(tmp_path / "proj" / "promptls.local.toml")
+    assert settings.view.defaults.setting("model").source.label == "[defaults] model"
+
+
+def test_per_prompt_tables_are_picked_in_each_layer_then_ranked_nearest_first(tmp_path):
+    settings = project_with(
+        tmp_path,
+        '[prompts."**/*.md"]\nmodel = "a/local-glob"',
+        '[agents.reviewer]\nmodel = "a/project-name"\n[prompts."agents/*.md"]\nmodel = "a/project-glob"',
+        '[prompts."agents/*.md"]\nmodel = "a/user-glob"\n[prompts."agents/r*.md"]\nmodel = "a/user-best"',
+    )
+    picked = settings.view.assigned("agents", ("reviewer",), "agents/reviewer.md")
+    # local: its only glob; project: the name beats its glob; user: the more specific glob
+    assert [t.value("model") for t in picked] == ["a/local-glob", "a/project-name", "a/user-best"]
+    assert settings.view.assigned("agents", ("other",), "notes/x.txt") == ()
+
+
+def test_the_view_is_built_once_per_project_and_again_after_a_change(tmp_path):
+    write(tmp_path / "promptls.toml", "[check]\nignore = ['PLS203']\n")
+    loader = SettingsLoader(user_config=str(tmp_path / "none.toml"))
+    first = loader.for_prompt(str(tmp_path / "a" / "p.md"))
+    assert first.view is first.view
+    assert loader.for_prompt(str(tmp_path / "b" / "q.md")).view is first.view
+    write(tmp_path / "promptls.toml", "[check]\nignore = ['PLS401']\n")
+    loader.invalidate(str(tmp_path / "promptls.toml"))
+    assert loader.for_prompt(str(tmp_path / "a" / "p.md")).view.check.value("ignore") == ("PLS401",)
+
+
+def test_every_table_of_the_schema_has_a_field_on_the_view():
+    assert set(SCHEMA) <= set(SettingsView.__slots__)
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_the_readme_states_each_tables_combine_rule():
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("### How the layers combine") :]
+    section = section[: section.index("\n## ")]
+    rows = [line for line in section.splitlines() if line.startswith("| `[")]
+    for table in SCHEMA:
+        assert any(f"`[{table}" in row for row in rows), f"README gives no combine rule for [{table}]"
+
+
+# --- nothing outside the settings package reads a settings file's raw values --------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def private_attributes_of_settings_files() -> set[str]:
+    from promptls.router.settings.files import SettingsFile
+
+    names = {n for n in SettingsFile.__slots__ if n.startswith("_")}
+    names |= {n for n in vars(SettingsFile) if n.startswith("_") and not n.startswith("__")}
+    return names
+
+
+def raw_reads(path: Path, private: set[str]) -> list[str]:
+    """`file:line .attribute` for each use of a settings file's private attribute in a module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        f"{path.relative_to(ROOT) if ROOT in path.parents else path.name}:{node.lineno} .{node.attr}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr in private
+    ]
+
+
+def test_no_module_outside_the_settings_package_reads_raw_settings():
+    private = private_attributes_of_settings_files()
+    assert {"_data", "_setting"} <= private
+    settings_package = ROOT / "router" / "settings"
+    offenders = []
+    for folder in ("router", "adapters", "promptls", "tests", "bench"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if settings_package not in path.parents:
+                offenders += raw_reads(path, private)
+    assert offenders == [], "read settings through ProjectSettings.view or SettingsFile.view"
+
+
+def test_the_raw_scan_sees_an_offender(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f(file):\n    return file._data.get('defaults')\n", encoding="utf-8")
+    assert raw_reads(sample, private_attributes_of_settings_files()) == ["sample.py:2 ._data"]

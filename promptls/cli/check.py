@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from promptls.cli import EXIT_FINDINGS, EXIT_OK, UsageError
@@ -130,28 +131,16 @@ class _Run:
         self.settings_count = 0
         self._settings: dict[str, object] = {}
         self._prompts_by_root: dict[str | None, list] = {}
-        self._tables: dict[str | None, dict] = {}
-
-    def table(self, settings) -> dict:
-        """The `[check]` table of the project a file belongs to (not of the cwd's project)."""
-        key = settings.root
-        if key not in self._tables:
-            self._tables[key] = _check_table(settings)
-        return self._tables[key]
 
     def selected(self, select: list[str], ignore: list[str]) -> list[Finding]:
-        """Findings kept by `--select/--ignore` and by the `[check]` table of each one's project."""
-        from promptls.router.base.findings import Severity
-        from promptls.router.checks.lint import select as select_findings
+        """Findings kept by `--select/--ignore` and by the `[check]` table of each one's project
+        (not of the cwd's project)."""
+        from promptls.router.checks.select import select_findings
 
         kept: list[Finding] = []
         for finding in self.findings:
-            table = self.table(self.session.loader.for_prompt(finding.path))
-            chosen = select or table.get("select", [])
-            if not select and finding.code.startswith("PLS3") and finding.severity is Severity.ERROR:
-                # A broken settings file cannot hide its own errors through its own `select`.
-                chosen = []
-            kept.extend(select_findings([finding], chosen, [*ignore, *table.get("ignore", [])]))
+            project = self.session.loader.for_prompt(finding.path).view
+            kept.extend(select_findings([finding], project, select, ignore))
         return kept
 
     def check_files(self, found: list) -> None:
@@ -204,11 +193,11 @@ def _check_one(session, path: str, explicit: bool) -> tuple[list[Finding], objec
     from promptls.router.checks.lint import check_prompt, prompt_key
 
     settings = session.loader.for_prompt(path)
-    table = _check_table(settings)
-    if not explicit and _excluded(path, table.get("exclude", []), settings.root):
+    check = settings.view.check
+    if not explicit and _excluded(path, check.value("exclude", ()), settings.root):
         return [], None
     prompt = session.read_prompt(
-        path, explicit=explicit, include=table.get("include", []), root=settings.root
+        path, explicit=explicit, include=list(check.value("include", ())), root=settings.root
     )
     if prompt is None:
         return [], None

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from promptls.ledger.queries import totals
 from promptls.router.models.money import money
+from promptls.router.settings.view import merged_view
 
 if TYPE_CHECKING:
     from promptls.ledger.record import Ledger
@@ -63,10 +64,12 @@ def budget_status(
     `settings_files` are a project's settings files, nearest first (`ProjectSettings.files`); the
     nearest file that sets a limit wins.
     """
-    files = tuple(getattr(settings_files, "files", settings_files))
+    view = getattr(settings_files, "view", None)  # a ProjectSettings: its merged view
+    if view is None:
+        view = merged_view([f.view for f in settings_files])
     statuses = []
     for period, key in BUDGET_KEYS:
-        setting = next((s for f in files if (s := f.setting(("budget", key))) is not None), None)
+        setting = view.budget.setting(key)
         if setting is None or isinstance(setting.value, bool):
             continue
         since = today.replace(day=1) if period == "month" else today

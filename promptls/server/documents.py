@@ -157,7 +157,8 @@ class Documents:
         return None if text is None else self._analyze(uri, text, None)
 
     def _analyze(self, uri: str, text: str, version: int | None) -> Analysis:
-        from promptls.router.checks.lint import check_prompt, check_settings_file, select
+        from promptls.router.checks.lint import check_prompt, check_settings_file
+        from promptls.router.checks.select import select_findings
         from promptls.router.resolution.resolve import resolve
 
         path = _path(uri) or uri
@@ -172,7 +173,7 @@ class Documents:
                 layer = Layer.PROJECT if os.path.basename(path) == PROJECT_FILE else layer
                 file = load_settings(path, text, layer)
             findings = check_settings_file(file, settings, self.catalog) if file is not None else []
-            findings = select(findings, self.config.select, self.config.ignore)
+            findings = select_findings(findings, settings.view, self.config.select, self.config.ignore)
             converter = PositionConverter(text, file.lines if file else _lines(text), self._encoding())
             return Analysis(
                 uri, path, version, "settings", text, converter, None, settings, None, tuple(findings)
@@ -185,7 +186,7 @@ class Documents:
         settings = self.loader.for_prompt(path)
         resolution = resolve(prompt, settings, self.catalog)
         findings = check_prompt(prompt, settings, self.catalog, resolution=resolution)
-        findings = select(findings, self.config.select, self.config.ignore)
+        findings = select_findings(findings, settings.view, self.config.select, self.config.ignore)
         converter = PositionConverter(text, prompt.lines, self._encoding())
         return Analysis(
             uri, path, version, "prompt", text, converter, prompt, settings, resolution, tuple(findings)
@@ -198,10 +199,7 @@ class Documents:
         if dialect is not None:
             return dialect
         settings = self.loader.for_prompt(path)
-        include: list[str] = []
-        for file in settings.files:
-            include += (file.data.get("check") or {}).get("include", [])
-        return classify(path, text, include, settings.root)
+        return classify(path, text, settings.view.check.value("include", ()), settings.root)
 
 
 def is_settings_path(path: str, user_config: str) -> bool:

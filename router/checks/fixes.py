@@ -20,17 +20,14 @@ def add_fallback(prompt: PromptFile, resolution: Resolution) -> Fix | None:
         return None
     at = prompt.lines.span(prompt.insertion_point(), prompt.insertion_point())
     newline = "\r\n" if "\r\n" in prompt.text[: prompt.body_start] else "\n"
-    for file in resolution.settings.files:
-        chain = (file.data.get("defaults") or {}).get("fallback")
-        if chain:
-            return Fix(
-                f"Add a fallback: the default chain ({' → '.join(chain)})",
-                (Edit(prompt.path, at, f"model_fallback: true{newline}"),),
-            )
-    for file in resolution.settings.files:
-        default = (file.data.get("defaults") or {}).get("model")
-        if isinstance(default, str) and default != str(resolution.model):
-            return Fix(
-                f"Add a fallback: {default}", (Edit(prompt.path, at, f"fallback: [{default}]{newline}"),)
-            )
+    defaults = resolution.settings.view.defaults
+    chain = defaults.value("fallback")
+    if chain:
+        return Fix(
+            f"Add a fallback: the default chain ({' → '.join(chain)})",
+            (Edit(prompt.path, at, f"model_fallback: true{newline}"),),
+        )
+    default = defaults.value("model")
+    if isinstance(default, str) and default != str(resolution.model):
+        return Fix(f"Add a fallback: {default}", (Edit(prompt.path, at, f"fallback: [{default}]{newline}"),))
     return None

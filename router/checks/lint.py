@@ -106,9 +106,8 @@ def _rule_codes(file: SettingsFile) -> Iterator[Finding]:
     from promptls.router.rules.settings import InvalidSettingsValue
 
     rules = all_rules()
-    table = file.data.get("check") or {}
     for key in ("select", "ignore"):
-        for code in table.get(key, ()):
+        for code in file.view.check.value(key, ()):
             if any(r.code.startswith(code.upper()) or r.name == code.lower() for r in rules):
                 continue
             keypath = (*file.prefix, "check", key)
@@ -138,12 +137,13 @@ def check_assignments(
         if table:
             by_table.setdefault(table, set()).update(prompt.names)
     rel_paths = [path_under_root(p.path, root) for p in keys]
-    for table in ("agents", "commands", "skills"):
+    view = file.view
+    for table, written in (("agents", view.agents), ("commands", view.commands), ("skills", view.skills)):
         names = by_table.get(table, set())
-        for name in file.data.get(table) or {}:
+        for name in written:
             if name not in names:
                 yield _unmatched(file, (table, name), name, sorted(names), table)
-    for glob in file.data.get("prompts") or {}:
+    for glob in view.prompts:
         if not any(path_matches(glob, rel) for rel in rel_paths):
             yield UnmatchedAssignment.finding(
                 file.path,
@@ -166,21 +166,3 @@ def _unmatched(
     elif names:
         message += f" (its {table}: {', '.join(names[:8])}{', ...' if len(names) > 8 else ''})"
     return UnmatchedAssignment.finding(file.path, file.span(keypath), message)
-
-
-def select(
-    findings: Iterable[Finding], select: Sequence[str] = (), ignore: Sequence[str] = ()
-) -> list[Finding]:
-    """Keep findings whose code or name matches `select` (prefixes allowed) and not `ignore`."""
-
-    def matches(finding: Finding, patterns: Sequence[str]) -> bool:
-        return any(finding.code.startswith(p.upper()) or finding.name == p.lower() for p in patterns)
-
-    out = []
-    for finding in findings:
-        if select and not matches(finding, select):
-            continue
-        if ignore and matches(finding, ignore):
-            continue
-        out.append(finding)
-    return out

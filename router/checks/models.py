@@ -390,13 +390,13 @@ def _model_limit(key: str, value: Any, info: Any, model: ModelId | None) -> str 
 def check_profile(ctx: PromptContext) -> Iterator[Finding]:
     from promptls.router.models.profiles import BUILTIN_PROFILES
 
-    files = ctx.resolution.settings.files
-    for key, table_name, builtin in (("profile", "profiles", BUILTIN_PROFILES), ("tier", "tiers", {})):
+    view = ctx.resolution.settings.view
+    for key, written, builtin in (("profile", view.profiles, BUILTIN_PROFILES), ("tier", view.tiers, {})):
         entry = ctx.prompt.get(key)
         if entry is None or not isinstance(entry.value, str):
             continue
         name = entry.value
-        defined = {n for f in files for n in (f.data.get(table_name) or {})} | set(builtin)
+        defined = set(written) | set(builtin)
         if name in defined:
             continue
         import difflib

@@ -410,10 +410,7 @@ def _value(value: str, index: int) -> _Option:
 def _profile_names(settings: ProjectSettings) -> list[str]:
     from promptls.router.models.profiles import BUILTIN_PROFILES
 
-    names = dict.fromkeys(BUILTIN_PROFILES)
-    for file in settings.files:
-        names.update(dict.fromkeys(file.data.get("profiles") or {}))
-    return sorted(names)
+    return sorted({*BUILTIN_PROFILES, *settings.view.profiles})
 
 
 def _model_options(
@@ -495,11 +492,10 @@ def _settings_default(settings: ProjectSettings) -> tuple[str, str] | None:
     """The settings' default model and the name of the file that sets it."""
     import os
 
-    for file in settings.files:
-        value = (file.data.get("defaults") or {}).get("model")
-        if isinstance(value, str):
-            return value, os.path.basename(file.path)
-    return None
+    setting = settings.view.defaults.setting("model")
+    if setting is None or setting.source.path is None:
+        return None
+    return setting.value, os.path.basename(setting.source.path)
 
 
 def _inherit_option(settings: ProjectSettings) -> _Option:
@@ -533,11 +529,12 @@ def _default_option(settings: ProjectSettings) -> _Option:
 
 def _settings_model_options(settings: ProjectSettings, catalog: Catalog) -> list[_Option]:
     """`NAME/` for each provider declared in settings, and each `[models."id"]` with its facts."""
-    if not settings.files:
+    view = settings.view
+    if not view.providers and not view.models:
         return []
-    from promptls.router.resolution.resolve import declared_providers, model_info
+    from promptls.router.resolution.resolve import model_info
 
-    declared = declared_providers(settings)
+    declared = view.provider_values
     options = []
     for name, table in declared.items():
         url = table.get("base_url")
@@ -547,12 +544,11 @@ def _settings_model_options(settings: ProjectSettings, catalog: Catalog) -> list
         )
         options.append(_Option(f"{name}/", "model", detail, doc, f"{name}/", False, f"2{name.lower()}/"))
     seen: set[str] = set()
-    for file in settings.files:
-        for model_id in file.data.get("models") or {}:
-            parsed = parse_model_id(model_id)
-            if parsed is None or model_id.lower() in seen:
-                continue
-            seen.add(model_id.lower())
-            info = model_info(parsed, settings, catalog, declared)
-            options.append(_model_option(info, model_id))
+    for model_id in view.models:
+        parsed = parse_model_id(model_id)
+        if parsed is None or model_id.lower() in seen:
+            continue
+        seen.add(model_id.lower())
+        info = model_info(parsed, settings, catalog, declared)
+        options.append(_model_option(info, model_id))
     return options

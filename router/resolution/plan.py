@@ -11,7 +11,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from promptls.router.models.modelid import ModelId
-from promptls.router.resolution.resolve import Resolution, declared_providers, is_local_provider, model_info
+from promptls.router.resolution.resolve import (
+    Resolution,
+    declared_providers,
+    is_local_provider,
+    model_info,
+    sdk_options,
+)
 from promptls.router.settings.discover import ProjectSettings
 
 if TYPE_CHECKING:
@@ -78,9 +84,6 @@ def plan_call(
     base_url = table.get("base_url") or DEFAULT_BASE_URLS.get(model.provider)
     if model.provider == "ollama" and not base_url:
         base_url = env.get("OLLAMA_HOST") or None
-    options: dict[str, Any] = dict(table.get("options") or {})
-    for file in reversed(settings.files):
-        options.update(((file.data.get("models") or {}).get(str(model)) or {}).get("options") or {})
     return PlannedCall(
         model_id=str(model),
         provider=model.provider,
@@ -92,7 +95,7 @@ def plan_call(
         timeout=float(table.get("timeout") or 60.0),
         headers=dict(table.get("headers") or {}),
         params=dict(params or {}),
-        options=options,
+        options=sdk_options(model, settings),
         info=model_info(model, settings, catalog, declared),
     )
 

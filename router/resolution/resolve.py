@@ -12,7 +12,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from promptls.router.base.pathglob import path_matches, specificity
 from promptls.router.models.modelid import (
     BUILTIN_PROVIDERS,
     LOCAL_PROVIDERS,
@@ -27,8 +26,8 @@ from promptls.router.prompts.frontmatter import PromptFile
 from promptls.router.prompts.keyspec import DOTPROMPT_CONFIG_PARAMS, PARAMETER_KEYS
 from promptls.router.prompts.params import ENV_PREFIX, ParamError, parse_param, valid_param_value
 from promptls.router.settings.discover import ProjectSettings
-from promptls.router.settings.files import SettingsFile
 from promptls.router.settings.layers import Layer, Setting, Source
+from promptls.router.settings.view import SettingsView, TableView
 
 if TYPE_CHECKING:
     from promptls.router.models.catalog import Catalog, ModelInfo
@@ -93,13 +92,9 @@ class Resolution(NamedTuple):
         return out
 
 
-def declared_providers(settings: ProjectSettings) -> dict[str, dict[str, Any]]:
-    """Provider tables merged across layers (nearer layers win key by key)."""
-    merged: dict[str, dict[str, Any]] = {}
-    for file in reversed(settings.files):
-        for name, table in (file.data.get("providers") or {}).items():
-            merged.setdefault(name, {}).update(table)
-    return merged
+def declared_providers(settings: ProjectSettings) -> Mapping[str, Mapping[str, Any]]:
+    """`[providers.NAME]` tables as the settings view merged them (nearer layers win key by key)."""
+    return settings.view.provider_values
 
 
 def known_providers(settings: ProjectSettings) -> tuple[str, ...]:
@@ -134,20 +129,21 @@ def resolve(
     overrides: Overrides | None = None,
 ) -> Resolution:
     overrides = overrides or Overrides()
+    view = settings.view
     providers = known_providers(settings)
-    declared = declared_providers(settings)
-    assignments = [(f, _assignment(f, prompt, settings.root)) for f in settings.files]
+    declared = view.provider_values
+    assignments = assigned_tables(prompt, settings)
 
-    model_steps = _model_candidates(prompt, settings, overrides, assignments, catalog, providers)
+    model_steps = _model_candidates(prompt, view, overrides, assignments, catalog, providers)
     shown_from = settings.root or os.path.dirname(os.path.abspath(prompt.path))
     model, ref, steps, problem = _choose_model(model_steps, catalog, prompt.dialect, providers, shown_from)
     info = model_info(model, settings, catalog, declared) if model else None
 
-    params, param_steps = _params(prompt, settings, overrides, assignments, model)
+    params, param_steps = _params(prompt, view, overrides, assignments, model)
     fallback, fallback_source, fallback_steps = _fallback(
-        prompt, settings, overrides, assignments, catalog, providers, model
+        prompt, view, overrides, assignments, catalog, providers, model
     )
-    options = _options(model, settings, declared)
+    options = sdk_options(model, settings) if model else {}
     all_steps = {"model": steps, "fallback": fallback_steps, **param_steps}
     return Resolution(
         prompt, settings, model, ref, info, params, fallback, fallback_source, all_steps, options, problem
@@ -166,38 +162,24 @@ def model_info(
     changes: dict[str, Any] = {}
     if is_local_provider(model.provider, declared):
         changes.update(local=True, free=True, input_price=0.0, output_price=0.0)
-    for file in reversed(settings.files):
-        table = (file.data.get("models") or {}).get(str(model)) or {}
+    table = settings.view.models.get(str(model))
+    if table is not None:
         for key in ("context_window", "max_output", "input_price", "output_price"):
             if key in table:
-                changes[key] = table[key]
+                changes[key] = table.value(key)
         if "capabilities" in table:
-            changes["capabilities"] = frozenset(table["capabilities"])
+            changes["capabilities"] = frozenset(table.value("capabilities"))
     return info._replace(**changes) if changes else info
 
 
-class _Assigned(NamedTuple):
-    table: dict[str, Any]
-    keypath: tuple[str, ...]
-
-
-def _assignment(file: SettingsFile, prompt: PromptFile, root: str | None) -> _Assigned | None:
-    """The per-prompt table of `file` that applies to `prompt`: by name first, then most specific glob."""
+def assigned_tables(prompt: PromptFile, settings: ProjectSettings) -> tuple[TableView, ...]:
+    """The per-prompt tables that apply to `prompt`, one per settings layer, nearest first: by name
+    first, then the most specific `[prompts."GLOB"]` (relative to the project's folder)."""
+    view = settings.view
     section = prompt.dialect.assignment_table
-    if section:
-        tables = file.data.get(section) or {}
-        for name in assignment_names(prompt):
-            if name in tables:
-                return _Assigned(tables[name], (section, name))
-    globs = file.data.get("prompts") or {}
-    if not globs:
-        return None
-    rel = path_under_root(prompt.path, root if file.layer is not Layer.USER or root else None)
-    matching = [g for g in globs if path_matches(g, rel)]
-    if not matching:
-        return None
-    best = max(matching, key=lambda g: (specificity(g), g))
-    return _Assigned(globs[best], ("prompts", best))
+    names = tuple(assignment_names(prompt)) if section else ()
+    rel = path_under_root(prompt.path, settings.root) if view.prompts else ""
+    return view.assigned(section, names, rel)
 
 
 def assignment_names(prompt: PromptFile) -> Iterator[str]:
@@ -209,8 +191,6 @@ def assignment_names(prompt: PromptFile) -> Iterator[str]:
 
 
 def path_under_root(path: str, root: str | None) -> str:
-    import os
-
     absolute = path if os.path.isabs(path) else os.path.abspath(path)
     if root:
         prefix = root.rstrip(os.sep) + os.sep
@@ -231,9 +211,9 @@ def _frontmatter_source(prompt: PromptFile, key: str, label: str | None = None) 
 
 def _model_candidates(
     prompt: PromptFile,
-    settings: ProjectSettings,
+    view: SettingsView,
     overrides: Overrides,
-    assignments: list[tuple[SettingsFile, _Assigned | None]],
+    assignments: tuple[TableView, ...],
     catalog: Catalog,
     providers: tuple[str, ...],
 ) -> list[tuple[Candidate, ModelRef]]:
@@ -254,65 +234,58 @@ def _model_candidates(
     env_model = overrides.env.get(f"{ENV_PREFIX}MODEL")
     if env_model:
         add(env_model, Source(Layer.ENV, f"{ENV_PREFIX}MODEL"), generic)
-    for file, assigned in assignments:
-        if assigned and "model" in assigned.table:
-            keypath = (*assigned.keypath, "model")
-            add(assigned.table["model"], _file_source(file, keypath), generic)
+    for assigned in assignments:
+        setting = assigned.setting("model")
+        if setting is not None:
+            add(setting.value, setting.source, generic)
     model_entry = prompt.get("model")
     if model_entry is not None:
         value = model_entry.value
         if isinstance(value, list) and prompt.dialect.is_copilot and value:
             value = value[0]  # Copilot's prioritized list: the first is the model
         add(value, _frontmatter_source(prompt, "model"), prompt.dialect)
-    for key, table_name in (("profile", "profiles"), ("tier", "tiers")):
-        chosen = _lookup_choice(prompt, assignments, key)
-        if chosen is None:
-            continue
-        defined = any(chosen in (file.data.get(table_name) or {}) for file in settings.files)
-        if key == "profile" and not defined and chosen in BUILTIN_PROFILES:
+    profile = _lookup_choice(prompt, assignments, "profile")
+    if profile is not None:
+        table = view.profiles.get(profile)
+        if table is None and profile in BUILTIN_PROFILES:
             from promptls.router.models.profiles import pick_for_profile
 
-            pick = pick_for_profile(chosen, BUILTIN_PROFILES[chosen], catalog)
-            add(pick.model or "", Source(Layer.DEFAULT, f"built-in profile `{chosen}`"), generic, pick.reason)
-            continue
-        for file in settings.files:
-            target = (file.data.get(table_name) or {}).get(chosen)
-            target_model = target.get("model") if isinstance(target, dict) else target
-            if isinstance(target_model, str):
-                keypath = (table_name, chosen, "model") if isinstance(target, dict) else (table_name, chosen)
-                add(target_model, _file_source(file, keypath), generic)
-                break
-            if isinstance(target, dict):
+            pick = pick_for_profile(profile, BUILTIN_PROFILES[profile], catalog)
+            add(
+                pick.model or "", Source(Layer.DEFAULT, f"built-in profile `{profile}`"), generic, pick.reason
+            )
+        elif table is not None:
+            setting = table.setting("model")
+            if setting is not None:
+                add(setting.value, setting.source, generic)
+            else:
                 # A profile of needs and preferences, no model: pick one from the catalog.
                 from promptls.router.models.profiles import pick_for_profile
 
-                pick = pick_for_profile(chosen, target, catalog)
-                span = file.span((table_name, chosen))
-                source = Source(file.layer, f"[{table_name}.{chosen}]", file.path, span)
-                add(pick.model or "", source, generic, pick.reason)
-                break
-    for file in settings.files:
-        value = (file.data.get("defaults") or {}).get("model")
-        if value is not None:
-            add(value, _file_source(file, ("defaults", "model")), generic)
+                pick = pick_for_profile(profile, table.values(), catalog)
+                add(pick.model or "", table.written[0], generic, pick.reason)
+    tier = _lookup_choice(prompt, assignments, "tier")
+    if tier is not None and tier in view.tiers:
+        setting = view.tiers[tier].setting
+        add(setting.value, setting.source, generic)
+    for setting in _layers(view.defaults, "model"):
+        add(setting.value, setting.source, generic)
     return out
 
 
-def _lookup_choice(
-    prompt: PromptFile, assignments: list[tuple[SettingsFile, _Assigned | None]], key: str
-) -> str | None:
-    for _file, assigned in assignments:
-        if assigned and isinstance(assigned.table.get(key), str):
-            return assigned.table[key]
+def _layers(table: TableView | None, key: str) -> tuple[Setting, ...]:
+    """Every layer's value of `key`, nearest first: the candidates an explanation lists."""
+    layered = table.layered(key) if table is not None else None
+    return layered.settings if layered is not None else ()
+
+
+def _lookup_choice(prompt: PromptFile, assignments: tuple[TableView, ...], key: str) -> str | None:
+    for assigned in assignments:
+        value = assigned.value(key)
+        if isinstance(value, str):
+            return value
     value = prompt.value(key)
     return value if isinstance(value, str) else None
-
-
-def _file_source(file: SettingsFile, keypath: tuple[str, ...]) -> Source:
-    setting = file.setting(keypath)
-    if setting is not None:
-        return setting.source
-    return Source(file.layer, ".".join(keypath), file.path, file.span(keypath))
 
 
 def _choose_model(
@@ -363,9 +336,9 @@ def _choose_model(
 
 def _params(
     prompt: PromptFile,
-    settings: ProjectSettings,
+    view: SettingsView,
     overrides: Overrides,
-    assignments: list[tuple[SettingsFile, _Assigned | None]],
+    assignments: tuple[TableView, ...],
     model: ModelId | None,
 ) -> tuple[dict[str, Setting], dict[str, tuple[Candidate, ...]]]:
     candidates: dict[str, list[Candidate]] = {}
@@ -381,28 +354,26 @@ def _params(
             parsed = parse_param(key, overrides.env[name])
             if not isinstance(parsed, ParamError):
                 add(key, parsed, Source(Layer.ENV, name))
-    for file, assigned in assignments:
-        if assigned:
-            for key in PARAMETER_KEYS:
-                if key in assigned.table:
-                    add(key, assigned.table[key], _file_source(file, (*assigned.keypath, key)))
+    for assigned in assignments:  # each layer's table in turn, nearest first
+        for key in PARAMETER_KEYS:
+            for setting in _layers(assigned, key):
+                add(key, setting.value, setting.source)
     for key, value, source in _frontmatter_params(prompt):
         add(key, value, source)
     profile = _lookup_choice(prompt, assignments, "profile")
-    for file in settings.files:
-        table = (file.data.get("profiles") or {}).get(profile) if profile else None
-        for key in PARAMETER_KEYS:
-            if isinstance(table, dict) and key in table:
-                add(key, table[key], _file_source(file, ("profiles", profile, key)))
-    if model is not None:
-        for file in settings.files:
-            table = ((file.data.get("models") or {}).get(str(model)) or {}).get("params") or {}
-            for key, value in table.items():
-                add(key, value, _file_source(file, ("models", str(model), "params", key)))
-    for file in settings.files:
-        for key, value in (file.data.get("defaults") or {}).items():
-            if key in PARAMETER_KEYS:
-                add(key, value, _file_source(file, ("defaults", key)))
+    profile_table = view.profiles.get(profile) if profile else None
+    for key in PARAMETER_KEYS:
+        for setting in _layers(profile_table, key):
+            add(key, setting.value, setting.source)
+    model_table = view.models.get(str(model)) if model is not None else None
+    model_params = model_table.table("params") if model_table is not None else None
+    for key in model_params or ():
+        for setting in _layers(model_params, key):
+            add(key, setting.value, setting.source)
+    for key in view.defaults:
+        if key in PARAMETER_KEYS:
+            for setting in _layers(view.defaults, key):
+                add(key, setting.value, setting.source)
     params: dict[str, Setting] = {}
     steps: dict[str, tuple[Candidate, ...]] = {}
     for key, cands in candidates.items():
@@ -437,9 +408,9 @@ def _param_ok(key: str, value: Any) -> bool:
 
 def _fallback(
     prompt: PromptFile,
-    settings: ProjectSettings,
+    view: SettingsView,
     overrides: Overrides,
-    assignments: list[tuple[SettingsFile, _Assigned | None]],
+    assignments: tuple[TableView, ...],
     catalog: Catalog,
     providers: tuple[str, ...],
     model: ModelId | None,
@@ -453,13 +424,10 @@ def _fallback(
     if env_chain is not None:
         chain = [m.strip() for m in env_chain.split(",") if m.strip()]
         layers.append((chain, Source(Layer.ENV, f"{ENV_PREFIX}FALLBACK"), generic))
-    for file, assigned in assignments:
-        if not assigned:
-            continue
+    for assigned in assignments:  # a layer's `fallback` or `model_fallback` decides, nearest first
         for key in ("fallback", "model_fallback"):
-            if key in assigned.table:
-                keypath = (*assigned.keypath, key)
-                layers.append((assigned.table[key], _file_source(file, keypath), generic))
+            for setting in _layers(assigned, key):
+                layers.append((setting.value, setting.source, generic))
     if prompt.dialect.is_copilot and isinstance(prompt.value("model"), list):
         rest = [m for m in prompt.value("model")[1:] if isinstance(m, str)]
         if rest:
@@ -468,10 +436,8 @@ def _fallback(
         entry = prompt.get(key)
         if entry is not None and isinstance(entry.value, list | bool):
             layers.append((entry.value, _frontmatter_source(prompt, key), prompt.dialect))
-    for file in settings.files:
-        flag = (file.data.get("defaults") or {}).get("model_fallback")
-        if flag is not None:
-            layers.append((flag, _file_source(file, ("defaults", "model_fallback")), generic))
+    for setting in _layers(view.defaults, "model_fallback"):
+        layers.append((setting.value, setting.source, generic))
 
     steps: list[Candidate] = []
     result: tuple[FallbackModel, ...] = ()
@@ -486,7 +452,7 @@ def _fallback(
             steps.append(Candidate("fallback", value, source, "no fallback", chosen=True))
             continue
         if value is True:
-            chain_source, items = _default_chain(settings)
+            chain_source, items = _default_chain(view)
             note = (
                 "uses [defaults] fallback"
                 if chain_source
@@ -511,12 +477,11 @@ def _fallback(
     return tuple(unique), result_source, tuple(steps)
 
 
-def _default_chain(settings: ProjectSettings) -> tuple[Source | None, list[str]]:
-    for file in settings.files:
-        chain = (file.data.get("defaults") or {}).get("fallback")
-        if chain is not None:
-            return _file_source(file, ("defaults", "fallback")), list(chain)
-    return None, []
+def _default_chain(view: SettingsView) -> tuple[Source | None, list[str]]:
+    setting = view.defaults.setting("fallback")
+    if setting is None:
+        return None, []
+    return setting.source, list(setting.value)
 
 
 def _fallback_models(
@@ -536,14 +501,11 @@ def _fallback_models(
         )
 
 
-def _options(
-    model: ModelId | None, settings: ProjectSettings, declared: Mapping[str, Mapping[str, Any]]
-) -> dict[str, Any]:
-    """SDK pass-through options: the provider's, then the model's on top."""
-    if model is None:
-        return {}
-    options: dict[str, Any] = dict((declared.get(model.provider) or {}).get("options") or {})
-    for file in reversed(settings.files):
-        table = (file.data.get("models") or {}).get(str(model)) or {}
-        options.update(table.get("options") or {})
+def sdk_options(model: ModelId, settings: ProjectSettings) -> dict[str, Any]:
+    """SDK pass-through options: the provider's `options`, then the model's on top."""
+    view = settings.view
+    options: dict[str, Any] = dict((view.provider_values.get(model.provider) or {}).get("options") or {})
+    table = view.models.get(str(model))
+    if table is not None:
+        options.update(table.value("options") or {})
     return options

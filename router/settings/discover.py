@@ -12,6 +12,7 @@ from pathlib import Path
 
 from promptls.router.settings.files import SettingsFile, load_settings
 from promptls.router.settings.layers import Layer
+from promptls.router.settings.view import SettingsView, merged_view
 
 PROJECT_FILE = "promptls.toml"
 LOCAL_FILE = "promptls.local.toml"
@@ -44,7 +45,7 @@ def user_config_path() -> str:
 class ProjectSettings:
     """The settings files that apply to one directory, highest precedence first."""
 
-    __slots__ = ("files", "local", "project", "root", "user")
+    __slots__ = ("_view", "files", "local", "project", "root", "user")
 
     def __init__(
         self,
@@ -60,6 +61,18 @@ class ProjectSettings:
         self.user = user
         # Asked for on every resolution step: computed once.
         self.files: tuple[SettingsFile, ...] = tuple(f for f in (local, project, user) if f is not None)
+        self._view: SettingsView | None = None
+
+    @property
+    def view(self) -> SettingsView:
+        """The files merged into one view, each key by its combine rule: what every reader uses.
+
+        Built on first use and kept: the loader hands out one `ProjectSettings` per project until it
+        forgets its files, so the view is built once per project and settings change, not per prompt.
+        """
+        if self._view is None:
+            self._view = merged_view([f.view for f in self.files])
+        return self._view
 
     def __repr__(self) -> str:
         return f"ProjectSettings(root={self.root!r}, files={[f.path for f in self.files]})"

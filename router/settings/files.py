@@ -18,6 +18,7 @@ from promptls.router.rules.settings import InvalidSettingsFile, InvalidSettingsV
 from promptls.router.settings.layers import Layer, Setting, Source
 from promptls.router.settings.spec import SCHEMA, Field, MapOf, Table, VKind
 from promptls.router.settings.tomlspans import TomlSpans
+from promptls.router.settings.view import SettingsView, file_view
 
 KeyPath = tuple[str, ...]
 PYPROJECT_TABLE: KeyPath = ("tool", "promptls")
@@ -34,10 +35,15 @@ class ModelValue(NamedTuple):
 
 
 class SettingsFile:
-    """One settings file: its validated data, spans, and what is wrong in it (built by
-    `load_settings`, which fills `data`, `problems`, `models` and `spans` as it validates)."""
+    """One settings file: its validated values, spans, and what is wrong in it (built by
+    `load_settings`, which fills `problems`, `models` and `spans` as it validates).
 
-    __slots__ = ("data", "layer", "lines", "models", "path", "prefix", "problems", "spans", "text")
+    Its values are read through `view` (typed, each value with its source) or, for a project, the
+    merged `ProjectSettings.view`; the raw dict `_data` stays inside the settings package
+    (`test_settings` fails when a module outside it reads it).
+    """
+
+    __slots__ = ("_data", "_view", "layer", "lines", "models", "path", "prefix", "problems", "spans", "text")
 
     def __init__(
         self,
@@ -52,7 +58,8 @@ class SettingsFile:
         self.layer = layer
         self.text = text
         self.lines = lines
-        self.data = data
+        self._data = data
+        self._view: SettingsView | None = None
         self.prefix = prefix
         self.problems: list[Finding] = []
         self.models: list[ModelValue] = []
@@ -76,20 +83,23 @@ class SettingsFile:
                 return found
         return self.span(keypath)
 
-    def lookup(self, keypath: KeyPath) -> Any:
-        node: Any = self.data
-        for key in keypath:
-            if not isinstance(node, dict) or key not in node:
-                return None
-            node = node[key]
-        return node
+    @property
+    def view(self) -> SettingsView:
+        """This file's values alone, typed and with their sources (built on first use)."""
+        if self._view is None:
+            self._view = file_view(self._data, self._setting, self._table_source)
+        return self._view
 
-    def setting(self, keypath: KeyPath) -> Setting | None:
-        value = self.lookup(keypath)
-        if value is None:
-            return None
+    def _setting(self, keypath: KeyPath) -> Setting:
+        node: Any = self._data
+        for key in keypath:
+            node = node[key]
         label = _label(self.prefix + keypath)
-        return Setting(value, Source(self.layer, label, self.path, self.span(keypath)))
+        return Setting(node, Source(self.layer, label, self.path, self.span(keypath)))
+
+    def _table_source(self, keypath: KeyPath) -> Source:
+        # Labelled as written without the pyproject prefix: `[profiles.fast]`.
+        return Source(self.layer, f"[{'.'.join(keypath)}]", self.path, self.span(keypath))
 
 
 @lru_cache(maxsize=1024)
@@ -125,7 +135,7 @@ def load_settings(path: str, text: str, layer: Layer, *, pyproject: bool = False
         raw = raw.get("tool", {}).get("promptls", {})
         if not isinstance(raw, dict):
             return settings
-    settings.data = _validate(settings, raw, SCHEMA, ())
+    settings._data = _validate(settings, raw, SCHEMA, ())
     return settings
 
 

@@ -1,4 +1,6 @@
-"""The shape of a settings file: which tables and keys exist and what type each value has."""
+"""The shape of a settings file: which tables and keys exist, what type each value has, and how
+each key combines across the settings layers (`Combine`; the merged view in `view.py` applies it).
+"""
 
 from __future__ import annotations
 
@@ -20,12 +22,26 @@ class VKind(StrEnum):
     URL = "an http(s) URL"
 
 
+class Combine(StrEnum):
+    """How the layers that set one key (local, project, user) combine into the value that is used.
+
+    A table (`[defaults]`, `[check]`, `[models."id"]`, ...) always combines key by key, each key by
+    its own rule; a `MapOf` says how one named entry (`[providers.NAME]`) combines.
+    """
+
+    NEAREST = "the nearest layer that sets it wins"
+    CONCAT = "every layer's items apply, nearest layer first"
+    MERGE = "merged key by key, the nearest layer winning each key"
+
+
 class Field(NamedTuple):
     kind: VKind
     doc: str
     minimum: float | None = None
     maximum: float | None = None
     allowed: tuple[str, ...] = ()
+    combine: Combine = Combine.NEAREST
+    """A list of the nearest layer replaces the lists of farther layers unless this says CONCAT."""
 
 
 Table = dict[str, "Field | Table | MapOf"]
@@ -36,6 +52,9 @@ class MapOf(NamedTuple):
 
     item: Table | Field
     what: str
+    combine: Combine = Combine.MERGE
+    """MERGE: an entry's keys combine one by one across layers; NEAREST: the nearest layer that
+    writes the entry defines all of it (a profile is one recipe, not a mix of layers)."""
 
 
 def _params() -> dict[str, Field]:
@@ -84,8 +103,10 @@ SCHEMA: Table = {
             "api_key_env": Field(VKind.STRING, "Environment variable holding the key."),
             "local": Field(VKind.BOOLEAN, "Runs on this machine: free, and no key needed."),
             "timeout": Field(VKind.NUMBER, "Seconds before a request times out.", minimum=0),
-            "headers": Field(VKind.TABLE, "Extra HTTP headers."),
-            "options": Field(VKind.TABLE, "Passed through to the provider's SDK call."),
+            "headers": Field(VKind.TABLE, "Extra HTTP headers.", combine=Combine.MERGE),
+            "options": Field(
+                VKind.TABLE, "Passed through to the provider's SDK call.", combine=Combine.MERGE
+            ),
         },
         "provider name",
     ),
@@ -96,7 +117,7 @@ SCHEMA: Table = {
             "input_price": Field(VKind.NUMBER, "USD per million input tokens.", minimum=0),
             "output_price": Field(VKind.NUMBER, "USD per million output tokens.", minimum=0),
             "capabilities": Field(VKind.STRINGS, "tools, vision, json, streaming, reasoning."),
-            "options": Field(VKind.TABLE, "Passed through to the SDK for this model."),
+            "options": Field(VKind.TABLE, "Passed through to the SDK for this model.", combine=Combine.MERGE),
             "params": {**PARAMS},
         },
         "model id",
@@ -111,6 +132,7 @@ SCHEMA: Table = {
             **PARAMS,
         },
         "profile name",
+        Combine.NEAREST,
     ),
     "tiers": MapOf(Field(VKind.MODEL, "The model for this tier."), "tier name"),
     "budget": {
@@ -119,9 +141,14 @@ SCHEMA: Table = {
         "per_run_usd": Field(VKind.NUMBER, "Refuse a run estimated above this.", minimum=0),
     },
     "check": {
-        "include": Field(VKind.STRINGS, "Globs of extra prompt files (generic dialect)."),
-        "exclude": Field(VKind.STRINGS, "Globs of files `promptls check` skips."),
+        # Globs are anchored at the project's folder (the one holding promptls.toml).
+        "include": Field(
+            VKind.STRINGS, "Globs of extra prompt files (generic dialect).", combine=Combine.CONCAT
+        ),
+        "exclude": Field(VKind.STRINGS, "Globs of files `promptls check` skips.", combine=Combine.CONCAT),
+        # A selection is one statement ("report only these"): a nearer one replaces it, whole.
         "select": Field(VKind.STRINGS, "Rule codes or prefixes to report (default: all)."),
-        "ignore": Field(VKind.STRINGS, "Rule codes or prefixes never to report."),
+        # Silencing adds up: a personal `ignore` must not bring back what the project ignores.
+        "ignore": Field(VKind.STRINGS, "Rule codes or prefixes never to report.", combine=Combine.CONCAT),
     },
 }

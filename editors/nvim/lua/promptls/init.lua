@@ -79,89 +79,137 @@ end
 
 -- Which files are ours ---------------------------------------------------------------------------
 
-local MARKDOWN_SUFFIXES = { ".md", ".markdown", ".mdx" }
+-- The core's table of prompt files and settings files (router/prompts/detect.py), generated.
+local patterns = require("promptls.patterns")
 
 local function ends_with(text, suffix)
   return #text >= #suffix and text:sub(-#suffix) == suffix
 end
 
-local function has_model_key(bufnr)
+local function buffer_lines(bufnr, count)
   if not bufnr or not vim.api.nvim_buf_is_loaded(bufnr) then
-    return false
+    return {}
   end
-  local lines = vim.api.nvim_buf_get_lines(bufnr, 0, 200, false)
-  local first = (lines[1] or ""):gsub("^\239\187\191", "")
-  if not first:match("^%-%-%-") then
-    return false
-  end
-  for i = 2, #lines do
-    if lines[i]:match("^%-%-%-") then
+  return vim.api.nvim_buf_get_lines(bufnr, 0, count, false)
+end
+
+-- What a row needs of the text; the same looks as detect.text_shows in the core.
+local TEXT_SHOWS = {
+  ["model-key"] = function(bufnr)
+    local lines = buffer_lines(bufnr, 200)
+    local first = (lines[1] or ""):gsub("^\239\187\191", "")
+    if not first:match("^%-%-%-") then
       return false
     end
-    if lines[i]:match("^model%s*:") then
+    for i = 2, #lines do
+      if lines[i]:match("^%-%-%-") then
+        return false
+      end
+      if lines[i]:match("^model%s*:") then
+        return true
+      end
+    end
+    return false
+  end,
+  ["promptls-table"] = function(bufnr)
+    for _, line in ipairs(buffer_lines(bufnr, -1)) do
+      if line:match("^%s*%[%[?%s*tool%.promptls%s*[%]%.]") then
+        return true
+      end
+    end
+    return false
+  end,
+}
+
+local function text_shows(needs, bufnr)
+  return needs == nil or TEXT_SHOWS[needs](bufnr)
+end
+
+--- Does the row's name or endings fit `name` (lower case)?
+local function names_file(row, name)
+  if row.name then
+    return name == row.name:lower()
+  end
+  if not row.suffixes then
+    return true
+  end
+  for _, suffix in ipairs(row.suffixes) do
+    if ends_with(name, suffix) then
       return true
     end
   end
   return false
 end
 
+--- Where the nearest `row.folder` above the file ends (an index into `segments`), keeping `depth`.
+local function folder_end(row, segments)
+  local folder, size = row.folder, #row.folder
+  local own = #segments - 1 -- the folder holding the file
+  local from, to = own, size
+  if row.depth then
+    from, to = own - row.depth, math.max(own - row.depth, size)
+  end
+  for last = from, to, -1 do
+    local same = true
+    for k = 1, size do
+      same = same and segments[last - size + k] == folder[k]
+    end
+    if same then
+      return last
+    end
+  end
+  return nil
+end
+
+local function covers(row, segments, name)
+  return names_file(row, name) and (row.folder == nil or folder_end(row, segments) ~= nil)
+end
+
 --- What `path` is for promptls: "settings", a dialect ("claude-agent", "copilot-prompt",
---- "dotprompt", "generic", ...) or nil when it is no prompt file. Mirrors router/dialects.py; plain
---- markdown counts when it sits under a `prompts/` folder or its frontmatter has a `model:` key.
+--- "dotprompt", "generic", ...) or nil when it is no prompt file. Reads the core's table
+--- (patterns.lua, generated); where the text decides, `bufnr`'s lines are looked at. Attaches for a
+--- superset of what the server counts: markdown under `prompts/` and `*.instructions.md` too.
 function M.kind(path, bufnr)
   if not path or path == "" then
     return nil
   end
-  path = path:gsub("\\", "/")
   local segments = {}
-  for segment in path:gmatch("[^/]+") do
+  for segment in path:gsub("\\", "/"):gmatch("[^/]+") do
     if segment ~= "." then
       table.insert(segments, segment)
     end
   end
   local name = (segments[#segments] or ""):lower()
-  if name == "promptls.toml" or name == "promptls.local.toml" then
-    return "settings"
+  for _, row in ipairs(patterns.settings) do
+    if segments[#segments] == row.name and text_shows(row.needs, bufnr) then
+      return "settings"
+    end
   end
-  if ends_with(name, ".prompt") then
-    return "dotprompt"
-  end
-  if ends_with(name, ".prompt.md") then
-    return "copilot-prompt"
-  end
-  if ends_with(name, ".agent.md") or ends_with(name, ".chatmode.md") then
-    return "copilot-agent"
-  end
-  if ends_with(name, ".instructions.md") then
-    return "copilot-instructions"
-  end
-  local markdown = false
-  for _, suffix in ipairs(MARKDOWN_SUFFIXES) do
-    markdown = markdown or ends_with(name, suffix)
-  end
-  if not markdown then
-    return nil
-  end
-  local n = #segments
-  for i = n - 2, 1, -1 do
-    if segments[i] == ".claude" then
-      local area = segments[i + 1]
-      if area == "agents" then
-        return "claude-agent"
-      elseif area == "commands" then
-        return "claude-command"
-      elseif area == "skills" and name == "skill.md" and n - i == 3 then
-        return "claude-skill"
+  -- The path alone: a row naming the file decides, else the row whose folder is nearest.
+  local found, nearest = nil, -1
+  for _, row in ipairs(patterns.prompts) do
+    if row.needs == nil and names_file(row, name) then
+      if row.folder == nil then
+        return row.dialect
+      end
+      local last = folder_end(row, segments)
+      if last and last > nearest then
+        found, nearest = row.dialect, last
       end
     end
   end
-  for i = 1, n - 1 do
-    if segments[i] == "prompts" then
-      return "generic"
+  if found then
+    return found
+  end
+  for _, row in ipairs(patterns.hints) do
+    if covers(row, segments, name) then
+      return row.dialect
     end
   end
-  if has_model_key(bufnr) then
-    return "generic"
+  for _, row in ipairs(patterns.prompts) do
+    if row.needs and covers(row, segments, name) and text_shows(row.needs, bufnr) then
+      return row.dialect
+    end
   end
   return nil
 end

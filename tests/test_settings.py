@@ -699,3 +699,39 @@ def test_the_raw_scan_sees_an_offender(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("def f(file):\n    return file._data.get('defaults')\n", encoding="utf-8")
     assert raw_reads(sample, private_attributes_of_settings_files()) == ["sample.py:2 ._data"]
+
+
+# --- which findings a project keeps (router/checks/select.py, for the shell and the server) ------------
+
+# (case, the project's [check] table, the front end's select, its ignore, the codes kept)
+SELECTION = [
+    ("nothing said: every finding", "", (), (), {"PLS110", "PLS203", "PLS207", "PLS301", "PLS302"}),
+    ("[check] ignore", 'ignore = ["PLS203"]', (), (), {"PLS110", "PLS207", "PLS301", "PLS302"}),
+    ("[check] select, by prefix", 'select = ["PLS2"]', (), (), {"PLS203", "PLS207", "PLS301"}),
+    ("[check] select, by name", 'select = ["unknown-model"]', (), (), {"PLS203", "PLS301"}),
+    ("the front end's select replaces [check] select", 'select = ["PLS2"]', ("PLS1",), (), {"PLS110"}),
+    (
+        "the front end's ignore adds to [check] ignore",
+        'ignore = ["PLS1"]',
+        (),
+        ("PLS207",),
+        {"PLS203", "PLS301", "PLS302"},
+    ),
+    ("an ignore can silence a settings error", 'ignore = ["PLS3"]', (), (), {"PLS110", "PLS203", "PLS207"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("check", "select", "ignore", "kept"), [c[1:] for c in SELECTION], ids=[c[0] for c in SELECTION]
+)
+def test_which_findings_a_project_keeps(check, select, ignore, kept):
+    from promptls.router.checks.select import select_findings
+    from promptls.router.rules.index import find_rule
+    from promptls.router.settings.view import merged_view
+
+    project = load_settings("/p/promptls.toml", f"[check]\n{check}\n", Layer.PROJECT)
+    span = LineIndex("x\n").span(0, 1)
+    codes = ("PLS110", "PLS203", "PLS207", "PLS301", "PLS302")  # PLS301 is an error, PLS302 a warning
+    findings = [find_rule(code).finding("/p/x.md", span, "message") for code in codes]
+    found = select_findings(findings, merged_view([project.view]), select, ignore)
+    assert {f.code for f in found} == kept

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from lsprotocol import types
 
 from tests.lsp.conftest import diagnostics, open_doc
@@ -51,3 +53,42 @@ async def test_a_change_is_checked_and_old_results_are_dropped(client, workspace
         )
     )
     assert await diagnostics(client, uri) == []
+
+
+CHECK_TABLE = """\
+[check]
+select = ["PLS1", "PLS2"]
+ignore = ["PLS203"]
+include = ["notes/*.md"]
+
+[defaults]
+temperature = 9
+"""
+
+
+async def test_the_projects_check_table_rules_the_editor_as_it_rules_the_shell(
+    client, workspace, run_promptls
+):
+    """`[check] select/ignore/include` in promptls.toml: the editor shows what `promptls check` prints."""
+    (workspace / "promptls.toml").write_text(CHECK_TABLE, encoding="utf-8")
+    (workspace / "prompts" / "p.md").write_text(
+        "---\nmodel: openai/gpt4o\ntemperature: 5\n---\nHi\n", encoding="utf-8"
+    )
+    (workspace / "notes").mkdir()
+    (workspace / "notes" / "n.md").write_text("---\ndescription: d\ncolour: red\n---\nHi\n", encoding="utf-8")
+    shown = set()
+    for relative, language in (
+        ("prompts/p.md", "markdown"),
+        ("notes/n.md", "markdown"),
+        ("promptls.toml", "toml"),
+    ):
+        uri = open_doc(client, workspace / relative, language=language)
+        shown |= {(relative, d.range.start.line + 1, d.code) for d in await diagnostics(client, uri)}
+    assert shown == {
+        ("prompts/p.md", 3, "PLS207"),  # PLS203 for `openai/gpt4o` is ignored
+        ("notes/n.md", 3, "PLS110"),  # a prompt file by `include`
+        ("promptls.toml", 7, "PLS303"),  # not selected, but a settings error is never hidden
+    }
+    proc = run_promptls("check", "--output-format", "json", cwd=workspace)
+    printed = {(d["path"], d["location"]["line"], d["code"]) for d in json.loads(proc.stdout)}
+    assert printed == shown

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import pytest
+import pytest_lsp
+from lsprotocol import types
 from promptls.router.prompts.detect import classify
 from promptls.router.prompts.dialects import Dialect
+from pytest_lsp import ClientServerConfig, LanguageClient
 
 from promptls.workspace import ALWAYS_SKIPPED, walk
+from tests.lsp.conftest import SERVER_ENV, capabilities, diagnostics, open_doc
 
 
 def make(root: Path, *files: str, text: str = "") -> None:
@@ -215,3 +221,89 @@ def test_classify_a_relative_path_by_where_the_file_is_not_how_it_was_typed(
     assert classify("reviewer.md", WITHOUT_MODEL, [], str(tmp_path)) is Dialect.CLAUDE_AGENT
     monkeypatch.chdir(tmp_path / ".claude")
     assert classify("agents/reviewer.md", WITHOUT_MODEL, [], str(tmp_path)) is Dialect.CLAUDE_AGENT
+
+
+# --- the shell and the editor agree ---------------------------------------------------------------
+
+FLAWED = "---\nmodel: sonnet\ntemperature: 5\n---\nHi {{name}} $ARGUMENTS\n"
+"""Flawed as a prompt of any dialect, and differently by dialect (`sonnet` is a Claude Code alias)."""
+NO_MODEL = "---\ndescription: no model\ntemperature: 5\n---\nHi\n"
+"""Flawed too, but a prompt only where its path or a `[check] include` glob makes it one."""
+
+AGREEMENT = {
+    ".claude/agents/rev.md": FLAWED,
+    ".claude/commands/git/commit.md": FLAWED,
+    ".claude/skills/log/SKILL.md": FLAWED,
+    ".claude/skills/SKILL.md": FLAWED,  # no skill (no folder of its own): generic by its `model:`
+    ".claude/skills/deep/er/SKILL.md": NO_MODEL,
+    ".github/prompts/explain.prompt.md": FLAWED,
+    ".github/agents/plan.agent.md": NO_MODEL,
+    "old.chatmode.md": FLAWED,
+    "dotprompt/hello.prompt": FLAWED,
+    "prompts/with-model.md": FLAWED,
+    "prompts/without-model.md": NO_MODEL,
+    "notes/with-model.md": FLAWED,
+    "notes/readme.md": "# Notes\n\nmodel: in the body is not frontmatter\n",
+    "docs/ai/included.md": NO_MODEL,
+    ".github/instructions/style.instructions.md": NO_MODEL,
+}
+AGREEMENT_PROMPTS = [
+    ".claude/agents/rev.md",
+    ".claude/commands/git/commit.md",
+    ".claude/skills/SKILL.md",
+    ".claude/skills/log/SKILL.md",
+    ".github/agents/plan.agent.md",
+    ".github/prompts/explain.prompt.md",
+    "docs/ai/included.md",
+    "dotprompt/hello.prompt",
+    "notes/with-model.md",
+    "old.chatmode.md",
+    "prompts/with-model.md",
+]
+
+
+@pytest.fixture
+def mixed_workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    (root / ".git").mkdir(parents=True)
+    for rel, text in AGREEMENT.items():
+        make(root, rel, text=text)
+    (root / "promptls.toml").write_text('[check]\ninclude = ["docs/ai/*.md"]\n', encoding="utf-8")
+    return root
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(
+        server_command=[sys.executable, "-m", "promptls", "serve"], server_env=SERVER_ENV
+    )
+)
+async def server(lsp_client: LanguageClient, mixed_workspace: Path):
+    """The real `promptls serve`, for a client that pulls diagnostics (an answer for every file)."""
+    params = types.InitializeParams(
+        capabilities=capabilities("pull"),
+        root_uri=mixed_workspace.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=mixed_workspace.as_uri(), name="ws")],
+        initialization_options={"diagnosticsDelay": 0},
+    )
+    await lsp_client.initialize_session(params)
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_check_and_the_server_agree_on_what_is_a_prompt_and_its_dialect(
+    server: LanguageClient, mixed_workspace: Path, run_promptls
+) -> None:
+    proc = run_promptls("check", "--output-format", "json", ".", cwd=mixed_workspace)
+    shell = sorted(
+        (f["path"], f["code"], f["location"]["line"], f["location"]["column"])
+        for f in json.loads(proc.stdout)
+    )
+    editor = []
+    for rel in AGREEMENT:
+        uri = open_doc(
+            server, mixed_workspace / rel, language="prompt" if rel.endswith(".prompt") else "markdown"
+        )
+        for found in await diagnostics(server, uri):
+            editor.append((rel, found.code, found.range.start.line + 1, found.range.start.character + 1))
+    assert sorted(editor) == shell
+    assert sorted({path for path, *_ in shell}) == AGREEMENT_PROMPTS

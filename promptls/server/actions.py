@@ -1,4 +1,5 @@
-"""Code actions beyond a finding's own fix: pin the prompt's model in promptls.toml."""
+"""Code actions: a finding's own fix (quick fix), and beyond it, pin the prompt's model in promptls.toml
+or add a fallback."""
 
 from __future__ import annotations
 
@@ -7,7 +8,45 @@ import os
 from lsprotocol import types
 
 from promptls.server import convert
-from promptls.server.app import PromptlsServer
+from promptls.server.documents import Analysis
+from promptls.server.language_server import PromptlsServer
+
+OPTIONS = types.CodeActionOptions(
+    code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorRewrite]
+)
+
+
+def code_action(ls: PromptlsServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+    analysis = ls.documents.analyze(params.text_document.uri)
+    if analysis is None:
+        return None
+    return quick_fixes(ls, analysis, params.context.diagnostics) + pin_actions(ls, params)
+
+
+def quick_fixes(
+    ls: PromptlsServer, analysis: Analysis, diagnostics: list[types.Diagnostic]
+) -> list[types.CodeAction]:
+    """The fix of each finding the client sent back as a diagnostic (the diagnostic carries no fix:
+    the finding is found again in the cached analysis by code and range)."""
+    actions: list[types.CodeAction] = []
+    fixes = [(f, f.fix) for f in analysis.findings if f.fix is not None]
+    converter_for = ls.converter_for(analysis)
+    for diagnostic in diagnostics:
+        if diagnostic.source != "promptls":
+            continue
+        fix = next((x for f, x in fixes if convert.same_place(diagnostic, f, analysis.converter)), None)
+        edit = convert.workspace_edit(fix, converter_for) if fix is not None else None
+        if fix is not None and edit is not None:
+            actions.append(
+                types.CodeAction(
+                    title=convert.safe_text(fix.title),
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[diagnostic],
+                    edit=edit,
+                    is_preferred=True,
+                )
+            )
+    return actions
 
 
 def pin_actions(ls: PromptlsServer, params: types.CodeActionParams) -> list[types.CodeAction]:

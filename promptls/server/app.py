@@ -1,147 +1,61 @@
-"""The language server: thin handlers over `router/`, one diagnostics store for push and pull.
+"""The language server's composition root: builds the server (with its documents store and pending
+checks) and registers every handler, the LSP features and the editor commands, in one table each.
 
-Each handler gets the document's analysis (parsed, resolved, checked once per version), calls one
-core function, and converts the answer. An exception in a handler is logged to the client and
-answered as an LSP error; the server stays up.
+The handlers are thin: each gets the document's analysis (parsed, resolved, checked once per
+version), calls one core function, and converts the answer. An exception in a handler is logged to
+the client and answered as an LSP error; the server stays up.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
-import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote
 
 from lsprotocol import types
-from pygls.lsp.server import LanguageServer
 
-from promptls import __version__
-from promptls.server import convert
-from promptls.server.documents import Analysis, Documents
-from promptls.server.positions import PositionConverter, negotiated_encoding
+from promptls.server import actions, commands, configuration, diagnostics, lifecycle, navigation, sync
+from promptls.server.language_server import REQUEST_FAILED, PromptlsServer
 
-log = logging.getLogger("promptls.server")
+FEATURES: tuple[tuple[str, Any, Callable[..., Any]], ...] = (
+    # (LSP method, its options for the server's capabilities, handler)
+    (types.INITIALIZE, None, lifecycle.initialize),
+    (types.INITIALIZED, None, lifecycle.initialized),
+    (types.WORKSPACE_DID_CHANGE_CONFIGURATION, None, configuration.did_change_configuration),
+    (types.WORKSPACE_DID_CHANGE_WATCHED_FILES, None, configuration.did_change_watched_files),
+    (types.TEXT_DOCUMENT_DID_OPEN, None, sync.did_open),
+    (types.TEXT_DOCUMENT_DID_CHANGE, None, sync.did_change),
+    (types.TEXT_DOCUMENT_DID_SAVE, None, sync.did_save),
+    (types.TEXT_DOCUMENT_DID_CLOSE, None, sync.did_close),
+    (types.TEXT_DOCUMENT_DIAGNOSTIC, diagnostics.OPTIONS, diagnostics.document_diagnostic),
+    (types.TEXT_DOCUMENT_CODE_ACTION, actions.OPTIONS, actions.code_action),
+    (types.TEXT_DOCUMENT_COMPLETION, navigation.COMPLETION_OPTIONS, navigation.completion),
+    (types.COMPLETION_ITEM_RESOLVE, None, navigation.completion_resolve),
+    (types.TEXT_DOCUMENT_HOVER, None, navigation.hover),
+    (types.TEXT_DOCUMENT_DEFINITION, None, navigation.definition),
+    (types.TEXT_DOCUMENT_INLAY_HINT, None, navigation.inlay_hints),
+)
 
-REQUEST_FAILED = -32803
-"""LSP's error code for a well-formed request that could not be done (see server/commands.py)."""
+COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
+    # `workspace/executeCommand`, what editors ask beyond LSP (editors/PROTOCOL.md)
+    ("promptls.resolve", commands.resolve),
+    ("promptls.run", commands.run),
+    ("promptls.models", commands.models),
+    ("promptls.pinModel", commands.pin_model),
+    ("promptls.setKey", commands.set_key),
+    ("promptls.keys", commands.keys),
+    ("promptls.health", commands.health),
+)
 
-WATCHED_GLOBS = ("**/promptls.toml", "**/promptls.local.toml", "**/pyproject.toml")
 
-
-class PromptlsServer(LanguageServer):
-    def __init__(self, user_config: str | None = None) -> None:
-        super().__init__("promptls", __version__)
-        self.documents = Documents(self._open_text, self._encoding, user_config)
-        self._pending: dict[str, asyncio.Task] = {}
-        self.pull_diagnostics = False
-
-    # --- plumbing -------------------------------------------------------------------------------
-
-    def _open_text(self, uri: str) -> tuple[str, int | None] | None:
-        docs = self.workspace.text_documents
-        doc = docs.get(uri) or docs.get(unquote(uri))
-        if doc is None:
-            return None
-        return doc.source, doc.version
-
-    def _encoding(self) -> str:
-        try:
-            return negotiated_encoding(self.server_capabilities)
-        except Exception:
-            return "utf-16"
-
-    def report_server_error(self, error: Exception, source: Any) -> None:
-        # Log every failure (requests included) instead of popping messages up; never crash. A command's
-        # answer that the user has something to fix (RequestFailed) is shown by the editor, not logged.
-        if getattr(error, "code", None) == REQUEST_FAILED:
-            return
-        self.log(f"promptls: {type(error).__name__}: {error}", types.MessageType.Error)
-
-    def log(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
-        try:
-            self.window_log_message(types.LogMessageParams(type=kind, message=message))
-        except Exception:
-            log.exception("cannot send a log message")
-
-    def converter_for(self, known: Analysis | None = None) -> Callable[[str], PositionConverter | None]:
-        """Converters for any file by path; `known`'s own file reuses the analysis's line index."""
-        cache: dict[str, PositionConverter | None] = {}
-        if known is not None:
-            cache[os.path.abspath(known.path)] = known.converter
-
-        def get(path: str) -> PositionConverter | None:
-            path = os.path.abspath(path)
-            if path not in cache:
-                text = self.documents.read_text(path)
-                if text is None:
-                    # A file a fix creates (promptls.toml): empty for now.
-                    text = ""
-                from promptls.router.base.source import LineIndex
-
-                cache[path] = PositionConverter(text, LineIndex(text), self._encoding())
-            return cache[path]
-
-        return get
-
-    # --- diagnostics ----------------------------------------------------------------------------
-
-    def diagnostics_for(self, analysis: Analysis) -> list[types.Diagnostic]:
-        return convert.diagnostics(analysis.findings, analysis.path, analysis.converter)
-
-    def schedule(self, uri: str, delay: float | None = None) -> None:
-        """Check `uri` after the configured delay; a newer change replaces the pending check."""
-        pending = self._pending.pop(uri, None)
-        if pending is not None:
-            pending.cancel()
-        if self.pull_diagnostics:
-            return
-        wait = self.documents.config.diagnostics_delay if delay is None else delay
-        self._pending[uri] = asyncio.ensure_future(self._publish_later(uri, wait))
-
-    async def _publish_later(self, uri: str, delay: float) -> None:
-        try:
-            if delay:
-                await asyncio.sleep(delay)
-            self.publish(uri)
-        except asyncio.CancelledError:
-            pass
-        except Exception as exc:
-            self.report_server_error(exc, None)
-        finally:
-            if self._pending.get(uri) is asyncio.current_task():
-                self._pending.pop(uri, None)
-
-    def publish(self, uri: str) -> None:
-        started = time.perf_counter()
-        analysis = self.documents.analyze(uri)
-        if analysis is None:
-            return
-        current = self._open_text(uri)
-        if current is None or current[1] != analysis.version:
-            return  # the document changed (or closed) meanwhile: a newer check will publish
-        found = self.diagnostics_for(analysis)
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=analysis.version)
-        )
-        if self.protocol.trace != types.TraceValue.Off:
-            took = (time.perf_counter() - started) * 1000
-            self.log_trace(
-                types.LogTraceParams(
-                    message=f"promptls: {len(found)} diagnostics for {uri} v{analysis.version} "
-                    f"in {took:.2f} ms"
-                )
-            )
-
-    def refresh_all(self) -> None:
-        """Settings changed: re-resolve and re-publish every open document."""
-        if self.pull_diagnostics:
-            self.workspace_diagnostic_refresh(None)  # pull clients are the ones that support it
-            return
-        for uri in self.documents.open_uris():
-            self.schedule(uri, delay=0)
+def create_server(user_config: str | None = None) -> PromptlsServer:
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_ExpectedNoise())
+    server = PromptlsServer(user_config)
+    for method, options, handler in FEATURES:
+        server.feature(method, options)(handler)
+    for name, command in COMMANDS:
+        server.command(name)(command)
+    return server
 
 
 class _ExpectedNoise(logging.Filter):
@@ -154,12 +68,3 @@ class _ExpectedNoise(logging.Filter):
             return False
         error = record.exc_info[1] if record.exc_info else None
         return getattr(error, "code", None) != REQUEST_FAILED
-
-
-def create_server(user_config: str | None = None) -> PromptlsServer:
-    logging.getLogger("pygls.protocol.json_rpc").addFilter(_ExpectedNoise())
-    server = PromptlsServer(user_config)
-    from promptls.server import features
-
-    features.register(server)
-    return server

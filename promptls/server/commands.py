@@ -18,8 +18,8 @@ from pygls.exceptions import JsonRpcException
 from pygls.uris import to_fs_path
 
 from promptls import __version__
-from promptls.server.app import REQUEST_FAILED, PromptlsServer
 from promptls.server.documents import Analysis
+from promptls.server.language_server import REQUEST_FAILED, PromptlsServer
 
 RUN_PROGRESS = "promptls/runProgress"
 """The notification that carries a run's status lines and answer text as they happen."""
@@ -31,16 +31,6 @@ class CommandError(JsonRpcException):
     """A command that cannot be done as asked; the message says why and what to do."""
 
     CODE = REQUEST_FAILED
-
-
-def register(server: PromptlsServer) -> None:
-    server.command("promptls.resolve")(resolve)
-    server.command("promptls.run")(run)
-    server.command("promptls.models")(models)
-    server.command("promptls.pinModel")(pin_model)
-    server.command("promptls.setKey")(set_key)
-    server.command("promptls.keys")(keys)
-    server.command("promptls.health")(health)
 
 
 # --- arguments -------------------------------------------------------------------------------------

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import os
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from promptls.router.settings.layers import Layer
 from promptls.server import convert
-from promptls.server.app import PromptlsServer
+from promptls.server.language_server import PromptlsServer
+
+if TYPE_CHECKING:
+    from promptls.router.editor.complete import Completion
 
 _KINDS = {
     "model": types.CompletionItemKind.Value,
@@ -16,101 +21,101 @@ _KINDS = {
     "value": types.CompletionItemKind.EnumMember,
 }
 
-
-def register(server: PromptlsServer) -> None:
-    @server.feature(
-        types.TEXT_DOCUMENT_COMPLETION,
-        types.CompletionOptions(trigger_characters=[":", " ", "/", "-", ","], resolve_provider=True),
-    )
-    def completion(ls: PromptlsServer, params: types.CompletionParams):
-        analysis = ls.documents.analyze(params.text_document.uri)
-        if analysis is None or analysis.prompt is None or analysis.settings is None:
-            return None
-        from promptls.router.editor.complete import complete, narrow
-
-        offset = analysis.converter.offset(params.position)
-        found = complete(analysis.prompt, offset, ls.documents.catalog, analysis.settings)
-        incomplete = False
-        if len(found) > COMPLETION_LIMIT:
-            # ~1,200 model ids: send the best matches of what is typed, marked incomplete so the
-            # client asks again as the user types; their docs come on completionItem/resolve.
-            typed = analysis.prompt.text[found[0].replace.start : offset]
-            found, incomplete = narrow(found, typed, COMPLETION_LIMIT)
-        ranges: dict[tuple[int, int], types.Range] = {}  # most items replace the same word
-        items = [_item(analysis, c, c.kind != "model", ranges) for c in found]
-        return types.CompletionList(is_incomplete=incomplete, items=items)
-
-    @server.feature(types.COMPLETION_ITEM_RESOLVE)
-    def completion_resolve(ls: PromptlsServer, item: types.CompletionItem) -> types.CompletionItem:
-        if item.documentation is None and isinstance(item.data, dict) and item.data.get("model"):
-            from promptls.router.editor.hover import model_markdown
-
-            info = ls.documents.catalog.lookup(item.data["model"])
-            item.documentation = types.MarkupContent(
-                kind=types.MarkupKind.Markdown, value=convert.safe_text(model_markdown(info))
-            )
-        return item
-
-    @server.feature(types.TEXT_DOCUMENT_HOVER)
-    def hover(ls: PromptlsServer, params: types.HoverParams):
-        analysis = ls.documents.analyze(params.text_document.uri)
-        if analysis is None or analysis.prompt is None or analysis.resolution is None:
-            return None
-        from promptls.router.editor.hover import hover as hover_at
-
-        offset = analysis.converter.offset(params.position)
-        result = hover_at(analysis.prompt, offset, analysis.resolution, ls.documents.catalog)
-        if result is None:
-            return None
-        return types.Hover(
-            contents=types.MarkupContent(
-                kind=types.MarkupKind.Markdown, value=convert.safe_text(result.markdown)
-            ),
-            range=analysis.converter.range(result.span),
-        )
-
-    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
-    def definition(ls: PromptlsServer, params: types.DefinitionParams):
-        analysis = ls.documents.analyze(params.text_document.uri)
-        if analysis is None or analysis.prompt is None or analysis.resolution is None:
-            return None
-        entry = analysis.prompt.get("model")
-        offset = analysis.converter.offset(params.position)
-        if entry is None or not (entry.key_span.start <= offset <= entry.value_span.end):
-            return None
-        chosen = analysis.resolution.model_candidate
-        if chosen is None or chosen.source.path is None or chosen.source.span is None:
-            return None
-        converter = ls.converter_for()(chosen.source.path)
-        if converter is None:
-            return None
-        return types.Location(
-            uri=convert.uri_of(chosen.source.path), range=converter.range(chosen.source.span)
-        )
-
-    @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
-    def inlay_hints(ls: PromptlsServer, params: types.InlayHintParams):
-        analysis = ls.documents.analyze(params.text_document.uri)
-        if analysis is None or analysis.prompt is None or analysis.resolution is None:
-            return None
-        entry = analysis.prompt.get("model")
-        chosen = analysis.resolution.model_candidate
-        model = analysis.resolution.model
-        if entry is None or chosen is None or model is None or chosen.source.layer is Layer.FRONTMATTER:
-            return []
-        where = _where(chosen.source, analysis.settings.root if analysis.settings else None)
-        return [
-            types.InlayHint(
-                position=analysis.converter.position(entry.value_span.end),
-                label=f"→ {model} ({where})",
-                kind=types.InlayHintKind.Type,
-                padding_left=True,
-                tooltip=f"{chosen.source.label} in {chosen.source.layer.label} overrides this value",
-            )
-        ]
-
+COMPLETION_OPTIONS = types.CompletionOptions(
+    trigger_characters=[":", " ", "/", "-", ","], resolve_provider=True
+)
 
 COMPLETION_LIMIT = 60
+
+
+def completion(ls: PromptlsServer, params: types.CompletionParams) -> types.CompletionList | None:
+    analysis = ls.documents.analyze(params.text_document.uri)
+    if analysis is None or analysis.prompt is None or analysis.settings is None:
+        return None
+    from promptls.router.editor.complete import complete
+
+    offset = analysis.converter.offset(params.position)
+    found = complete(analysis.prompt, offset, ls.documents.catalog, analysis.settings)
+    found, incomplete = _narrowed(found, analysis.prompt.text, offset)
+    ranges: dict[tuple[int, int], types.Range] = {}  # most items replace the same word
+    items = [_item(analysis, c, c.kind != "model", ranges) for c in found]
+    return types.CompletionList(is_incomplete=incomplete, items=items)
+
+
+def completion_resolve(ls: PromptlsServer, item: types.CompletionItem) -> types.CompletionItem:
+    if item.documentation is None and isinstance(item.data, dict) and item.data.get("model"):
+        from promptls.router.editor.hover import model_markdown
+
+        info = ls.documents.catalog.lookup(item.data["model"])
+        item.documentation = _markdown(model_markdown(info))
+    return item
+
+
+def hover(ls: PromptlsServer, params: types.HoverParams) -> types.Hover | None:
+    analysis = ls.documents.analyze(params.text_document.uri)
+    if analysis is None or analysis.prompt is None or analysis.resolution is None:
+        return None
+    from promptls.router.editor.hover import hover as hover_at
+
+    offset = analysis.converter.offset(params.position)
+    result = hover_at(analysis.prompt, offset, analysis.resolution, ls.documents.catalog)
+    if result is None:
+        return None
+    return types.Hover(contents=_markdown(result.markdown), range=analysis.converter.range(result.span))
+
+
+def definition(ls: PromptlsServer, params: types.DefinitionParams) -> types.Location | None:
+    """From the `model:` value to the settings line that decided the model."""
+    analysis = ls.documents.analyze(params.text_document.uri)
+    if analysis is None or analysis.prompt is None or analysis.resolution is None:
+        return None
+    entry = analysis.prompt.get("model")
+    offset = analysis.converter.offset(params.position)
+    if entry is None or not (entry.key_span.start <= offset <= entry.value_span.end):
+        return None
+    chosen = analysis.resolution.model_candidate
+    if chosen is None or chosen.source.path is None or chosen.source.span is None:
+        return None
+    converter = ls.converter_for()(chosen.source.path)
+    if converter is None:
+        return None
+    return types.Location(uri=convert.uri_of(chosen.source.path), range=converter.range(chosen.source.span))
+
+
+def inlay_hints(ls: PromptlsServer, params: types.InlayHintParams) -> list[types.InlayHint] | None:
+    """After the `model:` value, the model that runs instead when a settings file overrides it."""
+    analysis = ls.documents.analyze(params.text_document.uri)
+    if analysis is None or analysis.prompt is None or analysis.resolution is None:
+        return None
+    entry = analysis.prompt.get("model")
+    chosen = analysis.resolution.model_candidate
+    model = analysis.resolution.model
+    if entry is None or chosen is None or model is None or chosen.source.layer is Layer.FRONTMATTER:
+        return []
+    where = _where(chosen.source, analysis.settings.root if analysis.settings else None)
+    return [
+        types.InlayHint(
+            position=analysis.converter.position(entry.value_span.end),
+            label=f"→ {model} ({where})",
+            kind=types.InlayHintKind.Type,
+            padding_left=True,
+            tooltip=f"{chosen.source.label} in {chosen.source.layer.label} overrides this value",
+        )
+    ]
+
+
+def _narrowed(found: list[Completion], text: str, offset: int) -> tuple[list[Completion], bool]:
+    """~1,200 model ids: send the best matches of what is typed, marked incomplete so the client asks
+    again as the user types; their docs come on completionItem/resolve."""
+    if len(found) <= COMPLETION_LIMIT:
+        return found, False
+    from promptls.router.editor.complete import narrow
+
+    return narrow(found, text[found[0].replace.start : offset], COMPLETION_LIMIT)
+
+
+def _markdown(text: str) -> types.MarkupContent:
+    return types.MarkupContent(kind=types.MarkupKind.Markdown, value=convert.safe_text(text))
 
 
 def _item(analysis, c, with_docs: bool, ranges: dict) -> types.CompletionItem:
@@ -118,9 +123,7 @@ def _item(analysis, c, with_docs: bool, ranges: dict) -> types.CompletionItem:
     edit_range = ranges.get(key)
     if edit_range is None:
         edit_range = ranges[key] = analysis.converter.range(c.replace)
-    docs = None
-    if c.documentation and with_docs:
-        docs = types.MarkupContent(kind=types.MarkupKind.Markdown, value=convert.safe_text(c.documentation))
+    docs = _markdown(c.documentation) if c.documentation and with_docs else None
     return types.CompletionItem(
         label=convert.safe_text(c.label),
         kind=_KINDS.get(c.kind, types.CompletionItemKind.Text),
@@ -135,8 +138,6 @@ def _item(analysis, c, with_docs: bool, ranges: dict) -> types.CompletionItem:
 
 
 def _where(source, root: str | None) -> str:
-    import os
-
     if source.path is None or source.span is None:
         return source.layer.label
     path = source.path

@@ -92,7 +92,7 @@ async def test_bad_documents_and_unknown_uris_never_break_the_server(client, wor
 
 def test_answering_initialize_imports_no_sdk_and_no_tokenizer():
     code = (
-        "import sys, promptls.server.app, promptls.server.features, promptls.server.navigation;"
+        "import sys, promptls.server.app;"
         "bad = [m for m in ('tiktoken', 'openai', 'anthropic', 'google.genai', 'ollama', 'keyring')"
         " if m in sys.modules]; print(bad)"
     )

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -230,35 +228,14 @@ def test_gitignored_prompts_are_skipped_unless_named(run_promptls, tmp_path: Pat
 # --- colour ----------------------------------------------------------------------------------------
 
 
-def run_in_pty(argv: list[str], cwd: Path, env: dict[str, str]) -> str:
-    """Run with stdout on a pseudo-terminal, as in an interactive shell; return what it printed."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=slave, stdout=slave, stderr=subprocess.PIPE)
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
-    _, err = proc.communicate(timeout=60)
-    assert b"Traceback" not in err, err
-    return b"".join(chunks).decode("utf-8", "replace")
-
-
-def test_colour_on_a_terminal_unless_no_color(broken: Path) -> None:
-    argv = [sys.executable, "-m", "promptls", "check", "--select", "PLS207", "--color", "auto"]
-    env = {**os.environ, "TERM": "xterm-256color"}
-    coloured = run_in_pty(argv, broken, env)
+def test_colour_on_a_terminal_unless_no_color(run_promptls, broken: Path) -> None:
+    args = ("check", "--select", "PLS207", "--color", "auto")
+    coloured = run_promptls(*args, cwd=broken, env={"TERM": "xterm-256color"}, terminal=True).stdout
     assert "\x1b[31;1mPLS207\x1b[0m" in coloured
     assert "\x1b[1mprompts/summary.md\x1b[0m:4:14:" in coloured
-    plain = run_in_pty(argv, broken, {**env, "NO_COLOR": "1"})
-    assert ANSI not in plain
-    assert "prompts/summary.md:4:14: PLS207 `temperature` must be between 0 and 2, not 5" in plain
+    plain = run_promptls(*args, cwd=broken, env={"TERM": "xterm-256color", "NO_COLOR": "1"}, terminal=True)
+    assert ANSI not in plain.stdout
+    assert "prompts/summary.md:4:14: PLS207 `temperature` must be between 0 and 2, not 5" in plain.stdout
 
 
 def test_color_always_forces_colour_into_a_pipe(run_promptls, broken: Path) -> None:

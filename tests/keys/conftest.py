@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import functools
 import os
-import subprocess
-import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 from promptls.adapters.keys import ENV_VARS, SERVICE
+
+from tests.conftest import RunPromptls
 
 HOW_TO_RUN = (
     "Run them with `./scripts/test` (or by hand: HOME=$(mktemp -d) dbus-run-session -- sh -c "
@@ -95,35 +95,15 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-RunKeys = Callable[..., subprocess.CompletedProcess]
-
-
 @pytest.fixture
-def keys(project: Path) -> RunKeys:
+def keys(project: Path, run_promptls: RunPromptls) -> RunPromptls:
     """Run the real `promptls keys ...` in `project`, in this D-Bus session (its address is inherited).
 
-    `input` is fed on stdin; `env` adds variables (None removes one). Fails on a Python traceback.
+    `input` is fed on stdin; `env` adds variables (None removes one). Fails on a Python traceback or
+    a canary key in the output.
     """
 
-    def run(
-        *args: str, input: str = "", env: dict[str, str | None] | None = None
-    ) -> subprocess.CompletedProcess:
-        environ = dict(os.environ)
-        for name, value in (env or {}).items():
-            if value is None:
-                environ.pop(name, None)
-            else:
-                environ[name] = value
-        proc = subprocess.run(
-            [sys.executable, "-m", "promptls", "keys", *args],
-            cwd=project,
-            env=environ,
-            input=input,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert "Traceback" not in proc.stderr, proc.stderr
-        return proc
+    def run(*args: str, input: str = "", env: dict[str, str | None] | None = None) -> CompletedProcess[str]:
+        return run_promptls("keys", *args, cwd=project, env=env, input=input)
 
     return run

@@ -60,10 +60,10 @@ def execute(
     """Run `plan`, telling `events` as it goes, and record the run and each attempt in the ledger."""
     from promptls.adapters.execute import Events as EventsType
     from promptls.adapters.execute import run_plan
-    from promptls.ledger import open_ledger
     from promptls.ledger.budgets import budget_warning
+    from promptls.ledger.recorder import RunRecorder
 
-    ledger = open_ledger()
+    ledger = RunRecorder(events.status)  # an unusable ledger is one warning, not a failed run
     run_id = ledger.start_run(
         prompt_path=os.path.abspath(prompt.path),
         prompt_name=prompt.name,
@@ -108,7 +108,7 @@ def execute(
         error=result.error.describe() if result.error else None,
         usage_source=usage_source,
     )
-    warning = budget_warning(ledger, settings.files, datetime.date.today())
+    warning = ledger.read(lambda opened: budget_warning(opened, settings, datetime.date.today()))
     return RunOutcome(result, usage, usage_source, cost, warning)
 
 

@@ -105,6 +105,7 @@ def open_ledger(path: str | None = None, *, clock: Callable[[], datetime.datetim
     try:
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
+        _refuse_newer(conn)  # before switching to WAL, which rewrites the file's header
         _use_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
         migrate(conn)
@@ -115,6 +116,14 @@ def open_ledger(path: str | None = None, *, clock: Callable[[], datetime.datetim
         conn.close()
         raise
     return Ledger(conn, path, clock or utc_now)
+
+
+def _refuse_newer(conn: sqlite3.Connection) -> None:
+    current, latest = schema_version(conn), MIGRATIONS[-1][0]
+    if current > latest:
+        raise LedgerError(
+            f"the ledger's schema ({current}) is newer than this promptls knows ({latest}); upgrade promptls"
+        )
 
 
 def _use_wal(conn: sqlite3.Connection) -> None:

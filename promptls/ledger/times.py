@@ -19,4 +19,9 @@ def day_start(day: datetime.date | None) -> str:
     """The stored time of local midnight starting `day`; "" (before everything) for None."""
     if day is None:
         return ""
-    return stored(datetime.datetime.combine(day, datetime.time()).astimezone())
+    try:
+        return stored(datetime.datetime.combine(day, datetime.time()).astimezone())
+    except (ValueError, OverflowError):
+        # Midnight of 0001-01-01 or 9999-12-31 in UTC can fall outside the calendar: such a day is
+        # before (or after) every stored time.
+        return "" if day.year == datetime.MINYEAR else "~"

@@ -1,37 +1,159 @@
-"""What every provider wire server shares: a thread on 127.0.0.1, a script of behaviours, a record.
+"""What every provider wire server shares: a thread on 127.0.0.1, a script of behaviours, a record,
+and the faults, done one way for every provider.
 
-Subclasses set `handler` (their `BaseHTTPRequestHandler`, which reaches the server as `self.wire`),
-`default` (the behaviour when the script is empty), `name` and, when the SDK wants one,
-`url_suffix` (`/v1`).
+    with OpenAIWireServer() as server:                  # any of the four: 127.0.0.1, a free port
+        server.script(Fail.rate_limit(7), Ok("Hi"), Reset(after=2))
+        ...                                               # point the real SDK at server.base_url
+        server.requests[0].headers, server.sent_key(server.requests[0])
+
+Each request takes the next scripted behaviour; an empty script answers the provider's `Ok()`.
+A request for the model list takes the next behaviour only if it is a `Fail` or a `Stall`.
+
+The behaviours every server understands the same way (defined here):
+    Stall(seconds, after)   say nothing, before the response headers (`after=None`) or after `after`
+                            pieces of a stream, for `seconds` (the client's timeout should end it
+                            first); cut short when the server stops or is `reset()`
+    Reset(after)            stream `after` pieces, then reset the connection (TCP RST)
+    Malformed(after)        stream `after` pieces, then an event whose data is not JSON
+    Cut(after)              stream `after` pieces, then end the body cleanly, without the
+                            provider's end marker (`message_stop`, `done: true`)
+A fault's pieces are those of `FAULT_TEXT`: "one ", "two ", "six ", "ten ".
+
+Each provider module defines the behaviours whose fields are the provider's own, with the same
+constructors on every server:
+    Ok(text, chunks, ...)   the answer in `chunks` pieces, with the provider's usage fields
+    Fail(...)               the provider's error body; `Fail.unauthorized()` (401),
+                            `Fail.rate_limit(retry_after)` (429 with `Retry-After`),
+                            `Fail.server_error()` (500), `Fail.bad_request()` (400) and, where the
+                            provider has one, `Fail.context_too_long()` (400)
+and any faults only that provider has (an `error` event, a safety block), as `Fault` subclasses.
+
+A provider server subclasses `WireServer` (name, `reply` = its `Ok`, `sent_key`) and `WireHandler`
+(routes, `send_fail`, `events`: how an answer looks on its wire); `WireHandler.answer` decides
+between the error, the stall, the stream (with its fault) and the whole answer.
 """
 
 from __future__ import annotations
 
+import json
+import socket
+import struct
+import sys
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, NamedTuple, Self
+
+FAULT_TEXT = "one two six ten "
+FAULT_CHUNKS = 4
+"""A stream that fails part-way sends pieces of this first: "one ", "two ", "six ", "ten "."""
+
+
+# ---- the behaviours every server shares -------------------------------------------------------
+
+
+class Fault:
+    """A behaviour that breaks a stream after `after` pieces of `FAULT_TEXT`."""
+
+    after: int | None
+
+
+@dataclass(frozen=True)
+class Stall(Fault):
+    seconds: float = 10.0
+    after: int | None = None
+    """None: before the response headers; N: after N streamed pieces."""
+
+
+@dataclass(frozen=True)
+class Reset(Fault):
+    after: int = 0
+
+
+@dataclass(frozen=True)
+class Malformed(Fault):
+    after: int = 0
+
+
+@dataclass(frozen=True)
+class Cut(Fault):
+    after: int = 0
+
+
+@dataclass(frozen=True)
+class Recorded:
+    method: str
+    path: str
+    """The path with its query, as sent."""
+    headers: dict[str, str]
+    """Lower-cased names."""
+    body: Any
+    """The decoded JSON body (None for a GET, `INVALID_JSON` for a body that is not JSON)."""
+
+
+INVALID_JSON = object()
+"""The recorded body of a request whose body is not JSON."""
+
+
+class Event(NamedTuple):
+    """One chunk of a streamed answer, as the provider writes it."""
+
+    data: bytes
+    text: bool = False
+    """It carries a piece of the answer's text (faults count these)."""
+
+
+def pieces(text: str, n: int) -> list[str]:
+    """`text` in `n` non-empty consecutive pieces (fewer if the text is shorter)."""
+    n = max(1, min(n, len(text))) if text else 0
+    size, extra = divmod(len(text), n) if n else (0, 0)
+    out, start = [], 0
+    for i in range(n):
+        end = start + size + (1 if i < extra else 0)
+        out.append(text[start:end])
+        start = end
+    return out
+
+
+def bearer(headers: Mapping[str, str]) -> str | None:
+    """The token of an `Authorization: Bearer ...` header (names in any case)."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    scheme, _, token = (lowered.get("authorization") or "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
+# ---- the server -------------------------------------------------------------------------------
 
 
 class QuietServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that gave up (a stall, a reset) is part of the script, not a failure to print."""
+        """A client that gave up, or a connection the script reset, is expected: anything else is a
+        bug of the wire server, printed."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
 
 class WireServer:
-    handler: ClassVar[type[BaseHTTPRequestHandler]]
-    default: ClassVar[Callable[[], Any]]
+    """A provider's wire protocol on 127.0.0.1 (a free port), in a thread, with a script.
+
+    Subclasses set `handler` (their `WireHandler`, which reaches the server as `self.wire`),
+    `reply` (their `Ok`), `name` and, when the SDK wants one, `url_suffix` (`/v1`).
+    """
+
+    handler: ClassVar[type[WireHandler]]
+    reply: ClassVar[Callable[..., Any]]
     name: ClassVar[str] = "wire"
     url_suffix: ClassVar[str] = ""
 
     def __init__(self) -> None:
-        self.requests: list[Any] = []
+        self.requests: list[Recorded] = []
         self._script: deque[Any] = deque()
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
+        self._stalls = threading.Event()
         self._httpd: QuietServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -50,7 +172,7 @@ class WireServer:
         return self
 
     def stop(self) -> None:
-        self._stopping.set()  # ends any stall
+        self._end_stalls()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -69,6 +191,10 @@ class WireServer:
         host, port = self._httpd.server_address[:2]
         return f"http://{host}:{port}{self.url_suffix}"
 
+    def sent_key(self, recorded: Recorded) -> str | None:
+        """The API key a request carried, where this provider's clients send it."""
+        return bearer(recorded.headers)
+
     # scripting
 
     def script(self, *behaviours: Any) -> None:
@@ -77,18 +203,154 @@ class WireServer:
             self._script.extend(behaviours)
 
     def reset(self) -> None:
-        """Forget the script and the recorded requests (to share one server between tests)."""
+        """Forget the script and the recorded requests and end any stall (to share one server
+        between tests)."""
+        self._end_stalls()
         with self._lock:
             self._script.clear()
             self.requests.clear()
 
-    def _record(self, recorded: Any) -> None:
+    def record(self, recorded: Recorded) -> None:
         with self._lock:
             self.requests.append(recorded)
 
-    def _next(self) -> Any:
+    def next(self, accept: Callable[[Any], bool] = lambda _: True) -> Any:
+        """The next scripted behaviour if `accept` takes it, else `reply()` (the script keeps it)."""
         with self._lock:
-            return self._script.popleft() if self._script else type(self).default()
+            if self._script and accept(self._script[0]):
+                return self._script.popleft()
+        return type(self).reply()
 
-    def _wait(self, seconds: float) -> None:
-        self._stopping.wait(seconds)
+    def wait(self, seconds: float) -> None:
+        """Wait `seconds`, or less if the server stops or is reset meanwhile."""
+        self._stalls.wait(seconds)
+
+    def _end_stalls(self) -> None:
+        # Threads waiting on the old event wake up; later stalls wait on a new one.
+        with self._lock:
+            ending, self._stalls = self._stalls, threading.Event()
+        ending.set()
+
+
+class WireHandler(BaseHTTPRequestHandler):
+    """One request on a provider's wire. Subclasses route (`do_GET`, `do_POST`), render their error
+    body (`send_fail`) and their answer (`events` for a stream, `whole` for one JSON answer)."""
+
+    wire: WireServer
+    protocol_version = "HTTP/1.1"  # chunked streaming and keep-alive, as the real APIs
+    timeout = 10  # an idle keep-alive connection is closed, never left waiting forever
+
+    fail_type: ClassVar[type]
+    """The provider's `Fail`."""
+    stream_headers: ClassVar[tuple[tuple[str, str], ...]] = (("Content-Type", "text/event-stream"),)
+    response_headers: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """Sent with every answer (a request id, as the provider sends one)."""
+    malformed_event: ClassVar[bytes] = b"data: {not json\n\n"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    # the provider's parts
+
+    def send_fail(self, fail: Any) -> None:
+        raise NotImplementedError
+
+    def events(self, ok: Any) -> Iterable[Event]:
+        """A streamed answer, in the provider's events."""
+        raise NotImplementedError
+
+    def whole(self, ok: Any) -> Any:
+        """An answer in one JSON body."""
+        raise NotImplementedError
+
+    def fault(self, fault: Fault) -> None:
+        """Break the stream as `fault` says, after its pieces were sent. Subclasses add their own
+        faults and leave the shared ones to this."""
+        self.close_connection = True
+        if isinstance(fault, Stall):
+            self.wire.wait(fault.seconds)
+        elif isinstance(fault, Malformed):
+            self.chunk(self.malformed_event)
+            self.chunk(b"")
+        elif isinstance(fault, Cut):
+            self.chunk(b"")
+        elif isinstance(fault, Reset):
+            # SO_LINGER 0: close() sends RST, dropping the connection as a crashed peer would.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.rfile.close()  # the last reference to the socket besides self.connection
+            self.connection.close()
+        else:
+            raise AssertionError(f"{type(self).__name__} does not know the fault {fault}")
+
+    # reading
+
+    def read_json(self) -> Any:
+        """The request's JSON body: {} when it has none, `INVALID_JSON` when it is not JSON."""
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            return json.loads(raw) if raw else {}
+        except ValueError:
+            return INVALID_JSON
+
+    def record(self, body: Any) -> Recorded:
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        recorded = Recorded(self.command, self.path, headers, body)
+        self.wire.record(recorded)
+        return recorded
+
+    def listing_behaviour(self) -> Any:
+        """What a model-list request does: a scripted `Fail` or `Stall`, else the list."""
+        return self.wire.next(lambda b: isinstance(b, self.fail_type | Stall))
+
+    # answering
+
+    def answer(self, behaviour: Any, *, streaming: bool) -> None:
+        """Answer a generate request as `behaviour` says: an error, a stall before the headers, a
+        stream (broken by a fault), or one JSON body."""
+        if isinstance(behaviour, self.fail_type):
+            self.send_fail(behaviour)
+        elif isinstance(behaviour, Stall) and behaviour.after is None:
+            self.wire.wait(behaviour.seconds)
+            self.close_connection = True
+        elif isinstance(behaviour, Fault):
+            assert streaming, f"{behaviour} needs a streaming request"
+            self.send_events(self.events(type(self.wire).reply(FAULT_TEXT, FAULT_CHUNKS)), behaviour)
+        elif streaming:
+            self.send_events(self.events(behaviour))
+        else:
+            self.send_json(200, self.whole(behaviour))
+
+    def send_json(self, status: int, payload: Any, headers: Iterable[tuple[str, str]] = ()) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (*self.response_headers, *headers):
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def send_events(self, events: Iterable[Event], fault: Fault | None = None) -> None:
+        """Stream `events` as a chunked body; a fault breaks in after its `after` pieces of text
+        (before the first piece when `after` is 0, else before whatever follows the last)."""
+        self.send_response(200)
+        for name, value in (*self.stream_headers, *self.response_headers):
+            self.send_header(name, value)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        sent = 0
+        for event in events:
+            if fault is not None and sent == fault.after and (event.text or sent):
+                break
+            self.chunk(event.data)
+            sent += event.text
+        if fault is not None:
+            self.fault(fault)
+        else:
+            self.chunk(b"")
+
+    def chunk(self, data: bytes) -> None:
+        """One HTTP/1.1 chunk (an empty one ends the body)."""
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()

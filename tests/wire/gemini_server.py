@@ -5,7 +5,7 @@
         client = genai.Client(api_key="AIza-test", http_options={"base_url": server.base_url,
                                                                  "api_version": "v1beta"})
         ...
-        server.requests[0].api_key                 # the `x-goog-api-key` header or `key` parameter
+        server.sent_key(server.requests[0])        # the `x-goog-api-key` header or `key` parameter
 
 Routes, as the API has them:
     POST /v1beta/models/{model}:generateContent                  one JSON answer
@@ -14,32 +14,42 @@ Routes, as the API has them:
     GET  /v1beta/models?pageSize=&pageToken=                     `models` (at most `page_limit` a page)
 A request without a key is refused (403 PERMISSION_DENIED) before the script is consulted.
 
-Each generate request takes the next scripted behaviour (an empty script answers `Ok()`); a models
-request takes one only if it is a `Fail`:
+Each generate request takes the next scripted behaviour (an empty script answers `Ok()`):
     Ok(text, chunks)        the answer in `chunks` pieces, finishReason STOP and usage at the end
     Fail(code, ...)         a Google error body `{"error": {"code", "message", "status"[, "details"]}}`:
-                            `Fail.rate_limit()` (429, RESOURCE_EXHAUSTED, RetryInfo, Retry-After),
-                            `Fail.server_error()`, `Fail.unauthenticated()`, `Fail.permission_denied()`,
-                            `Fail.context_too_long()`, `Fail.not_found(model)`
-    Stall(seconds, after)   say nothing (before the headers, or after `after` chunks) for longer than
-                            the client waits; cut short when the server stops
-    Reset(after)            stream `after` chunks, then reset the connection (TCP RST)
-    Malformed(after)        stream `after` chunks, then an event whose data is not JSON
+                            `Fail.unauthorized()` (401 UNAUTHENTICATED), `Fail.rate_limit()` (429,
+                            RESOURCE_EXHAUSTED, RetryInfo, Retry-After), `Fail.server_error()`,
+                            `Fail.bad_request()` and `Fail.context_too_long()` (400 INVALID_ARGUMENT),
+                            `Fail.permission_denied()`, `Fail.not_found(model)`
     Blocked(after, prompt)  a safety block: `promptFeedback.blockReason` SAFETY and no candidates
                             (`prompt=True`), or `after` chunks then finishReason SAFETY with no text
+    Stall, Reset, Malformed   the faults every wire server shares (tests/wire/base.py)
 """
 
 from __future__ import annotations
 
 import json
-import socket
-import struct
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.wire.base import WireServer
+from tests.wire.base import (
+    FAULT_CHUNKS,
+    FAULT_TEXT,
+    INVALID_JSON,
+    Event,
+    Fault,
+    Malformed,
+    Recorded,
+    Reset,
+    Stall,
+    WireHandler,
+    WireServer,
+    pieces,
+)
+
+__all__ = ["Blocked", "Fail", "GeminiWireServer", "Malformed", "Ok", "Recorded", "Reset", "Stall"]
 
 VERSION = "v1beta"
 QUOTA_METRIC = "generativelanguage.googleapis.com/generate_content_free_tier_requests"
@@ -98,11 +108,13 @@ class Fail:
         return cls(429, message, "RESOURCE_EXHAUSTED", tuple(details), headers)
 
     @classmethod
-    def unauthenticated(cls) -> Fail:
-        message = (
+    def unauthorized(
+        cls,
+        message: str = (
             "Request had invalid authentication credentials. Expected OAuth 2 access token, "
             "login cookie or other valid authentication credential."
-        )
+        ),
+    ) -> Fail:
         return cls(401, message, "UNAUTHENTICATED")
 
     @classmethod
@@ -121,7 +133,7 @@ class Fail:
         return cls(400, message, "INVALID_ARGUMENT")
 
     @classmethod
-    def invalid_argument(cls, message: str = "Invalid value at 'generation_config.temperature'.") -> Fail:
+    def bad_request(cls, message: str = "Invalid value at 'generation_config.temperature'.") -> Fail:
         return cls(400, message, "INVALID_ARGUMENT")
 
     @classmethod
@@ -135,65 +147,13 @@ class Fail:
 
 
 @dataclass(frozen=True)
-class Stall:
-    seconds: float = 5.0
-    after: int | None = None
-    """None: before the response headers; N: after N streamed chunks."""
-    reply: Ok = field(default_factory=Ok)
-
-
-@dataclass(frozen=True)
-class Reset:
-    after: int = 0
-    reply: Ok = field(default_factory=lambda: Ok("one two six ten ", chunks=4))
-
-
-@dataclass(frozen=True)
-class Malformed:
-    after: int = 0
-    line: str = "data: {not json"
-    reply: Ok = field(default_factory=lambda: Ok("one two six ten ", chunks=4))
-
-
-@dataclass(frozen=True)
-class Blocked:
+class Blocked(Fault):
     after: int = 0
     prompt: bool = False
     """True: the prompt itself is blocked (promptFeedback, no candidates)."""
-    reply: Ok = field(default_factory=lambda: Ok("one two six ten ", chunks=4))
 
 
-Behaviour = Ok | Fail | Stall | Reset | Malformed | Blocked
-
-
-@dataclass(frozen=True)
-class Recorded:
-    method: str
-    path: str
-    """The path with its query, as sent."""
-    headers: dict[str, str]
-    """Lower-cased names."""
-    body: Any
-    """The decoded JSON body (None for a GET)."""
-
-    @property
-    def api_key(self) -> str | None:
-        """The key as the API reads it: the `x-goog-api-key` header, else the `key` query parameter."""
-        if "x-goog-api-key" in self.headers:
-            return self.headers["x-goog-api-key"]
-        return (parse_qs(urlsplit(self.path).query).get("key") or [None])[0]
-
-
-def pieces(text: str, n: int) -> list[str]:
-    """`text` in `n` non-empty consecutive pieces (fewer if the text is shorter)."""
-    n = max(1, min(n, len(text))) if text else 0
-    size, extra = divmod(len(text), n) if n else (0, 0)
-    out, start = [], 0
-    for i in range(n):
-        end = start + size + (1 if i < extra else 0)
-        out.append(text[start:end])
-        start = end
-    return out
+Behaviour = Ok | Fail | Blocked | Stall | Reset | Malformed
 
 
 DEFAULT_MODELS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -215,6 +175,7 @@ class GeminiWireServer(WireServer):
     """
 
     name = "gemini"
+    reply = Ok
 
     def __init__(
         self, models: tuple[tuple[str, tuple[str, ...]], ...] = DEFAULT_MODELS, page_limit: int = 2
@@ -223,140 +184,104 @@ class GeminiWireServer(WireServer):
         self.models = models
         self.page_limit = page_limit
 
-    def _next(self, fail_only: bool = False) -> Behaviour:  # type: ignore[override]
-        with self._lock:
-            if self._script and (not fail_only or isinstance(self._script[0], Fail)):
-                return self._script.popleft()
-            return Ok()
+    def sent_key(self, recorded: Recorded) -> str | None:
+        """As the API reads it: the `x-goog-api-key` header, else the `key` query parameter."""
+        if "x-goog-api-key" in recorded.headers:
+            return recorded.headers["x-goog-api-key"]
+        return (parse_qs(urlsplit(recorded.path).query).get("key") or [None])[0]
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(WireHandler):
     wire: GeminiWireServer
-    protocol_version = "HTTP/1.1"  # chunked streaming and keep-alive, as the real API
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
-
-    # routing
+    fail_type = Fail
+    malformed_event = b"data: {not json\r\n\r\n"
 
     def do_GET(self) -> None:
-        recorded = self._recorded(None)
-        self.wire._record(recorded)
+        recorded = self.record(None)
         path = urlsplit(self.path).path
         if path != f"/{VERSION}/models":
-            self._send_error(Fail(404, f"Method not found: GET {path}", "NOT_FOUND"))
+            self.send_fail(Fail(404, f"Method not found: GET {path}", "NOT_FOUND"))
             return
         if not self._keyed(recorded):
             return
-        behaviour = self.wire._next(fail_only=True)
-        if isinstance(behaviour, Fail):
-            self._send_error(behaviour)
+        behaviour = self.listing_behaviour()
+        if not isinstance(behaviour, Ok):
+            self.answer(behaviour, streaming=False)
             return
         query = parse_qs(urlsplit(self.path).query)
         size = min(int((query.get("pageSize") or ["50"])[0]), self.wire.page_limit)
         start = int((query.get("pageToken") or ["0"])[0])
         page = self.wire.models[start : start + size]
-        payload: dict[str, Any] = {"models": [self._model(name, methods) for name, methods in page]}
+        payload: dict[str, Any] = {"models": [_model(name, methods) for name, methods in page]}
         if start + size < len(self.wire.models):
             payload["nextPageToken"] = str(start + size)
-        self._send_json(200, payload)
+        self.send_json(200, payload)
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        try:
-            body = json.loads(raw) if raw else {}
-        except ValueError:
-            body = None
-        recorded = self._recorded(body)
-        self.wire._record(recorded)
+        body = self.read_json()
+        recorded = self.record(body)
         path = urlsplit(self.path).path
-        model, _, method = path.removeprefix(f"/{VERSION}/models/").partition(":")
+        self.model, _, method = path.removeprefix(f"/{VERSION}/models/").partition(":")
         if not path.startswith(f"/{VERSION}/models/") or method not in (
             "generateContent",
             "streamGenerateContent",
         ):
-            self._send_error(Fail(404, f"Method not found: POST {path}", "NOT_FOUND"))
-            return
-        if not self._keyed(recorded):
-            return
-        if not isinstance(body, dict):
-            self._send_error(Fail(400, "Invalid JSON payload received.", "INVALID_ARGUMENT"))
-            return
-        if not body.get("contents"):
-            self._send_error(
-                Fail(400, "* GenerateContentRequest.contents: contents is not specified", "INVALID_ARGUMENT")
-            )
-            return
-        behaviour = self.wire._next()
-        if isinstance(behaviour, Fail):
-            self._send_error(behaviour)
-        elif isinstance(behaviour, Stall) and behaviour.after is None:
-            self.wire._wait(behaviour.seconds)
-            self.close_connection = True
-        elif method == "streamGenerateContent":
-            self._stream(model, behaviour)
+            self.send_fail(Fail(404, f"Method not found: POST {path}", "NOT_FOUND"))
+        elif not self._keyed(recorded):
+            pass
+        elif body is INVALID_JSON or not isinstance(body, dict):
+            self.send_fail(Fail(400, "Invalid JSON payload received.", "INVALID_ARGUMENT"))
+        elif not body.get("contents"):
+            problem = "* GenerateContentRequest.contents: contents is not specified"
+            self.send_fail(Fail(400, problem, "INVALID_ARGUMENT"))
         else:
-            assert isinstance(behaviour, Ok), f"{behaviour} needs a streaming request"
-            self._send_json(200, self._answer(model, behaviour.text, behaviour, final=True))
-
-    def _recorded(self, body: Any) -> Recorded:
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        return Recorded(self.command, self.path, headers, body)
+            self.answer(self.wire.next(), streaming=method == "streamGenerateContent")
 
     def _keyed(self, recorded: Recorded) -> bool:
-        if recorded.api_key:
+        if self.wire.sent_key(recorded):
             return True
         message = (
             "Method doesn't allow unregistered callers (callers without established identity). "
             "Please use API Key or other form of API consumer identity to call this API."
         )
-        self._send_error(Fail(403, message, "PERMISSION_DENIED"))
+        self.send_fail(Fail(403, message, "PERMISSION_DENIED"))
         return False
 
-    # answers
+    # the provider's parts
 
-    @staticmethod
-    def _model(name: str, methods: tuple[str, ...]) -> dict[str, Any]:
-        return {
-            "name": f"models/{name}",
-            "version": "001",
-            "displayName": name.replace("-", " ").title(),
-            "inputTokenLimit": 1_048_576,
-            "outputTokenLimit": 8192,
-            "supportedGenerationMethods": list(methods),
-        }
-
-    def _send_json(self, status: int, payload: Any, headers: tuple[tuple[str, str], ...] = ()) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers:
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _send_error(self, fail: Fail) -> None:
+    def send_fail(self, fail: Fail) -> None:
         error: dict[str, Any] = {"code": fail.code, "message": fail.message, "status": fail.status}
         if fail.details:
             error["details"] = list(fail.details)
-        self._send_json(fail.code, {"error": error}, fail.headers)
+        self.send_json(fail.code, {"error": error}, fail.headers)
 
-    @staticmethod
-    def _usage(ok: Ok, final: bool) -> dict[str, Any]:
-        usage: dict[str, Any] = {}
-        if ok.prompt_tokens is not None:
-            usage["promptTokenCount"] = ok.prompt_tokens
-        if final and ok.candidates_tokens is not None:
-            usage["candidatesTokenCount"] = ok.candidates_tokens
-        if final and ok.thoughts_tokens is not None:
-            usage["thoughtsTokenCount"] = ok.thoughts_tokens
-        usage["totalTokenCount"] = sum(v for k, v in usage.items() if k != "totalTokenCount")
-        return usage
+    def whole(self, ok: Ok) -> dict[str, Any]:
+        return self._answer(ok.text, ok, final=True)
+
+    def events(self, ok: Ok) -> Iterator[Event]:
+        parts = pieces(ok.text, ok.chunks)
+        for index, piece in enumerate(parts):
+            yield _event(self._answer(piece, ok, final=index == len(parts) - 1), text=True)
+        if not parts:  # an empty answer still ends with its finish reason and usage
+            yield _event(self._answer(None, ok, final=True))
+
+    def fault(self, fault: Fault) -> None:
+        if not isinstance(fault, Blocked):
+            super().fault(fault)
+            return
+        ok = Ok(FAULT_TEXT, FAULT_CHUNKS)
+        if fault.prompt:
+            feedback = {"blockReason": "SAFETY", "safetyRatings": _ratings()}
+            payload = {"promptFeedback": feedback, "usageMetadata": _usage(ok, final=False)}
+            self.chunk(_event({**payload, "modelVersion": self.model}).data)
+        else:
+            answer = self._answer(None, ok, final=True, finish_reason="SAFETY")
+            answer["candidates"][0]["safetyRatings"] = _ratings()
+            self.chunk(_event(answer).data)
+        self.chunk(b"")
 
     def _answer(
-        self, model: str, text: str | None, ok: Ok, final: bool, finish_reason: str | None = None
+        self, text: str | None, ok: Ok, final: bool, finish_reason: str | None = None
     ) -> dict[str, Any]:
         candidate: dict[str, Any] = {"index": 0}
         if text is not None:
@@ -366,74 +291,44 @@ class _Handler(BaseHTTPRequestHandler):
             candidate["finishReason"] = reason
         return {
             "candidates": [candidate],
-            "usageMetadata": self._usage(ok, final),
-            "modelVersion": model,
+            "usageMetadata": _usage(ok, final),
+            "modelVersion": self.model,
             "responseId": "wire-response",
         }
 
-    def _stream(self, model: str, behaviour: Behaviour) -> None:
-        ok = behaviour if isinstance(behaviour, Ok) else behaviour.reply
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
 
-        if isinstance(behaviour, Blocked) and behaviour.prompt:
-            self._event(
-                {
-                    "promptFeedback": {"blockReason": "SAFETY", "safetyRatings": self._ratings()},
-                    "usageMetadata": self._usage(ok, final=False),
-                    "modelVersion": model,
-                }
-            )
-            self._chunk(b"")
-            return
-        parts = pieces(ok.text, ok.chunks)
-        if not isinstance(behaviour, Ok):
-            parts = parts[: behaviour.after]
-        for index, piece in enumerate(parts):
-            final = isinstance(behaviour, Ok) and index == len(parts) - 1
-            self._event(self._answer(model, piece, ok, final))
-        if isinstance(behaviour, Blocked):
-            answer = self._answer(model, None, ok, final=True, finish_reason="SAFETY")
-            answer["candidates"][0]["safetyRatings"] = self._ratings()
-            self._event(answer)
-            self._chunk(b"")
-        elif isinstance(behaviour, Ok):
-            if not parts:  # an empty answer still ends with its finish reason and usage
-                self._event(self._answer(model, None, ok, final=True))
-            self._chunk(b"")
-        else:
-            self._fault(behaviour)
+def _model(name: str, methods: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        "name": f"models/{name}",
+        "version": "001",
+        "displayName": name.replace("-", " ").title(),
+        "inputTokenLimit": 1_048_576,
+        "outputTokenLimit": 8192,
+        "supportedGenerationMethods": list(methods),
+    }
 
-    @staticmethod
-    def _ratings() -> list[dict[str, Any]]:
-        return [
-            {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH", "blocked": True},
-            {"category": "HARM_CATEGORY_HARASSMENT", "probability": "NEGLIGIBLE"},
-        ]
 
-    def _event(self, payload: dict[str, Any]) -> None:
-        self._chunk(b"data: " + json.dumps(payload).encode() + b"\r\n\r\n")
+def _usage(ok: Ok, final: bool) -> dict[str, Any]:
+    usage: dict[str, Any] = {}
+    if ok.prompt_tokens is not None:
+        usage["promptTokenCount"] = ok.prompt_tokens
+    if final and ok.candidates_tokens is not None:
+        usage["candidatesTokenCount"] = ok.candidates_tokens
+    if final and ok.thoughts_tokens is not None:
+        usage["thoughtsTokenCount"] = ok.thoughts_tokens
+    usage["totalTokenCount"] = sum(usage.values())
+    return usage
 
-    def _chunk(self, data: bytes) -> None:
-        """One HTTP/1.1 chunk (an empty one ends the body)."""
-        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-        self.wfile.flush()
 
-    def _fault(self, behaviour: Behaviour) -> None:
-        self.close_connection = True
-        if isinstance(behaviour, Stall):
-            self.wire._wait(behaviour.seconds)
-        elif isinstance(behaviour, Malformed):
-            self._chunk(behaviour.line.encode() + b"\r\n\r\n")
-            self._chunk(b"")
-        elif isinstance(behaviour, Reset):
-            # SO_LINGER 0: close() sends RST, dropping the connection as a crashed peer would.
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.rfile.close()  # the last reference to the socket besides self.connection
-            self.connection.close()
+def _ratings() -> list[dict[str, Any]]:
+    return [
+        {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH", "blocked": True},
+        {"category": "HARM_CATEGORY_HARASSMENT", "probability": "NEGLIGIBLE"},
+    ]
+
+
+def _event(payload: dict[str, Any], text: bool = False) -> Event:
+    return Event(b"data: " + json.dumps(payload).encode() + b"\r\n\r\n", text)
 
 
 GeminiWireServer.handler = _Handler
-GeminiWireServer.default = Ok

@@ -44,8 +44,13 @@ class InvalidSettingsValue(Rule):
     ## Why it matters
     promptls ignores a setting it cannot use, so the prompt falls back to a lower layer.
 
+    A path glob (`[check] include`, `exclude`, `[prompts."glob"]`) that cannot mean what it seems to
+    say is reported as a warning and still applies, read as git reads globs: a reversed range
+    `[z-a]` matches only `z`; an unclosed `[` or an unknown class such as `[[:nope:]]` matches nothing.
+
     ## How to fix
-    Write the value with the type the message names, e.g. `temperature = 0.2`, `fallback = ["a/b"]`.
+    Write the value with the type the message names, e.g. `temperature = 0.2`, `fallback = ["a/b"]`;
+    write a range low to high (`[a-z]`) and close every `[`.
     """
 
     code = "PLS303"

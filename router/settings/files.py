@@ -12,7 +12,8 @@ import tomllib
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from promptls.router.base.findings import Edit, Finding, Fix
+from promptls.router.base.findings import Edit, Finding, Fix, Severity
+from promptls.router.base.pathglob import glob_problem
 from promptls.router.base.source import LineIndex, Span
 from promptls.router.rules.settings import InvalidSettingsFile, InvalidSettingsValue, UnknownSettingsKey
 from promptls.router.settings.layers import Layer, Setting, Source
@@ -176,6 +177,9 @@ def _check(settings: SettingsFile, keypath: KeyPath, value: Any, spec: Field | T
             return _invalid(settings, keypath, f"a table of {spec.what}s", value)
         out = {}
         for name, item in value.items():
+            if spec.keys_are_globs:
+                table = ".".join(_quote_key(k) for k in (*settings.prefix, *keypath, name))
+                _check_glob(settings, f"[{table}]", name, settings.span((*keypath, name)))
             checked = _check(settings, (*keypath, name), item, spec.item)
             if checked is not _INVALID:
                 out[name] = checked
@@ -197,6 +201,7 @@ def _check_field(settings: SettingsFile, keypath: KeyPath, value: Any, spec: Fie
         VKind.INTEGER: isinstance(value, int) and not isinstance(value, bool),
         VKind.NUMBER: isinstance(value, int | float) and not isinstance(value, bool),
         VKind.STRINGS: isinstance(value, list) and all(isinstance(v, str) for v in value),
+        VKind.GLOBS: isinstance(value, list) and all(isinstance(v, str) for v in value),
         VKind.MODELS: isinstance(value, list) and all(isinstance(v, str) for v in value),
         VKind.TABLE: isinstance(value, dict),
     }[kind]
@@ -220,6 +225,12 @@ def _check_field(settings: SettingsFile, keypath: KeyPath, value: Any, spec: Fie
             return _invalid(settings, keypath, kind.value, value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             return _invalid(settings, keypath, kind.value, value)
+    if kind is VKind.GLOBS:
+        for item in value:
+            span = settings.spans.find_in_value(settings.prefix + keypath, item) if settings.spans else None
+            _check_glob(
+                settings, _label(settings.prefix + keypath), item, span or settings.value_span(keypath)
+            )
     if kind is VKind.MODEL:
         settings.models.append(ModelValue(keypath, value, settings.value_span(keypath)))
     elif kind is VKind.MODELS:
@@ -229,6 +240,21 @@ def _check_field(settings: SettingsFile, keypath: KeyPath, value: Any, spec: Fie
                 span = settings.spans.find_in_value(settings.prefix + keypath, item)
             settings.models.append(ModelValue(keypath, item, span or settings.value_span(keypath)))
     return value
+
+
+def _check_glob(settings: SettingsFile, label: str, glob: str, span: Span) -> None:
+    """A glob that cannot match what it seems to say is a warning at it; it still applies, read as
+    git reads it (a glob is never an error that stops the other settings)."""
+    problem = glob_problem(glob)
+    if problem is not None:
+        settings.problems.append(
+            InvalidSettingsValue.finding(
+                settings.path,
+                span,
+                f"{label}: {problem}",
+                severity=Severity.WARNING,
+            )
+        )
 
 
 def _bounds(spec: Field) -> str:

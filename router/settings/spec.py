@@ -16,6 +16,7 @@ class VKind(StrEnum):
     INTEGER = "an integer"
     NUMBER = "a number"
     STRINGS = "a list of strings"
+    GLOBS = "a list of path globs"
     MODEL = 'a model id (a string like "openai/gpt-4o")'
     MODELS = "a list of model ids"
     TABLE = "a table of any values"
@@ -53,6 +54,8 @@ class MapOf(NamedTuple):
     item: Table | Field
     what: str
     combine: Combine = Combine.MERGE
+    keys_are_globs: bool = False
+    """The names are path globs (`[prompts."prompts/*.md"]`): each is checked as one."""
     """MERGE: an entry's keys combine one by one across layers; NEAREST: the nearest layer that
     writes the entry defines all of it (a profile is one recipe, not a mix of layers)."""
 
@@ -92,7 +95,7 @@ SCHEMA: Table = {
     "agents": MapOf(_ASSIGNMENT, "agent name"),
     "commands": MapOf(_ASSIGNMENT, "command name"),
     "skills": MapOf(_ASSIGNMENT, "skill name"),
-    "prompts": MapOf(_ASSIGNMENT, "glob of prompt paths"),
+    "prompts": MapOf(_ASSIGNMENT, "glob of prompt paths", keys_are_globs=True),
     "providers": MapOf(
         {
             "base_url": Field(
@@ -143,9 +146,9 @@ SCHEMA: Table = {
     "check": {
         # Globs are anchored at the project's folder (the one holding promptls.toml).
         "include": Field(
-            VKind.STRINGS, "Globs of extra prompt files (generic dialect).", combine=Combine.CONCAT
+            VKind.GLOBS, "Globs of extra prompt files (generic dialect).", combine=Combine.CONCAT
         ),
-        "exclude": Field(VKind.STRINGS, "Globs of files `promptls check` skips.", combine=Combine.CONCAT),
+        "exclude": Field(VKind.GLOBS, "Globs of files `promptls check` skips.", combine=Combine.CONCAT),
         # A selection is one statement ("report only these"): a nearer one replaces it, whole.
         "select": Field(VKind.STRINGS, "Rule codes or prefixes to report (default: all)."),
         # Silencing adds up: a personal `ignore` must not bring back what the project ignores.

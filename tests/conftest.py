@@ -7,11 +7,13 @@ import os
 import pty
 import select
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -121,6 +123,20 @@ def isolated_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pyte
 def ledger_path() -> Path:
     """The ledger `promptls run` writes to in this test (`$PROMPTLS_LEDGER`, not yet created)."""
     return Path(os.environ["PROMPTLS_LEDGER"])
+
+
+def read_ledger(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The ledger's runs and attempts, in order, as a user's SQLite browser shows them; fails if a
+    canary key is anywhere in it."""
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        runs = [dict(row) for row in conn.execute("SELECT * FROM runs ORDER BY id")]
+        attempts = [dict(row) for row in conn.execute("SELECT * FROM attempts ORDER BY run_id, n")]
+        assert_no_canary("\n".join(conn.iterdump()))
+    finally:
+        conn.close()
+    return runs, attempts
 
 
 @pytest.fixture

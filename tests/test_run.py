@@ -7,22 +7,19 @@ holds, for a good run, retries, fallback, a stream that breaks off, and every mo
 from __future__ import annotations
 
 import json
-import sqlite3
-import subprocess
-import sys
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 
+from tests.conftest import CANARY_KEYS, RunPromptls, read_ledger
 from tests.wire.ollama_server import Ok as OllamaOk
 from tests.wire.ollama_server import OllamaWireServer
 from tests.wire.openai_server import Fail, Ok, OpenAIWireServer, Reset
 
-CANARY = "sk-canary-7f3c9e1d2b4a"
-
 
 @pytest.fixture
-def project(tmp_path: Path):
+def project(tmp_path: Path) -> Path:
     (tmp_path / "prompts").mkdir()
     return tmp_path
 
@@ -34,38 +31,14 @@ def _settings(project: Path, openai: OpenAIWireServer, ollama: OllamaWireServer 
     (project / "promptls.toml").write_text(text, encoding="utf-8")
 
 
-def _run(project: Path, *args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
-    environ = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(project),
-        "PROMPTLS_CONFIG": str(project / "no-user-config.toml"),
-        "PROMPTLS_LEDGER": str(project / "ledger.sqlite3"),
-        "OPENAI_API_KEY": CANARY,
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
-        **(env or {}),
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "promptls", "run", *args],
-        cwd=project,
-        env=environ,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert "Traceback" not in result.stderr
-    assert CANARY not in result.stdout + result.stderr  # a key never reaches the user's screen
-    return result
+@pytest.fixture
+def run(run_promptls: RunPromptls, project: Path) -> RunPromptls:
+    """`promptls run ARGS` in the project."""
 
+    def run_prompt(*args: str, env: dict[str, str | None] | None = None) -> CompletedProcess[str]:
+        return run_promptls("run", *args, cwd=project, env=env)
 
-def _ledger(project: Path) -> tuple[list[dict], list[dict]]:
-    conn = sqlite3.connect(project / "ledger.sqlite3")
-    conn.row_factory = sqlite3.Row
-    runs = [dict(r) for r in conn.execute("SELECT * FROM runs ORDER BY id")]
-    attempts = [dict(r) for r in conn.execute("SELECT * FROM attempts ORDER BY run_id, n")]
-    dump = "\n".join(conn.iterdump())
-    assert CANARY not in dump  # nor the ledger
-    return runs, attempts
+    return run_prompt
 
 
 PROMPT = (
@@ -73,151 +46,135 @@ PROMPT = (
 )
 
 
-def test_a_run_streams_the_answer_and_records_it(project):
+def test_a_run_streams_the_answer_and_records_it(project: Path, run: RunPromptls, ledger_path: Path) -> None:
     with OpenAIWireServer() as server:
         server.script(Ok(text="Short summary.", chunks=3, prompt_tokens=120, completion_tokens=30))
         _settings(project, server)
         (project / "prompts" / "s.md").write_text(PROMPT, encoding="utf-8")
-        result = _run(project, "prompts/s.md", "--var", "text=hello world")
+        result = run("prompts/s.md", "--var", "text=hello world")
         (request,) = server.requests
     assert result.returncode == 0
     assert result.stdout == "Short summary.\n"
     assert "promptls: running on openai/gpt-4o" in result.stderr
-    assert request.headers["authorization"] == f"Bearer {CANARY}"
+    assert request.headers["authorization"] == f"Bearer {CANARY_KEYS['OPENAI_API_KEY']}"
     assert request.body["model"] == "gpt-4o" and request.body["temperature"] == 0.2
     assert request.body["messages"] == [{"role": "user", "content": "Summarize: hello world"}]
-    (run,), (attempt,) = _ledger(project)
-    assert (run["outcome"], run["used_model"], run["input_tokens"], run["output_tokens"]) == (
-        "ok",
-        "openai/gpt-4o",
-        120,
-        30,
-    )
-    assert run["cost_usd"] == pytest.approx(120 * 2.5 / 1e6 + 30 * 10 / 1e6)
+    (row,), (attempt,) = read_ledger(ledger_path)
+    used = (row["outcome"], row["used_model"], row["input_tokens"], row["output_tokens"])
+    assert used == ("ok", "openai/gpt-4o", 120, 30)
+    assert row["cost_usd"] == pytest.approx(120 * 2.5 / 1e6 + 30 * 10 / 1e6)
     assert attempt["error_kind"] is None
 
 
-def test_a_server_error_is_retried_then_answered(project):
+def test_a_server_error_is_retried_then_answered(project: Path, run: RunPromptls, ledger_path: Path) -> None:
     with OpenAIWireServer() as server:
         server.script(Fail.server_error(), Ok(text="Second time lucky."))
         _settings(project, server)
         (project / "prompts" / "s.md").write_text(PROMPT, encoding="utf-8")
-        result = _run(project, "prompts/s.md", "--var", "text=x")
+        result = run("prompts/s.md", "--var", "text=x")
     assert result.returncode == 0
     assert result.stdout == "Second time lucky.\n"
     assert "openai/gpt-4o: unavailable (500)" in result.stderr and "retrying in" in result.stderr
-    _, attempts = _ledger(project)
+    _, attempts = read_ledger(ledger_path)
     assert [a["error_kind"] for a in attempts] == ["unavailable", None]
 
 
-def test_rate_limit_honours_retry_after(project):
+def test_rate_limit_honours_retry_after(project: Path, run: RunPromptls) -> None:
     with OpenAIWireServer() as server:
-        server.script(Fail.rate_limit(1), Ok(text="After waiting."))
+        server.script(Fail.rate_limit(0.6), Ok(text="After waiting."))  # longer than any backoff
         _settings(project, server)
         (project / "prompts" / "s.md").write_text(PROMPT, encoding="utf-8")
-        result = _run(project, "prompts/s.md", "--var", "text=x")
+        result = run("prompts/s.md", "--var", "text=x")
     assert result.returncode == 0
-    assert "rate-limited (429)" in result.stderr and "retrying in 1.0 s" in result.stderr
+    assert "rate-limited (429)" in result.stderr and "retrying in 0.6 s" in result.stderr
 
 
-def test_an_auth_error_falls_back_at_once_and_says_why(project):
+def test_an_auth_error_falls_back_at_once_and_says_why(
+    project: Path, run: RunPromptls, ledger_path: Path
+) -> None:
     with OpenAIWireServer() as server, OllamaWireServer() as ollama:
         server.script(Fail.unauthorized())
         ollama.script(OllamaOk(text="Local answer."))
         _settings(project, server, ollama)
         (project / "prompts" / "s.md").write_text(PROMPT, encoding="utf-8")
-        result = _run(project, "prompts/s.md", "--var", "text=x")
+        result = run("prompts/s.md", "--var", "text=x")
         assert len(server.requests) == 1  # no retry of a 401
     assert result.returncode == 0
     assert result.stdout == "Local answer.\n"
     assert "falling back from openai/gpt-4o to ollama/llama3.2 (auth (401)" in result.stderr
-    runs, attempts = _ledger(project)
+    runs, attempts = read_ledger(ledger_path)
     assert runs[0]["used_model"] == "ollama/llama3.2" and runs[0]["requested_model"] == "openai/gpt-4o"
     assert [a["model"] for a in attempts] == ["openai/gpt-4o", "ollama/llama3.2"]
 
 
-def test_a_stream_broken_after_the_first_token_is_kept_and_not_mixed(project):
+def test_a_stream_broken_after_the_first_token_is_kept_and_not_mixed(
+    project: Path, run: RunPromptls, ledger_path: Path
+) -> None:
     with OpenAIWireServer() as server, OllamaWireServer() as ollama:
         server.script(Reset(after=2))
         ollama.script(OllamaOk(text="never used"))
         _settings(project, server, ollama)
         (project / "prompts" / "s.md").write_text(PROMPT, encoding="utf-8")
-        result = _run(project, "prompts/s.md", "--var", "text=x")
+        result = run("prompts/s.md", "--var", "text=x")
         assert ollama.requests == []  # no fallback once text reached the user
     assert result.returncode == 1
     assert result.stdout.strip()  # what arrived is kept
     assert "broke off" in result.stderr
-    runs, _ = _ledger(project)
+    runs, _ = read_ledger(ledger_path)
     assert runs[0]["outcome"] == "partial"
 
 
-def test_every_model_failing_exits_1_with_each_reason(project):
+def test_every_model_failing_exits_1_with_each_reason(
+    project: Path, run: RunPromptls, ledger_path: Path
+) -> None:
     with OpenAIWireServer() as server:
         server.script(Fail.unauthorized())
         _settings(project, server)
         prompt = "---\nmodel: openai/gpt-4o\nfallback: [gemini/gemini-2.5-flash]\n---\nHi\n"
         (project / "prompts" / "s.md").write_text(prompt, encoding="utf-8")
-        result = _run(project, "prompts/s.md")
+        result = run("prompts/s.md", env={"GEMINI_API_KEY": None})
     assert result.returncode == 1
     assert "every model failed" in result.stderr
     assert "gemini/gemini-2.5-flash: missing-key" in result.stderr
     assert "promptls keys set gemini" in result.stderr
-    runs, _ = _ledger(project)
+    runs, _ = read_ledger(ledger_path)
     assert runs[0]["outcome"] == "failed"
 
 
-def test_no_fallback_and_json_output(project):
+def test_no_fallback_and_json_output(project: Path, run: RunPromptls) -> None:
     with OpenAIWireServer() as server:
         server.script(Ok(text="JSON answer.", prompt_tokens=5, completion_tokens=3))
         _settings(project, server)
         (project / "prompts" / "s.md").write_text(PROMPT, encoding="utf-8")
-        result = _run(project, "prompts/s.md", "--var", "text=x", "--no-fallback", "--json")
+        result = run("prompts/s.md", "--var", "text=x", "--no-fallback", "--json")
     data = json.loads(result.stdout)
     assert data["outcome"] == "ok" and data["text"] == "JSON answer."
     assert data["usage"] == {"input_tokens": 5, "output_tokens": 3, "source": "provider"}
     assert [a["model"] for a in data["attempts"]] == ["openai/gpt-4o"]
 
 
-def test_usage_errors_exit_2(project):
+def test_usage_errors_exit_2(project: Path, run: RunPromptls) -> None:
     (project / "prompts" / "s.md").write_text(PROMPT, encoding="utf-8")
-    missing = _run(project, "prompts/s.md")
+    missing = run("prompts/s.md")
     assert missing.returncode == 2 and "--var text=..." in missing.stderr
-    bad = _run(project, "prompts/s.md", "--var", "oops")
+    bad = run("prompts/s.md", "--var", "oops")
     assert bad.returncode == 2 and "NAME=VALUE" in bad.stderr
 
 
-def _models_test(project: Path, model: str) -> subprocess.CompletedProcess:
-    environ = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(project),
-        "OPENAI_API_KEY": CANARY,
-        "PROMPTLS_CONFIG": str(project / "none.toml"),
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "promptls", "models", "test", model],
-        cwd=project,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert CANARY not in result.stdout + result.stderr
-    return result
-
-
-def test_models_test_checks_the_key_and_the_connection(project):
+def test_models_test_checks_the_key_and_the_connection(project: Path, run_promptls: RunPromptls) -> None:
     with OpenAIWireServer(models=("gpt-4o",)) as server:
         _settings(project, server)
-        good = _models_test(project, "openai/gpt-4o")
+        good = run_promptls("models", "test", "openai/gpt-4o", cwd=project)
         server.script(Fail.unauthorized())
-        bad = _models_test(project, "openai/gpt-4o")
+        bad = run_promptls("models", "test", "openai/gpt-4o", cwd=project)
     assert good.returncode == 0 and good.stdout.startswith("✓ openai/gpt-4o: reachable, key accepted")
     assert bad.returncode == 1 and bad.stdout.startswith("✗ openai/gpt-4o: auth (401)")
 
 
 @pytest.mark.parametrize("provider", ["anthropic", "gemini"])
-def test_anthropic_and_gemini_runs_fall_back_between_each_other(project, provider):
+def test_anthropic_and_gemini_runs_fall_back_between_each_other(
+    project: Path, run: RunPromptls, ledger_path: Path, provider: str
+) -> None:
     from tests.wire.anthropic_server import AnthropicWireServer
     from tests.wire.anthropic_server import Ok as AnthropicOk
     from tests.wire.gemini_server import Fail as GeminiFail
@@ -238,7 +195,7 @@ def test_anthropic_and_gemini_runs_fall_back_between_each_other(project, provide
             )
             fallback = "gemini/gemini-2.5-flash"
         else:  # gemini is overloaded: falls back to anthropic's answer after its retries
-            gemini.script(*[GeminiFail.server_error()] * 3)
+            gemini.script(*[GeminiFail.server_error()] * 2)
             anthropic.script(AnthropicOk(text="Claude stepped in."))
             chain, expected, used = (
                 "gemini/gemini-2.5-flash",
@@ -248,12 +205,11 @@ def test_anthropic_and_gemini_runs_fall_back_between_each_other(project, provide
             fallback = "anthropic/claude-haiku-4-5"
         prompt = f"---\nmodel: {chain}\nfallback: [{fallback}]\nmax_tokens: 64\n---\nSay hi.\n"
         (project / "prompts" / "s.md").write_text(prompt, encoding="utf-8")
-        keys = {"ANTHROPIC_API_KEY": "sk-ant-" + CANARY, "GEMINI_API_KEY": "AIza-" + CANARY}
-        result = _run(project, "prompts/s.md", env={"PROMPTLS_RETRIES": "2", **keys})
+        result = run("prompts/s.md", env={"PROMPTLS_RETRIES": "1"})
     assert result.returncode == 0, result.stderr
     assert result.stdout == expected
-    runs, attempts = _ledger(project)
+    runs, attempts = read_ledger(ledger_path)
     assert runs[0]["used_model"] == used and runs[0]["outcome"] == "ok"
     if provider == "gemini":
-        assert [a["error_kind"] for a in attempts] == ["unavailable"] * 3 + [None]
+        assert [a["error_kind"] for a in attempts] == ["unavailable"] * 2 + [None]
         assert "falling back from gemini/gemini-2.5-flash to anthropic/claude-haiku-4-5" in result.stderr

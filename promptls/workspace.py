@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 from promptls.router.base.pathglob import path_matches
+from promptls.router.base.reading import MAX_GITIGNORE_BYTES, Unreadable, read_text
 from promptls.router.prompts.detect import SETTINGS_NAMES, is_candidate
 
 ALWAYS_SKIPPED = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__"})
@@ -30,15 +31,14 @@ class _Ignore:
         self.specs = specs
 
     def child(self, folder: str) -> _Ignore:
-        path = os.path.join(folder, ".gitignore")
-        try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                lines = handle.read().splitlines()
-        except OSError:
+        # A `.gitignore` that cannot be read (none, a FIFO, over the limit) ignores nothing: git,
+        # too, leaves out a pattern file it will not read.
+        text = read_text(os.path.join(folder, ".gitignore"), MAX_GITIGNORE_BYTES)
+        if isinstance(text, Unreadable):
             return self
         from promptls.gitignore import GitIgnore
 
-        return _Ignore((*self.specs, (folder, GitIgnore(lines))))
+        return _Ignore((*self.specs, (folder, GitIgnore(text.splitlines()))))
 
     def ignored(self, path: str, is_dir: bool) -> bool:
         result = False
@@ -58,12 +58,15 @@ def relative_to(path: str, base: str) -> str:
 
 
 def walk(paths: Sequence[str], exclude: Sequence[str] = ()) -> Iterator[Found]:
-    """Candidate prompt files and settings files below `paths`, in a stable order."""
+    """Candidate prompt files and settings files below `paths`, in a stable order.
+
+    A path named that is no folder is yielded as it is (explicit), whatever it is: reading it is
+    where a FIFO or a socket is told apart from a file, and reported.
+    """
     for given in paths:
-        if os.path.isfile(given):
-            yield Found(given, explicit=True)
-            continue
         if not os.path.isdir(given):
+            if os.path.lexists(given):
+                yield Found(given, explicit=True)
             continue
         root = os.path.abspath(given)
         ignore = _parents_ignore(root)
@@ -109,6 +112,10 @@ def _walk_dir(folder: str, ignore: _Ignore, exclude: Sequence[str], root: str) -
             continue
         if not (is_candidate(name) or name in SETTINGS_NAMES):
             continue
+        # A FIFO, socket or device, or a symlink to nothing (an Emacs lock file `.#x.md`):
+        # skipped, as git skips them (it stores a symlink as the link, never reading through it).
+        if not _is_file(entry):
+            continue
         if ignore.specs and ignore.ignored(entry.path, False):
             continue
         if exclude:
@@ -118,3 +125,10 @@ def _walk_dir(folder: str, ignore: _Ignore, exclude: Sequence[str], root: str) -
         yield Found(entry.path, explicit=False)
     for sub in subdirs:
         yield from _walk_dir(sub, ignore, exclude, root)
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False

@@ -160,13 +160,13 @@ class _Run:
         else:
             results = (_check_one(self.session, path, explicit) for path, explicit in prompts)
         for path, (findings, key) in zip((p for p, _ in prompts), results, strict=True):
+            self.findings.extend(findings)  # a file that could not be read has a finding, no key
             if key is None:
                 continue
             settings = self.session.loader.for_prompt(path)
             self._remember(settings)
             self._prompts_by_root.setdefault(settings.root, []).append(key)
             self.prompt_count += 1
-            self.findings.extend(findings)
 
     def _remember(self, settings) -> None:
         for file in settings.files:
@@ -189,16 +189,24 @@ class _Run:
 
 
 def _check_one(session, path: str, explicit: bool) -> tuple[list[Finding], object]:
-    """Findings for one candidate file and its assignment key; (no findings, None) if no prompt."""
+    """Findings for one candidate file and its assignment key; (no findings, None) if no prompt;
+    (one unreadable-file finding, None) if it cannot be read."""
+    from promptls.router.base.reading import Unreadable, Why
     from promptls.router.checks.lint import check_prompt, prompt_key
+    from promptls.router.rules.syntax import UnreadableFile
 
     settings = session.loader.for_prompt(path)
     check = settings.view.check
     if not explicit and _excluded(path, check.value("exclude", ()), settings.root):
         return [], None
-    prompt = session.read_prompt(
+    prompt = session.load_prompt(
         path, explicit=explicit, include=list(check.value("include", ())), root=settings.root
     )
+    if isinstance(prompt, Unreadable):
+        # Gone, or no regular file, since the walk looked: skipped, as the walk skips such files.
+        if not explicit and prompt.why in (Why.MISSING, Why.FOLDER, Why.NOT_A_FILE):
+            return [], None
+        return [UnreadableFile.for_file(prompt)], None
     if prompt is None:
         return [], None
     return check_prompt(prompt, settings, session.catalog), prompt_key(prompt)

@@ -13,8 +13,16 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from pygls.uris import to_fs_path
 
 from promptls.router.base.findings import Finding
+from promptls.router.base.reading import (
+    MAX_PROMPT_BYTES,
+    MAX_SETTINGS_BYTES,
+    Unreadable,
+    read_text,
+    too_large,
+)
 from promptls.router.prompts.detect import dialect_from_path
 from promptls.router.prompts.frontmatter import PromptFile, parse_prompt
+from promptls.router.rules.syntax import UnreadableFile
 from promptls.router.settings.discover import (
     LOCAL_FILE,
     PROJECT_FILE,
@@ -123,12 +131,14 @@ class Documents:
         self.loader.invalidate(path)
         self.generation += 1
 
-    def read_text(self, path: str) -> str | None:
+    def read_text(self, path: str) -> str | Unreadable | None:
+        """A settings file's text for the loader: the open buffer, else the disk (`read_file`),
+        held to the same size limit either way."""
         uri = self._open_paths.get(os.path.abspath(path))
         if uri is not None:
             opened = self._get_open_text(uri)
             if opened is not None:
-                return opened[0]
+                return _over_limit(path, opened[0], MAX_SETTINGS_BYTES) or opened[0]
         return read_file(path)
 
     def open_uris(self) -> list[str]:
@@ -153,8 +163,8 @@ class Documents:
     def analyze_unopened(self, uri: str) -> Analysis | None:
         """The analysis of a file the editor has not opened, from the disk (not cached)."""
         path = _path(uri)
-        text = read_file(path) if path else None
-        return None if text is None else self._analyze(uri, text, None)
+        text = read_text(path, MAX_PROMPT_BYTES) if path else None
+        return None if text is None or isinstance(text, Unreadable) else self._analyze(uri, text, None)
 
     def _analyze(self, uri: str, text: str, version: int | None) -> Analysis:
         from promptls.router.checks.lint import check_prompt, check_settings_file
@@ -178,7 +188,16 @@ class Documents:
             return Analysis(
                 uri, path, version, "settings", text, converter, None, settings, None, tuple(findings)
             )
-        dialect = self._dialect(path, text)
+        too_large = _over_limit(path, text)
+        dialect = self._dialect(path, too_large.head.decode("utf-8", "replace") if too_large else text)
+        if dialect is not None and too_large is not None:
+            # `promptls check` reports such a file and checks nothing in it: the editor agrees, and
+            # keeps answering instead of parsing megabytes.
+            converter = PositionConverter(text, _lines(text), self._encoding())
+            view = self.loader.for_prompt(path).view
+            findings = [UnreadableFile.for_file(too_large)]
+            findings = select_findings(findings, view, self.config.select, self.config.ignore)
+            return Analysis(uri, path, version, "other", text, converter, None, None, None, tuple(findings))
         if dialect is None:
             converter = PositionConverter(text, _lines(text), self._encoding())
             return Analysis(uri, path, version, "other", text, converter, None, None, None, ())
@@ -200,6 +219,16 @@ class Documents:
             return dialect
         settings = self.loader.for_prompt(path)
         return classify(path, text, settings.view.check.value("include", ()), settings.root)
+
+
+def _over_limit(path: str, text: str, limit: int = MAX_PROMPT_BYTES) -> Unreadable | None:
+    """An open document larger than promptls reads of such a file on disk, with its head."""
+    if len(text) * 4 <= limit:  # no UTF-8 character takes more than four bytes
+        return None
+    data = text.encode("utf-8", errors="surrogatepass")
+    if len(data) <= limit:
+        return None
+    return too_large(path, len(data), limit, data[:limit])
 
 
 def is_settings_path(path: str, user_config: str) -> bool:

@@ -22,6 +22,7 @@ import tomllib
 from typing import Any, NamedTuple
 
 from promptls.router.base.findings import Edit
+from promptls.router.base.reading import Unreadable
 from promptls.router.base.source import LineIndex, Span
 from promptls.router.models.modelid import parse_model_id
 from promptls.router.prompts.frontmatter import PromptFile
@@ -61,6 +62,8 @@ def pin_model(prompt: PromptFile, model: str, settings: ProjectSettings, fallbac
         folder = os.path.abspath(settings.root or fallback_dir)
         path = os.path.join(folder, PROJECT_FILE)
         existing = read_file(path)
+        if isinstance(existing, Unreadable):
+            raise ValueError(f"{PROJECT_FILE} cannot be edited: {existing.reason}")
         if existing is None:
             section, name = _table_name(prompt, {}, folder)
             text = _new_table((section, name), model, "\n")

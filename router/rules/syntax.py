@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from promptls.router.base.findings import Severity
+from promptls.router.base.findings import Finding, Severity
+from promptls.router.base.reading import Unreadable
+from promptls.router.base.source import LineIndex
 from promptls.router.rules.registry import Rule
 
 
@@ -71,16 +73,32 @@ class UnterminatedFrontmatter(Rule):
 
 
 class UnreadableFile(Rule):
-    """The file is not valid UTF-8 text.
+    """The file cannot be read as text: it is not valid UTF-8, or it cannot be read at all.
+
+    A prompt or settings file cannot be read at all when it is no regular file (a FIFO, a socket,
+    a device, or a symlink to one), when it is larger than promptls reads (1 MiB for a prompt or a
+    settings file), or when the system refuses to open it (no permission). Nothing in such a file
+    is checked, and a settings file that cannot be read applies none of its settings.
+
+    A workspace walk skips what is no regular file (FIFOs, sockets, devices, symlinks to nothing
+    such as Emacs lock files `.#name.md`), as git does; it reports them when named on the command
+    line.
 
     ## Why it matters
     Prompt files are text; undecodable bytes reach the model as replacement characters, and
-    editors may corrupt the file when saving.
+    editors may corrupt the file when saving. A file that cannot be read is a prompt that cannot
+    run, or settings that silently do not apply.
 
     ## How to fix
-    Re-save the file as UTF-8.
+    Re-save the file as UTF-8. A file that cannot be read at all: make it a regular file you can
+    read, or split a file over the limit (a megabyte of prompt is more than most models' context).
     """
 
     code = "PLS105"
     name = "unreadable-file"
     severity = Severity.ERROR
+
+    @classmethod
+    def for_file(cls, problem: Unreadable) -> Finding:
+        """The finding for a file that could not be read at all: at its first line, saying why."""
+        return cls.finding(problem.path, LineIndex("").span(0, 0), problem.message)

@@ -1,7 +1,10 @@
 """Find the settings that apply to a prompt: walk up for the project's, add the user's.
 
 Reading goes through a `read_text` callable, so the language server can hand in unsaved editor
-buffers; results are cached per directory and file until `invalidate()`.
+buffers; results are cached per directory and file until `invalidate()`. Files on disk are read by
+`read_file`: regular files only, at most `MAX_SETTINGS_BYTES`. A settings file that is there but
+cannot be read (a FIFO, too large, no permission) is reported (unreadable-file, at its first line)
+and applies nothing; a `pyproject.toml` that cannot be read is left out, as it may not be promptls's.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from promptls.router.base.reading import MAX_SETTINGS_BYTES, Unreadable, Why, read_text
+from promptls.router.rules.syntax import UnreadableFile
 from promptls.router.settings.files import SettingsFile, load_settings
 from promptls.router.settings.layers import Layer
 from promptls.router.settings.view import SettingsView, merged_view
@@ -19,17 +24,16 @@ LOCAL_FILE = "promptls.local.toml"
 PYPROJECT_FILE = "pyproject.toml"
 USER_FILE = "config.toml"
 
-ReadText = Callable[[str], "str | None"]
+ReadText = Callable[[str], "str | Unreadable | None"]
 
 
-def read_file(path: str) -> str | None:
-    """The file's text, or None when it does not exist or cannot be read as text."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
+def read_file(path: str) -> str | Unreadable | None:
+    """A settings file's text; None when there is none (or a symlink to nothing), `Unreadable` when
+    it is there but cannot be read (no regular file, over `MAX_SETTINGS_BYTES`, no permission)."""
+    text = read_text(path, MAX_SETTINGS_BYTES)
+    if isinstance(text, Unreadable) and text.why is Why.MISSING:
         return None
-    return data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    return text
 
 
 def user_config_path() -> str:
@@ -147,7 +151,11 @@ class SettingsLoader:
             return self._files[cache_key]
         text = self._read(path)
         result = None
-        if text is not None and (not pyproject or "[tool.promptls" in text):
+        if isinstance(text, Unreadable):
+            if not pyproject:
+                result = load_settings(path, "", layer)
+                result.problems.append(UnreadableFile.for_file(text._replace(path=path)))
+        elif text is not None and (not pyproject or "[tool.promptls" in text):
             result = load_settings(path, text, layer, pyproject=pyproject)
         self._files[cache_key] = result
         return result

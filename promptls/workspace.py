@@ -1,4 +1,4 @@
-"""Find the prompt files of a workspace: walk folders, honour `.gitignore`.
+"""Find the prompt files of a workspace: walk folders, honour `.gitignore`, visit each folder once.
 
 Which files are worth reading (and what each one is) the core decides: `router/prompts/detect.py`.
 """
@@ -6,6 +6,7 @@ Which files are worth reading (and what each one is) the core decides: `router/p
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
@@ -69,8 +70,7 @@ def walk(paths: Sequence[str], exclude: Sequence[str] = ()) -> Iterator[Found]:
                 yield Found(given, explicit=True)
             continue
         root = os.path.abspath(given)
-        ignore = _parents_ignore(root)
-        yield from _walk_dir(root, ignore, exclude, root)
+        yield from _Walk(root, exclude).files(_parents_ignore(root))
 
 
 def _parents_ignore(folder: str) -> _Ignore:
@@ -92,39 +92,69 @@ def _parents_ignore(folder: str) -> _Ignore:
     return ignore
 
 
-def _walk_dir(folder: str, ignore: _Ignore, exclude: Sequence[str], root: str) -> Iterator[Found]:
-    ignore = ignore.child(folder)
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError:
-        return
-    subdirs = []
-    for entry in entries:
-        name = entry.name
+class _Walk:
+    """One walk below one folder: each folder is visited once, however many ways lead to it.
+
+    Symlinked folders are followed after the real tree, and only into folders not visited yet (told
+    by their device and inode): a link to an ancestor (`a -> .`) or two links to one folder add
+    nothing, and a file reached both directly and through a link is found once, at its real path.
+    """
+
+    def __init__(self, root: str, exclude: Sequence[str]) -> None:
+        self.root = root
+        self.exclude = exclude
+        self.visited: set[tuple[int, int]] = set()
+        self.linked: deque[tuple[str, _Ignore]] = deque()
+        """Symlinked folders met so far, with the `.gitignore` files above them."""
+
+    def files(self, ignore: _Ignore) -> Iterator[Found]:
+        yield from self._folder(self.root, ignore)
+        while self.linked:
+            yield from self._folder(*self.linked.popleft())
+
+    def _folder(self, folder: str, ignore: _Ignore) -> Iterator[Found]:
         try:
-            is_dir = entry.is_dir()
+            info = os.stat(folder)
         except OSError:
-            continue
-        if is_dir:
-            if name in ALWAYS_SKIPPED or ignore.ignored(entry.path, True):
+            return
+        if (info.st_dev, info.st_ino) in self.visited:
+            return
+        self.visited.add((info.st_dev, info.st_ino))
+        ignore = ignore.child(folder)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            return
+        subdirs = []
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
                 continue
-            subdirs.append(entry.path)
-            continue
-        if not (is_candidate(name) or name in SETTINGS_NAMES):
-            continue
-        # A FIFO, socket or device, or a symlink to nothing (an Emacs lock file `.#x.md`):
-        # skipped, as git skips them (it stores a symlink as the link, never reading through it).
-        if not _is_file(entry):
-            continue
-        if ignore.specs and ignore.ignored(entry.path, False):
-            continue
-        if exclude:
-            rel = os.path.relpath(entry.path, root).replace(os.sep, "/")
-            if any(path_matches(glob, rel) for glob in exclude):
+            if is_dir:
+                if name in ALWAYS_SKIPPED or ignore.ignored(entry.path, True):
+                    continue
+                if entry.is_symlink():
+                    self.linked.append((entry.path, ignore))
+                else:
+                    subdirs.append(entry.path)
                 continue
-        yield Found(entry.path, explicit=False)
-    for sub in subdirs:
-        yield from _walk_dir(sub, ignore, exclude, root)
+            if not (is_candidate(name) or name in SETTINGS_NAMES):
+                continue
+            # A FIFO, socket or device, or a symlink to nothing (an Emacs lock file `.#x.md`):
+            # skipped, as git skips them (it stores a symlink as the link, never reading through it).
+            if not _is_file(entry):
+                continue
+            if ignore.specs and ignore.ignored(entry.path, False):
+                continue
+            if self.exclude:
+                rel = os.path.relpath(entry.path, self.root).replace(os.sep, "/")
+                if any(path_matches(glob, rel) for glob in self.exclude):
+                    continue
+            yield Found(entry.path, explicit=False)
+        for sub in subdirs:
+            yield from self._folder(sub, ignore)
 
 
 def _is_file(entry: os.DirEntry[str]) -> bool:

@@ -5,7 +5,8 @@ promptls reads only regular files, at most 1 MiB of a prompt or settings file (r
 The workspace walk skips what is no regular file, as git does (FIFOs, sockets, devices, symlinks to
 nothing such as Emacs lock files); a file it cannot read is an unreadable-file finding and the rest is
 still checked. A file named on the command line that cannot be read is a finding (`check`) or a
-one-line error naming it (`resolve`, exit 2).
+one-line error naming it (`resolve`, exit 2). Each folder is walked once, however many symlinks lead
+to it.
 
 Every case runs the real command under a memory limit and a timeout (tests/hostile/limited.py), and
 the real server under the same limit, so a regression fails instead of hanging the suite.
@@ -101,6 +102,30 @@ def test_a_fifo_named_gitignore_ignores_nothing(run_promptls, tmp_path):
     os.mkfifo(root / "prompts" / ".gitignore")
     assert check(run_promptls, root, ".")[:2] == (1, [("prompts/bad.md", 3, "PLS207")])
     assert resolve(run_promptls, root, "prompts/bad.md").returncode == 0
+
+
+def test_symlinks_to_folders_already_walked_add_nothing(run_promptls, tmp_path):
+    root = workspace(tmp_path)
+    (root / "a").symlink_to(".")  # two self-symlinks: 2**depth paths, were each followed
+    (root / "b").symlink_to(".")
+    (root / "prompts" / "up").symlink_to("..")  # a symlink to an ancestor: each finding 41 times
+    (root / "docs").mkdir()
+    (root / "docs" / "prompts").symlink_to("../prompts")  # found first by name, but not the real path
+    assert check(run_promptls, root, ".")[:2] == (1, [("prompts/bad.md", 3, "PLS207")])
+
+
+def test_a_symlinked_folder_outside_the_walk_is_walked_once(run_promptls, tmp_path):
+    root = workspace(tmp_path / "ws")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "other.md").write_text(BAD_PROMPT)
+    (shared / "loop").symlink_to(shared)
+    (root / "prompts" / "shared").symlink_to(shared)
+    (root / "prompts" / "again").symlink_to(shared)
+    assert check(run_promptls, root, ".")[:2] == (
+        1,
+        [("prompts/again/other.md", 3, "PLS207"), ("prompts/bad.md", 3, "PLS207")],
+    )
 
 
 def test_a_symlink_to_dev_zero_is_never_read(run_promptls, tmp_path):

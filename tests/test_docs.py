@@ -21,21 +21,10 @@ def test_ci_runs_the_readme_test_command():
     assert ci.strip().splitlines()[-2:] == ["./scripts/setup", "./scripts/test"]
 
 
-def test_readme_quick_start_output_is_what_resolve_prints():
-    import os
-    import subprocess
-    import sys
-
+def test_readme_quick_start_output_is_what_resolve_prints(run_promptls):
     block = README.split("$ cd examples && promptls resolve .claude/agents/code-reviewer.md\n", 1)[1]
     expected = block.split("```", 1)[0].rstrip("\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PROMPTLS_")}
-    env.update(PROMPTLS_CONFIG=str(ROOT / "no-such-user-config.toml"), NO_COLOR="1")
-    result = subprocess.run(
-        [sys.executable, "-m", "promptls", "resolve", ".claude/agents/code-reviewer.md"],
-        cwd=ROOT / "examples",
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    command = ("resolve", ".claude/agents/code-reviewer.md")
+    result = run_promptls(*command, cwd=ROOT / "examples", env={"NO_COLOR": "1"})
+    assert result.returncode == 0, result.stderr
     assert result.stdout.rstrip("\n") == expected

@@ -1,5 +1,5 @@
-"""Provider keys in the real OS keyring (gnome-keyring over D-Bus), through `adapters.keys` and through
-the real `promptls keys` command in subprocesses that share this test session's bus."""
+"""Provider keys in the real OS keyring (gnome-keyring over D-Bus), through `promptls.adapters.keys`
+and through the real `promptls keys` command in subprocesses that share this test session's bus."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from promptls.adapters.keys import (
     store_key,
 )
 
-from tests.conftest import CANARY_KEYS, assert_no_canary
+from tests.conftest import CANARY_KEYS, PROMPTLS, RunPromptls, assert_no_canary
 
 FAIL_BACKEND = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 
@@ -42,7 +42,7 @@ def table(stdout: str) -> dict[str, list[str]]:
     return {line[:key_at].strip(): [line[key_at:source_at].strip(), line[source_at:]] for line in lines}
 
 
-# --- adapters.keys against the keyring -----------------------------------------------------------
+# --- promptls.adapters.keys against the keyring --------------------------------------------------
 
 
 def test_store_lookup_delete_round_trip_through_the_keyring() -> None:
@@ -137,7 +137,7 @@ def test_every_keyring_error_is_mapped_by_type() -> None:
 
 def test_importing_the_keys_modules_does_not_import_keyring() -> None:
     script = (
-        "import sys, adapters.keys, promptls.cli.keys\n"
+        "import sys, promptls.adapters.keys, promptls.cli.keys\n"
         "from promptls.cli import build_parser\n"
         "build_parser('keys')\n"
         "print('keyring' in sys.modules)\n"
@@ -339,7 +339,7 @@ def test_without_a_keyring_list_still_shows_environment_keys(keys) -> None:
 
 def test_the_api_raises_keyring_unavailable_only_when_it_must() -> None:
     script = (
-        "from adapters.keys import KeyringUnavailable, lookup_key, store_key\n"
+        "from promptls.adapters.keys import KeyringUnavailable, lookup_key, store_key\n"
         "print(lookup_key('openai', {'OPENAI_API_KEY': 'sk-from-the-environment-1234'}).source)\n"
         "calls = (lambda: lookup_key('openai', {}), lambda: store_key('groq', 'x' * 20, 'GROQ_API_KEY'))\n"
         "for call in calls:\n"
@@ -367,25 +367,21 @@ def test_the_api_raises_keyring_unavailable_only_when_it_must() -> None:
 
 
 def test_a_keyring_that_was_never_unlocked_is_exit_2_with_a_clear_message(
-    project: Path, tmp_path: Path
+    project: Path, tmp_path: Path, run_promptls: RunPromptls
 ) -> None:
     """A session bus of its own whose gnome-keyring was never unlocked: the real "Prompt dismissed"."""
     home = tmp_path / "home"
     home.mkdir()
-    env = {**os.environ, "HOME": str(home)}
-    for name in ("DISPLAY", "WAYLAND_DISPLAY"):  # no unlock dialog may pop up anywhere
-        env.pop(name, None)
-    proc = subprocess.run(
-        ["dbus-run-session", "--", sys.executable, "-m", "promptls", "keys", "set", "openai"],
+    proc = run_promptls(
+        "keys",
+        "set",
+        "openai",
         cwd=project,
-        env=env,
+        env={"HOME": str(home), "DISPLAY": None, "WAYLAND_DISPLAY": None},  # no unlock dialog anywhere
         input=new_key(),
-        capture_output=True,
-        text=True,
-        timeout=60,
+        command=("dbus-run-session", "--", *PROMPTLS),
     )
     assert proc.returncode == 2, proc.stderr
-    assert "Traceback" not in proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.startswith("promptls keys:")]
     assert len(errors) == 1, proc.stderr
     assert errors[0].startswith(

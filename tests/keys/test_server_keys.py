@@ -15,10 +15,12 @@ from lsprotocol import types
 from promptls.adapters.keys import SERVICE
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from tests.conftest import assert_no_canary, canary_key
 from tests.keys.conftest import PROJECT_SETTINGS
 from tests.lsp.conftest import as_dict
 
-SECRET = "sk-typed-into-the-editor-a81c4e0f77"
+SECRET = canary_key("together")
+"""The key typed into the editor (one of the suite's canaries)."""
 
 
 @pytest_lsp.fixture(
@@ -60,5 +62,5 @@ async def test_set_key_stores_it_in_the_keyring_and_never_sends_it_back(client: 
     assert rows["together"] == {"provider": "together", "needsKey": True, "source": "OS keyring"}
     assert rows["lmstudio"]["needsKey"] is False  # declared local: no key to ask for
     assert rows["groq"]["source"] is None
-    assert SECRET not in repr(listed) + repr(answer) + repr(health)
-    assert all(SECRET not in m.message for m in client.log_messages)
+    assert_no_canary(repr(listed) + repr(answer) + repr(health))
+    assert_no_canary("\n".join(m.message for m in client.log_messages))

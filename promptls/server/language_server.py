@@ -76,8 +76,9 @@ class PromptlsServer(LanguageServer):
             path = os.path.abspath(path)
             if path not in cache:
                 text = self.documents.read_text(path)
-                if text is None:
-                    # A file a fix creates (promptls.toml): empty for now.
+                if not isinstance(text, str):
+                    # A file a fix creates (promptls.toml): empty for now; one promptls cannot read
+                    # (a FIFO) has no positions to offer either.
                     text = ""
                 cache[path] = PositionConverter(text, LineIndex(text), self.position_encoding())
             return cache[path]

@@ -27,6 +27,7 @@ from promptls.router.base.source import LineIndex, Span
 from promptls.router.models.modelid import parse_model_id
 from promptls.router.prompts.frontmatter import PromptFile
 from promptls.router.resolution.resolve import assignment_names
+from promptls.router.rules.syntax import UnreadableFile
 from promptls.router.settings.discover import PROJECT_FILE, ProjectSettings, read_file
 from promptls.router.settings.files import SettingsFile, load_settings
 from promptls.router.settings.layers import Layer
@@ -77,6 +78,8 @@ def pin_model(prompt: PromptFile, model: str, settings: ProjectSettings, fallbac
 def _edit_file(prompt: PromptFile, model: str, file: SettingsFile) -> SettingsEdit:
     path = os.path.abspath(file.path)
     shown = os.path.basename(path)
+    if any(p.code == UnreadableFile.code for p in file.problems):  # a FIFO, too large: never written to
+        raise ValueError(f"{shown} could not be read: fix it before pinning a model")
     try:
         raw = tomllib.loads(file.text)
     except (tomllib.TOMLDecodeError, RecursionError):

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 import pytest_lsp
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from tests.hostile.test_yaml import LIMITED
@@ -258,7 +259,6 @@ def special_workspace(tmp_path: Path) -> Path:
     os.mkfifo(root / "promptls.toml")
     os.mkfifo(root / "prompts" / "x.md")
     (root / "prompts" / "zero.md").symlink_to("/dev/zero")
-    (root / "prompts" / "a").symlink_to(".")
     return root
 
 
@@ -300,9 +300,7 @@ def open_doc(client: LanguageClient, path: Path, text: str) -> str:
     return path.as_uri()
 
 
-async def test_the_server_answers_beside_fifos_devices_and_symlink_loops(
-    client: LanguageClient, special_workspace
-):
+async def test_the_server_answers_beside_fifos_and_devices(client: LanguageClient, special_workspace):
     prompts = special_workspace / "prompts"
     # Its settings are a FIFO and its user config /dev/zero: both were read, and blocked for ever.
     uri = open_doc(client, prompts / "bad.md", BAD_PROMPT)
@@ -314,6 +312,13 @@ async def test_the_server_answers_beside_fifos_devices_and_symlink_loops(
             command="promptls.resolve", arguments=[{"uri": (prompts / name).as_uri()}]
         )
         assert await asyncio.wait_for(client.workspace_execute_command_async(command), TIMEOUT) is None
+
+    # Pinning a model would write into the FIFO: refused, with the reason.
+    pin = types.ExecuteCommandParams(
+        command="promptls.pinModel", arguments=[{"uri": uri, "model": "openai/gpt-4o"}]
+    )
+    with pytest.raises(JsonRpcException, match=r"promptls\.toml could not be read"):
+        await asyncio.wait_for(client.workspace_execute_command_async(pin), TIMEOUT)
 
     hover = types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=1, character=9)

@@ -6,72 +6,86 @@ streams, what "Set Model" lists and writes, and how the server answers what a us
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import sys
 import tomllib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 import pytest_lsp
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from tests.conftest import CANARY_KEYS
-from tests.lsp.conftest import _TMP, SERVER_ENV, as_dict, capabilities, open_doc
+from tests.lsp.conftest import SCRATCH, SERVE, SERVER_ENV, EditorClient, as_dict, logged, open_doc
 from tests.wire.openai_server import Fail, Ok, OpenAIWireServer
 
-LEDGER = _TMP / "commands-ledger.sqlite3"
+LEDGER = SCRATCH / "commands-ledger.sqlite3"
 RUN_ENV = {
     **SERVER_ENV,
     "OPENAI_API_KEY": CANARY_KEYS["OPENAI_API_KEY"],
     "PROMPTLS_LEDGER": str(LEDGER),
     "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
 }
+PROFILES = ["neovim@v0.11.0", "visual_studio_code"]
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    (root / ".claude" / "agents").mkdir(parents=True)
-    (root / "prompts").mkdir()
-    return root
+class CommandsClient(EditorClient):
+    """An editor that shows a run's progress and applies the edits the server asks for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.progress: list[dict] = []
+        self.edits: list[types.ApplyWorkspaceEditParams] = []
+        self.feature("promptls/runProgress")(_run_progress)
+        self.feature(types.WORKSPACE_APPLY_EDIT)(_apply_edit)
+
+    @contextlib.asynccontextmanager
+    async def one_test(self) -> AsyncIterator[CommandsClient]:
+        self.progress.clear()
+        self.edits.clear()
+        async with super().one_test():
+            yield self
 
 
-@pytest_lsp.fixture(
-    params=["neovim@v0.11.0", "visual_studio_code"],
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "promptls", "serve"], server_env=RUN_ENV),
-)
-async def client(lsp_client: LanguageClient, request, workspace: Path):
-    lsp_client.client_name = request.param  # type: ignore[attr-defined]
-    progress: list[dict] = []
-    edits: list[types.ApplyWorkspaceEditParams] = []
-    lsp_client.progress = progress  # type: ignore[attr-defined]
-    lsp_client.edits = edits  # type: ignore[attr-defined]
+def _run_progress(client: CommandsClient, params) -> None:
+    client.progress.append({"runId": params.runId, "kind": params.kind, "text": params.text})
 
-    @lsp_client.feature("promptls/runProgress")
-    def run_progress(params) -> None:
-        progress.append({"runId": params.runId, "kind": params.kind, "text": params.text})
 
-    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register_capability(params: types.RegistrationParams) -> None:
-        """VS Code accepts the settings-file watchers."""
+def _apply_edit(
+    client: CommandsClient, params: types.ApplyWorkspaceEditParams
+) -> types.ApplyWorkspaceEditResult:
+    client.edits.append(params)
+    _apply_to_disk(params.edit)
+    return types.ApplyWorkspaceEditResult(applied=True)
 
-    @lsp_client.feature(types.WORKSPACE_APPLY_EDIT)
-    def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
-        edits.append(params)
-        _apply_to_disk(params.edit)
-        return types.ApplyWorkspaceEditResult(applied=True)
 
-    lsp_client.init_result = await lsp_client.initialize_session(  # type: ignore[attr-defined]
-        types.InitializeParams(
-            capabilities=capabilities(request.param),
-            root_uri=workspace.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=workspace.as_uri(), name="ws")],
-            initialization_options={"diagnosticsDelay": 0},
-        )
-    )
+RUN_SERVER = ClientServerConfig(server_command=SERVE, server_env=RUN_ENV, client_factory=CommandsClient)
+
+
+@pytest_lsp.fixture(params=PROFILES, scope="session", config=RUN_SERVER)
+async def commands_server(lsp_client: CommandsClient, request, tmp_path_factory: pytest.TempPathFactory):
+    """One server per profile, with a key, a ledger and no keyring, rooted above every workspace."""
+    await lsp_client.start(request.param, tmp_path_factory.getbasetemp())
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def client(commands_server: CommandsClient) -> AsyncIterator[CommandsClient]:
+    async with commands_server.one_test():
+        yield commands_server
+
+
+@pytest_lsp.fixture(params=PROFILES, loop_scope="session", config=RUN_SERVER)
+async def fresh_client(lsp_client: CommandsClient, request, workspace: Path):
+    """A server of its own, rooted at the workspace, where a new promptls.toml goes."""
+    await lsp_client.start(request.param, workspace)
     yield
     await lsp_client.shutdown_session()
 
@@ -237,7 +251,7 @@ async def test_run_errors_say_what_to_fix(client, workspace):
         )
     assert "takes one argument, a JSON object" in no_args.value.message
     # None of these is logged as a server failure: the editor shows the message instead.
-    assert not [m for m in client.log_messages if m.type == types.MessageType.Error]
+    assert not [m for m in logged(client) if m.type == types.MessageType.Error]
 
 
 async def test_models_lists_model_ids_for_a_picker(client, workspace):
@@ -263,7 +277,8 @@ async def test_pin_model_writes_promptls_toml_through_the_editor(client, workspa
     assert data["defaults"]["model"] == "openai/gpt-4o"  # nothing the user had is lost
 
 
-async def test_pin_model_creates_promptls_toml(client, workspace):
+async def test_pin_model_creates_promptls_toml(fresh_client, workspace):
+    client = fresh_client
     uri = open_doc(client, workspace / "prompts" / "p.md", "---\nmodel: openai/gpt-4o\n---\nHi\n")
     answer = as_dict(await _command(client, "promptls.pinModel", {"uri": uri}))
     assert answer["applied"] is True

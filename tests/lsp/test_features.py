@@ -128,7 +128,9 @@ async def test_pin_this_model_writes_promptls_toml(client, workspace):
     assert pinned.startswith('[defaults]\nmodel = "openai/gpt-4o-mini"\n')
 
 
-async def test_pin_creates_promptls_toml_when_there_is_none(client, workspace):
+async def test_pin_creates_promptls_toml_when_there_is_none(fresh_client, workspace):
+    """With no settings file yet, the new promptls.toml goes to the workspace root."""
+    client = fresh_client
     uri = open_doc(client, workspace / "prompts" / "p.md", "---\nmodel: openai/gpt-4o\n---\nHi\n")
     actions = await client.text_document_code_action_async(
         types.CodeActionParams(

@@ -8,7 +8,7 @@ import sys
 
 from lsprotocol import types
 
-from tests.lsp.conftest import diagnostics, expect_refresh, open_doc, uses_pull
+from tests.lsp.conftest import change_configuration, close_doc, diagnostics, open_doc, uses_pull
 
 
 async def test_capabilities_a_client_relies_on(client):
@@ -52,14 +52,9 @@ async def test_configuration_selects_rules(client, workspace):
     uri = open_doc(client, path, "---\nmodel: openai/gpt4o\ntemperature: 9\nfoo: 1\n---\nHi\n")
     codes = sorted(d.code for d in await diagnostics(client, uri))
     assert codes == ["PLS110", "PLS203", "PLS207"]
-    client.diagnostics.pop(uri, None)
     # A client that answers workspace/configuration is asked; others send the settings along.
-    client.set_configuration({"promptls": {"ignore": ["PLS2"], "diagnosticsDelay": 0}})
-    refreshed = expect_refresh(client)
-    client.workspace_did_change_configuration(
-        types.DidChangeConfigurationParams(settings={"promptls": {"ignore": ["PLS2"]}})
-    )
-    assert sorted(d.code for d in await diagnostics(client, uri, refreshed)) == ["PLS110"]
+    selected = await change_configuration(client, {"ignore": ["PLS2"], "diagnosticsDelay": 0}, uri)
+    assert sorted(d.code for d in selected) == ["PLS110"]
 
 
 async def test_bad_documents_and_unknown_uris_never_break_the_server(client, workspace):
@@ -74,9 +69,7 @@ async def test_bad_documents_and_unknown_uris_never_break_the_server(client, wor
         )
     )
     assert hover is None
-    client.text_document_did_close(
-        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
-    )
+    close_doc(client, uri)
     after = await client.text_document_completion_async(
         types.CompletionParams(
             text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(1, 0)

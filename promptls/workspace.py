@@ -140,11 +140,14 @@ class _Walk:
                 else:
                     subdirs.append(entry.path)
                 continue
-            if not (is_candidate(name) or name in SETTINGS_NAMES):
+            settings = name in SETTINGS_NAMES
+            if not (settings or is_candidate(name)):
                 continue
             # A FIFO, socket or device, or a symlink to nothing (an Emacs lock file `.#x.md`):
             # skipped, as git skips them (it stores a symlink as the link, never reading through it).
-            if not _is_file(entry):
+            # A settings file goes to the settings loader whatever it is: one that is there and
+            # cannot be read is reported there, as when a prompt's settings are looked up.
+            if not settings and not _is_file(entry):
                 continue
             if ignore.specs and ignore.ignored(entry.path, False):
                 continue

@@ -97,6 +97,15 @@ def test_a_fifo_named_promptls_toml_is_reported_and_applies_nothing(run_promptls
     assert "model: openai/gpt-4o-mini" in proc.stdout  # from the frontmatter: the FIFO set nothing
 
 
+def test_a_settings_file_that_cannot_be_read_is_reported_even_with_no_prompt_beside_it(
+    run_promptls, tmp_path
+):
+    root = tmp_path / "project"
+    (root / ".git").mkdir(parents=True)
+    os.mkfifo(root / "promptls.local.toml")
+    assert check(run_promptls, root, ".")[:2] == (1, [("promptls.local.toml", 1, UNREADABLE)])
+
+
 def test_a_fifo_named_gitignore_ignores_nothing(run_promptls, tmp_path):
     root = workspace(tmp_path)
     os.mkfifo(root / ".gitignore")

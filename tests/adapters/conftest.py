@@ -35,9 +35,7 @@ class Provider(NamedTuple):
     server: Callable[[], WireServer]
     model: str
     wire: Any
-    """The wire server's module: its `Ok` and `Fail`."""
-    answer: Callable[[str, int, int, int], Any]
-    """`Ok(text, chunks, input tokens, output tokens)` in the provider's fields."""
+    """The wire server's module: its `Ok(text, chunks, input tokens, output tokens)` and `Fail`."""
     finish_reason: str
     """What `Done` says of an answer that ended normally."""
     models: tuple[str, ...]
@@ -63,7 +61,6 @@ PROVIDERS = (
         server=openai_server.OpenAIWireServer,
         model="gpt-4o-mini",
         wire=openai_server,
-        answer=lambda text, chunks, i, o: openai_server.Ok(text, chunks, i, o),
         finish_reason="stop",
         models=("gpt-4o-mini", "gpt-4o"),
         needs_key=True,
@@ -78,7 +75,6 @@ PROVIDERS = (
         server=anthropic_server.AnthropicWireServer,
         model="claude-haiku-4-5",  # not one the SDK warns is deprecated
         wire=anthropic_server,
-        answer=lambda text, chunks, i, o: anthropic_server.Ok(text, chunks, i, o),
         finish_reason="end_turn",
         models=anthropic_server.DEFAULT_MODELS,
         needs_key=True,
@@ -93,7 +89,6 @@ PROVIDERS = (
         server=gemini_server.GeminiWireServer,
         model="gemini-2.0-flash",
         wire=gemini_server,
-        answer=lambda text, chunks, i, o: gemini_server.Ok(text, chunks, i, o),
         finish_reason="STOP",
         models=("gemini-2.0-flash", "gemini-2.5-pro", "gemini-2.5-flash"),  # the generating ones
         needs_key=True,
@@ -108,7 +103,6 @@ PROVIDERS = (
         server=ollama_server.OllamaWireServer,
         model="llama3.2:3b",
         wire=ollama_server,
-        answer=lambda text, chunks, i, o: ollama_server.Ok(text, chunks, i, o),
         finish_reason="stop",
         models=ollama_server.DEFAULT_MODELS,
         needs_key=False,

@@ -68,7 +68,7 @@ def test_importing_an_adapter_does_not_import_its_sdk() -> None:
 def test_streams_the_text_then_usage_and_finish_reason(
     provider: Provider, server: WireServer, adapter: Adapter
 ) -> None:
-    server.script(provider.answer("Hello, wire world.", 3, 12, 5))
+    server.script(provider.wire.Ok("Hello, wire world.", 3, 12, 5))
     assert list(adapter.stream(request(provider))) == [
         Chunk("Hello,"),
         Chunk(" wire "),
@@ -81,7 +81,7 @@ def test_streams_the_text_then_usage_and_finish_reason(
 
 @each_provider
 def test_complete_collects_the_whole_answer(provider: Provider, server: WireServer, adapter: Adapter) -> None:
-    server.script(provider.answer("All of it.", 2, 30, 4))
+    server.script(provider.wire.Ok("All of it.", 2, 30, 4))
     answer = complete(adapter, request(provider))
     assert answer == Completion("All of it.", Usage(30, 4), provider.finish_reason)
 
@@ -158,7 +158,7 @@ ERROR_CASES = (
 def test_an_error_status_is_its_error_kind_and_the_sdk_does_not_retry(
     provider: Provider, case: ErrorCase, server: WireServer, adapter: Adapter
 ) -> None:
-    server.script(case.fail(provider.wire.Fail), provider.answer("never reached", 1, 1, 1))
+    server.script(case.fail(provider.wire.Fail), provider.wire.Ok("never reached", 1, 1, 1))
     texts, error = run(adapter, request(provider))
     assert texts == []
     assert type(error) is case.kind
@@ -172,7 +172,7 @@ def test_an_error_status_is_its_error_kind_and_the_sdk_does_not_retry(
 
 @each_provider
 def test_the_executor_waits_as_long_as_retry_after_says(provider: Provider, server: WireServer) -> None:
-    server.script(provider.wire.Fail.rate_limit(7), provider.answer("After waiting.", 2, 3, 2))
+    server.script(provider.wire.Fail.rate_limit(7), provider.wire.Ok("After waiting.", 2, 3, 2))
     waited: list[float] = []
     said: list[str] = []
     result = run_plan(

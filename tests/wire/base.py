@@ -21,7 +21,8 @@ A fault's pieces are those of `FAULT_TEXT`: "one ", "two ", "six ", "ten ".
 
 Each provider module defines the behaviours whose fields are the provider's own, with the same
 constructors on every server:
-    Ok(text, chunks, ...)   the answer in `chunks` pieces, with the provider's usage fields
+    Ok(text, chunks, input tokens, output tokens, ...)
+                            the answer in `chunks` pieces, with usage in the provider's fields
     Fail(...)               the provider's error body; `Fail.unauthorized()` (401),
                             `Fail.rate_limit(retry_after)` (429 with `Retry-After`),
                             `Fail.server_error()` (500), `Fail.bad_request()` (400) and, where the

@@ -80,9 +80,9 @@ class UnreadableFile(Rule):
     settings file), or when the system refuses to open it (no permission). Nothing in such a file
     is checked, and a settings file that cannot be read applies none of its settings.
 
-    A workspace walk skips what is no regular file (FIFOs, sockets, devices, symlinks to nothing
-    such as Emacs lock files `.#name.md`), as git does; it reports them when named on the command
-    line.
+    A workspace walk skips a would-be prompt that is no regular file (a FIFO, a socket, a device, a
+    symlink to nothing such as an Emacs lock file `.#name.md`), as git does; it reports one named on
+    the command line, and a settings file that cannot be read wherever it is found.
 
     ## Why it matters
     Prompt files are text; undecodable bytes reach the model as replacement characters, and

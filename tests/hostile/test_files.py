@@ -17,7 +17,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -237,8 +239,25 @@ def test_files_the_walk_cannot_read_are_skipped_as_git_skips_them(run_promptls, 
     assert (proc.returncode, proc.stderr) == (2, "promptls resolve: error: prompts/.#bad.md: no such file\n")
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads any file")
+def without_read_override(run_promptls):
+    """`run_promptls` for a user who cannot read a mode-0 file. Root can (CI runs as root), unless the
+    command runs without the capabilities that override file permissions (util-linux's setpriv)."""
+    if os.geteuid() != 0:
+        return run_promptls
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "setpriv (util-linux) is needed to test permissions as root"
+    drop = [setpriv, "--bounding-set", "-dac_override,-dac_read_search", "--"]
+
+    def run(*args, command=None, **kwargs):
+        return run_promptls(
+            *args, command=[*drop, *(command or [sys.executable, "-m", "promptls"])], **kwargs
+        )
+
+    return run
+
+
 def test_a_file_without_read_permission_is_a_finding_and_the_rest_is_checked(run_promptls, tmp_path):
+    run_promptls = without_read_override(run_promptls)
     root = workspace(tmp_path)
     secret = root / "prompts" / "secret.md"
     secret.write_text(BAD_PROMPT)

@@ -17,8 +17,11 @@ Each `POST /v1/messages` takes the next scripted behaviour (an empty script answ
                               `Fail.bad_request()` 400, `Fail.context_too_long()` 400 (prompt too long)
     ErrorEvent(after, ...)    stream `after` deltas, then `event: error` (as the API does when it is
                               overloaded mid-answer)
-    Stall, Reset, Malformed, Cut   the faults every wire server shares (tests/wire/base.py); `Cut`
-                              ends the body without `message_stop`
+    Stall, Reset, Malformed, Cut, KeepAlive   the faults every wire server shares
+                              (tests/wire/base.py); `Cut` ends the body without `message_stop`;
+                              keep-alives are `ping` events
+    HtmlOk, JsonInsteadOfStream   wrong answers to a stream request (tests/wire/base.py); the JSON is
+                              a whole `message`
 
 As the real API, a request without a key (`x-api-key`, or `Authorization: Bearer`, which the SDK 2.x
 sends) gets 401, without `anthropic-version` or `max_tokens` a 400. `GET /v1/models` lists `models`
@@ -38,6 +41,9 @@ from tests.wire.base import (
     Cut,
     Event,
     Fault,
+    HtmlOk,
+    JsonInsteadOfStream,
+    KeepAlive,
     Malformed,
     Recorded,
     Reset,
@@ -53,6 +59,9 @@ __all__ = [
     "Cut",
     "ErrorEvent",
     "Fail",
+    "HtmlOk",
+    "JsonInsteadOfStream",
+    "KeepAlive",
     "Malformed",
     "Ok",
     "Recorded",
@@ -112,7 +121,9 @@ class ErrorEvent(Fault):
     message: str = "Overloaded"
 
 
-Behaviour = Ok | Fail | ErrorEvent | Stall | Reset | Malformed | Cut
+Behaviour = (
+    Ok | Fail | ErrorEvent | Stall | Reset | Malformed | Cut | KeepAlive | HtmlOk | JsonInsteadOfStream
+)
 
 # ---- the server -------------------------------------------------------------------------------
 
@@ -150,6 +161,7 @@ class _Handler(WireHandler):
     stream_headers = (("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-cache"))
     response_headers = (("request-id", "req_wire"),)
     malformed_event = b"event: content_block_delta\ndata: {not json\n\n"
+    keep_alive = b'event: ping\ndata: {"type": "ping"}\n\n'
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)

@@ -16,8 +16,23 @@ The behaviours every server understands the same way (defined here):
     Reset(after)            stream `after` pieces, then reset the connection (TCP RST)
     Malformed(after)        stream `after` pieces, then an event whose data is not JSON
     Cut(after)              stream `after` pieces, then end the body cleanly, without the
-                            provider's end marker (`message_stop`, `done: true`)
+                            provider's end marker (`[DONE]`, a finish reason, `message_stop`,
+                            `done: true`)
+    KeepAlive(after, seconds, interval)
+                            stream `after` pieces, then only keep-alives every `interval` for
+                            `seconds` (then end the body as `Cut` does), in the provider's form
+                            (`keep_alive` of its handler): an SSE comment `: keep-alive` (what
+                            OpenRouter sends while a model is queued), Anthropic's `ping` event, a
+                            blank SSE line for Gemini (its SDK reads a comment as a broken chunk);
+                            Ollama's NDJSON has none, so there it is silence after the headers
 A fault's pieces are those of `FAULT_TEXT`: "one ", "two ", "six ", "ten ".
+
+Two wrong answers to a streaming request, the same way on every server:
+    HtmlOk(body)            200 with an HTML page (a proxy's sign-in page, a base URL that points
+                            at a website), for any request
+    JsonInsteadOfStream(answer, payload)
+                            200 with one JSON body: the provider's whole (non-streamed) answer for
+                            `answer` (its `Ok`; the default `Ok()` when None), or `payload` as is
 
 Each provider module defines the behaviours whose fields are the provider's own, with the same
 constructors on every server:
@@ -41,6 +56,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -81,6 +97,29 @@ class Malformed(Fault):
 @dataclass(frozen=True)
 class Cut(Fault):
     after: int = 0
+
+
+@dataclass(frozen=True)
+class KeepAlive(Fault):
+    after: int = 0
+    seconds: float = 10.0
+    interval: float = 0.05
+
+
+@dataclass(frozen=True)
+class HtmlOk:
+    body: str = (
+        "<!doctype html>\n<html><head><title>Sign in</title></head>\n"
+        '<body><form action="/login">Please sign in to continue.</form></body></html>\n'
+    )
+
+
+@dataclass(frozen=True)
+class JsonInsteadOfStream:
+    answer: Any = None
+    """The provider's `Ok` to send whole; None: its default `Ok()`."""
+    payload: Any = None
+    """Sent as is instead (JSON that is no answer of the protocol)."""
 
 
 @dataclass(frozen=True)
@@ -222,9 +261,9 @@ class WireServer:
                 return self._script.popleft()
         return type(self).reply()
 
-    def wait(self, seconds: float) -> None:
-        """Wait `seconds`, or less if the server stops or is reset meanwhile."""
-        self._stalls.wait(seconds)
+    def wait(self, seconds: float) -> bool:
+        """Wait `seconds`, or less if the server stops or is reset meanwhile (then True)."""
+        return self._stalls.wait(seconds)
 
     def _end_stalls(self) -> None:
         # Threads waiting on the old event wake up; later stalls wait on a new one.
@@ -247,6 +286,8 @@ class WireHandler(BaseHTTPRequestHandler):
     response_headers: ClassVar[tuple[tuple[str, str], ...]] = ()
     """Sent with every answer (a request id, as the provider sends one)."""
     malformed_event: ClassVar[bytes] = b"data: {not json\n\n"
+    keep_alive: ClassVar[bytes | None] = b": keep-alive\n\n"
+    """What the provider sends to keep a connection open while nothing else comes (None: nothing)."""
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
@@ -274,6 +315,14 @@ class WireHandler(BaseHTTPRequestHandler):
             self.chunk(self.malformed_event)
             self.chunk(b"")
         elif isinstance(fault, Cut):
+            self.chunk(b"")
+        elif isinstance(fault, KeepAlive):
+            end = time.monotonic() + fault.seconds
+            while time.monotonic() < end:
+                if self.keep_alive is not None:
+                    self.chunk(self.keep_alive)
+                if self.wire.wait(fault.interval):  # reset or stopped
+                    return
             self.chunk(b"")
         elif isinstance(fault, Reset):
             # SO_LINGER 0: close() sends RST, dropping the connection as a crashed peer would.
@@ -311,6 +360,11 @@ class WireHandler(BaseHTTPRequestHandler):
         stream (broken by a fault), or one JSON body."""
         if isinstance(behaviour, self.fail_type):
             self.send_fail(behaviour)
+        elif isinstance(behaviour, HtmlOk):
+            self.send_body(200, "text/html; charset=utf-8", behaviour.body.encode())
+        elif isinstance(behaviour, JsonInsteadOfStream):
+            answer = behaviour.answer if behaviour.answer is not None else type(self.wire).reply()
+            self.send_json(200, behaviour.payload if behaviour.payload is not None else self.whole(answer))
         elif isinstance(behaviour, Stall) and behaviour.after is None:
             self.wire.wait(behaviour.seconds)
             self.close_connection = True
@@ -323,9 +377,13 @@ class WireHandler(BaseHTTPRequestHandler):
             self.send_json(200, self.whole(behaviour))
 
     def send_json(self, status: int, payload: Any, headers: Iterable[tuple[str, str]] = ()) -> None:
-        data = json.dumps(payload).encode()
+        self.send_body(status, "application/json; charset=utf-8", json.dumps(payload).encode(), headers)
+
+    def send_body(
+        self, status: int, content_type: str, data: bytes, headers: Iterable[tuple[str, str]] = ()
+    ) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         for name, value in (*self.response_headers, *headers):
             self.send_header(name, value)
@@ -339,6 +397,8 @@ class WireHandler(BaseHTTPRequestHandler):
         for name, value in (*self.stream_headers, *self.response_headers):
             self.send_header(name, value)
         self.send_header("Transfer-Encoding", "chunked")
+        if fault is not None:  # it closes the connection: the client must not pool it for the next test
+            self.send_header("Connection", "close")
         self.end_headers()
         sent = 0
         for event in events:

@@ -23,7 +23,12 @@ Each generate request takes the next scripted behaviour (an empty script answers
                             `Fail.permission_denied()`, `Fail.not_found(model)`
     Blocked(after, prompt)  a safety block: `promptFeedback.blockReason` SAFETY and no candidates
                             (`prompt=True`), or `after` chunks then finishReason SAFETY with no text
-    Stall, Reset, Malformed   the faults every wire server shares (tests/wire/base.py)
+    Stall, Reset, Malformed, Cut, KeepAlive   the faults every wire server shares
+                            (tests/wire/base.py); `Cut` ends the body without a finishReason;
+                            keep-alives are blank SSE lines (the SDK reads an SSE comment as a
+                            chunk that is not JSON)
+    HtmlOk, JsonInsteadOfStream   wrong answers to a stream request (tests/wire/base.py); the JSON is
+                            a whole GenerateContentResponse
 """
 
 from __future__ import annotations
@@ -38,8 +43,12 @@ from tests.wire.base import (
     FAULT_CHUNKS,
     FAULT_TEXT,
     INVALID_JSON,
+    Cut,
     Event,
     Fault,
+    HtmlOk,
+    JsonInsteadOfStream,
+    KeepAlive,
     Malformed,
     Recorded,
     Reset,
@@ -49,7 +58,20 @@ from tests.wire.base import (
     pieces,
 )
 
-__all__ = ["Blocked", "Fail", "GeminiWireServer", "Malformed", "Ok", "Recorded", "Reset", "Stall"]
+__all__ = [
+    "Blocked",
+    "Cut",
+    "Fail",
+    "GeminiWireServer",
+    "HtmlOk",
+    "JsonInsteadOfStream",
+    "KeepAlive",
+    "Malformed",
+    "Ok",
+    "Recorded",
+    "Reset",
+    "Stall",
+]
 
 VERSION = "v1beta"
 QUOTA_METRIC = "generativelanguage.googleapis.com/generate_content_free_tier_requests"
@@ -153,7 +175,7 @@ class Blocked(Fault):
     """True: the prompt itself is blocked (promptFeedback, no candidates)."""
 
 
-Behaviour = Ok | Fail | Blocked | Stall | Reset | Malformed
+Behaviour = Ok | Fail | Blocked | Stall | Reset | Malformed | Cut | KeepAlive | HtmlOk | JsonInsteadOfStream
 
 
 DEFAULT_MODELS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -195,6 +217,7 @@ class _Handler(WireHandler):
     wire: GeminiWireServer
     fail_type = Fail
     malformed_event = b"data: {not json\r\n\r\n"
+    keep_alive = b"\r\n"
 
     def do_GET(self) -> None:
         recorded = self.record(None)

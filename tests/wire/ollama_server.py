@@ -19,8 +19,12 @@ Each chat request takes the next scripted behaviour (an empty script answers `Ok
     Fail(status, error)       an error body; `Fail.model_not_found(name)` (404), `Fail.unauthorized()`,
                               `Fail.rate_limit(retry_after)`, `Fail.server_error()`, `Fail.bad_request()`
     ErrorLine(after, error)   stream `after` lines, then `{"error": ...}` (Ollama's mid-stream error)
-    Stall, Reset, Malformed, Cut   the faults every wire server shares (tests/wire/base.py); `Cut`
-                              ends the body without the `done: true` line
+    Stall, Reset, Malformed, Cut, KeepAlive   the faults every wire server shares
+                              (tests/wire/base.py); `Cut` ends the body without the `done: true`
+                              line; NDJSON has no keep-alive line, so `KeepAlive` is silence after
+                              the headers (and after its pieces)
+    HtmlOk, JsonInsteadOfStream   wrong answers to a stream request (tests/wire/base.py); the JSON is
+                              the whole answer (`stream: false`'s form)
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ from tests.wire.base import (
     Cut,
     Event,
     Fault,
+    HtmlOk,
+    JsonInsteadOfStream,
+    KeepAlive,
     Malformed,
     Recorded,
     Reset,
@@ -45,7 +52,20 @@ from tests.wire.base import (
     pieces,
 )
 
-__all__ = ["Cut", "ErrorLine", "Fail", "Malformed", "Ok", "OllamaWireServer", "Recorded", "Reset", "Stall"]
+__all__ = [
+    "Cut",
+    "ErrorLine",
+    "Fail",
+    "HtmlOk",
+    "JsonInsteadOfStream",
+    "KeepAlive",
+    "Malformed",
+    "Ok",
+    "OllamaWireServer",
+    "Recorded",
+    "Reset",
+    "Stall",
+]
 
 # ---- scripted behaviours ----------------------------------------------------------------------
 
@@ -93,7 +113,7 @@ class ErrorLine(Fault):
     error: str = "an error was encountered while running the model: unexpected EOF"
 
 
-Behaviour = Ok | Fail | ErrorLine | Stall | Reset | Malformed | Cut
+Behaviour = Ok | Fail | ErrorLine | Stall | Reset | Malformed | Cut | KeepAlive | HtmlOk | JsonInsteadOfStream
 
 DEFAULT_MODELS = ("llama3.2:3b", "qwen2.5-coder:7b")
 
@@ -117,6 +137,7 @@ class _Handler(WireHandler):
     fail_type = Fail
     stream_headers = (("Content-Type", "application/x-ndjson"),)
     malformed_event = b'{"model": "llama3.2:3b", "message": {"role": "assist\n'
+    keep_alive = None  # NDJSON has no keep-alive line: a stalled Ollama sends nothing
 
     def do_GET(self) -> None:
         self.record(None)

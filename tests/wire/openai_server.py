@@ -12,7 +12,10 @@ Each request takes the next scripted behaviour (an empty script answers `Ok()`):
     Fail(status, ...)         an OpenAI-shaped error body `{"error": {"message", "type", "code"}}`;
                               `Fail.unauthorized()`, `Fail.rate_limit(retry_after)`,
                               `Fail.server_error()`, `Fail.bad_request()`, `Fail.context_too_long()`
-    Stall, Reset, Malformed, Cut   the faults every wire server shares (tests/wire/base.py)
+    Stall, Reset, Malformed, Cut, KeepAlive   the faults every wire server shares (tests/wire/base.py);
+                              keep-alives are SSE comments (`: keep-alive`), as OpenRouter sends
+    HtmlOk, JsonInsteadOfStream   wrong answers to a stream request (tests/wire/base.py); the JSON is
+                              a `chat.completion`
 
 `GET {prefix}/models` lists `models`. Every request is recorded in `server.requests`, an unknown
 path (answered 404) included.
@@ -33,6 +36,9 @@ from tests.wire.base import (
     INVALID_JSON,
     Cut,
     Event,
+    HtmlOk,
+    JsonInsteadOfStream,
+    KeepAlive,
     Malformed,
     Recorded,
     Reset,
@@ -42,7 +48,19 @@ from tests.wire.base import (
     pieces,
 )
 
-__all__ = ["Cut", "Fail", "Malformed", "Ok", "OpenAIWireServer", "Recorded", "Reset", "Stall"]
+__all__ = [
+    "Cut",
+    "Fail",
+    "HtmlOk",
+    "JsonInsteadOfStream",
+    "KeepAlive",
+    "Malformed",
+    "Ok",
+    "OpenAIWireServer",
+    "Recorded",
+    "Reset",
+    "Stall",
+]
 
 # ---- scripted behaviours ----------------------------------------------------------------------
 
@@ -91,7 +109,7 @@ class Fail:
         return cls(400, message, "invalid_request_error", "context_length_exceeded")
 
 
-Behaviour = Ok | Fail | Stall | Reset | Malformed | Cut
+Behaviour = Ok | Fail | Stall | Reset | Malformed | Cut | KeepAlive | HtmlOk | JsonInsteadOfStream
 
 
 # ---- the server -------------------------------------------------------------------------------

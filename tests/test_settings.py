@@ -579,6 +579,14 @@ COMBINE = [
         "agents.reviewer",
         {"temperature": 0.1, "model": "a/project"},
     ),
+    (
+        "[run]: key by key",
+        "[run]\nidle_timeout = 5",
+        "[run]\nfirst_token_timeout = 90\nidle_timeout = 20",
+        "",
+        "run",
+        {"idle_timeout": 5, "first_token_timeout": 90},
+    ),
 ]
 
 
@@ -601,6 +609,47 @@ def test_how_the_layers_combine(tmp_path, local, project, user, path, expected):
     settings = project_with(tmp_path, local, project, user)
     assert settings.files  # the case wrote at least one file
     assert used(settings.view, path) == expected
+
+
+DEADLINES = [
+    # (case, local, project, user, (first_token_timeout, idle_timeout) of an openai call)
+    ("the defaults", "", "", "", (60.0, 30.0)),
+    ("[run] sets both", "", "[run]\nfirst_token_timeout = 90\nidle_timeout = 20", "", (90.0, 20.0)),
+    (
+        "a nearer [run] wins key by key",
+        "[run]\nidle_timeout = 5",
+        "[run]\nidle_timeout = 20",
+        "",
+        (60.0, 5.0),
+    ),
+    (
+        "a provider's own beats [run], from any layer",
+        "[run]\nfirst_token_timeout = 10",
+        "",
+        "[providers.openai]\nfirst_token_timeout = 120",
+        (120.0, 30.0),
+    ),
+    ("another provider's does not apply", "", "[providers.ollama]\nidle_timeout = 3", "", (60.0, 30.0)),
+]
+
+
+@pytest.mark.parametrize(
+    ("local", "project", "user", "expected"), [c[1:] for c in DEADLINES], ids=[c[0] for c in DEADLINES]
+)
+def test_where_a_runs_deadlines_come_from(tmp_path, local, project, user, expected):
+    from promptls.router.models.catalog import load_catalog
+    from promptls.router.models.modelid import parse_model_id
+    from promptls.router.resolution.plan import plan_call
+
+    settings = project_with(tmp_path, local, project, user)
+    call = plan_call(parse_model_id("openai/gpt-4o"), settings, load_catalog(), {})
+    assert (call.first_token_timeout, call.idle_timeout) == expected
+
+
+def test_a_deadline_must_be_a_positive_number(tmp_path):
+    text = '[run]\nfirst_token_timeout = 0\nidle_timeout = "soon"\n'
+    problems = load_settings(str(tmp_path / "promptls.toml"), text, Layer.PROJECT).problems
+    assert [(p.code, p.span.line) for p in problems] == [("PLS303", 2), ("PLS303", 3)]
 
 
 def test_every_layers_value_keeps_its_source_nearest_first(tmp_path):

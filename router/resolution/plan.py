@@ -19,6 +19,7 @@ from promptls.router.resolution.resolve import (
     sdk_options,
 )
 from promptls.router.settings.discover import ProjectSettings
+from promptls.router.settings.spec import DEFAULT_FIRST_TOKEN_TIMEOUT, DEFAULT_IDLE_TIMEOUT
 
 if TYPE_CHECKING:
     from promptls.router.models.catalog import Catalog, ModelInfo
@@ -56,6 +57,8 @@ class PlannedCall(NamedTuple):
     params: Mapping[str, Any]
     options: Mapping[str, Any]
     info: ModelInfo
+    first_token_timeout: float = DEFAULT_FIRST_TOKEN_TIMEOUT
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
 
 
 class FallbackPlan(NamedTuple):
@@ -97,7 +100,17 @@ def plan_call(
         params=dict(params or {}),
         options=sdk_options(model, settings),
         info=model_info(model, settings, catalog, declared),
+        first_token_timeout=_deadline("first_token_timeout", table, settings, DEFAULT_FIRST_TOKEN_TIMEOUT),
+        idle_timeout=_deadline("idle_timeout", table, settings, DEFAULT_IDLE_TIMEOUT),
     )
+
+
+def _deadline(key: str, provider: Mapping[str, Any], settings: ProjectSettings, default: float) -> float:
+    """A provider's own deadline, else `[run]`'s, else the default (see `spec._DEADLINES`)."""
+    value = provider.get(key)
+    if value is None:
+        value = settings.view.run.value(key)
+    return float(value) if value is not None else default
 
 
 def _retry_policy(env: Mapping[str, str]) -> RetryPolicy:

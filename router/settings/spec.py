@@ -74,6 +74,28 @@ def _params() -> dict[str, Field]:
 
 PARAMS = _params()
 
+DEFAULT_FIRST_TOKEN_TIMEOUT = 60.0
+"""Seconds a run waits for the first token: generous, as a local model may first have to load."""
+DEFAULT_IDLE_TIMEOUT = 30.0
+"""Seconds a streaming answer may pause between tokens."""
+
+_DEADLINES: dict[str, Field] = {
+    "first_token_timeout": Field(
+        VKind.NUMBER,
+        f"Seconds a run waits for the first token before it tries again or falls back (default "
+        f"{DEFAULT_FIRST_TOKEN_TIMEOUT:g}); keep-alives a server sends meanwhile do not count.",
+        minimum=0.01,
+    ),
+    "idle_timeout": Field(
+        VKind.NUMBER,
+        f"Seconds the answer may pause between tokens before the run ends as partial (default "
+        f"{DEFAULT_IDLE_TIMEOUT:g}); keep-alives do not count.",
+        minimum=0.01,
+    ),
+}
+"""How long a streamed answer may keep a run waiting: in `[run]` for every provider, and in
+`[providers.NAME]` for one (which beats `[run]`, from whichever layer)."""
+
 _ASSIGNMENT: Table = {
     "model": Field(VKind.MODEL, "The model for this prompt; beats the prompt's own `model:`."),
     "fallback": Field(VKind.MODELS, "Models to fall back to, in order."),
@@ -106,6 +128,7 @@ SCHEMA: Table = {
             "api_key_env": Field(VKind.STRING, "Environment variable holding the key."),
             "local": Field(VKind.BOOLEAN, "Runs on this machine: free, and no key needed."),
             "timeout": Field(VKind.NUMBER, "Seconds before a request times out.", minimum=0),
+            **_DEADLINES,
             "headers": Field(VKind.TABLE, "Extra HTTP headers.", combine=Combine.MERGE),
             "options": Field(
                 VKind.TABLE, "Passed through to the provider's SDK call.", combine=Combine.MERGE
@@ -138,6 +161,7 @@ SCHEMA: Table = {
         Combine.NEAREST,
     ),
     "tiers": MapOf(Field(VKind.MODEL, "The model for this tier."), "tier name"),
+    "run": {**_DEADLINES},
     "budget": {
         "monthly_usd": Field(VKind.NUMBER, "Warn when this month's spend passes this.", minimum=0),
         "daily_usd": Field(VKind.NUMBER, "Warn when today's spend passes this.", minimum=0),

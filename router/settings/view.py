@@ -145,6 +145,7 @@ class SettingsView:
         "prompts",
         "provider_values",
         "providers",
+        "run",
         "skills",
         "tiers",
     )
@@ -163,6 +164,8 @@ class SettingsView:
         self.profiles: Mapping[str, TableView] = _named(top, "profiles")
         self.tiers: Mapping[str, Layered] = _named(top, "tiers")
         self.check: TableView = top.table("check") or _NO_TABLE
+        self.run: TableView = top.table("run") or _NO_TABLE
+        """How long a run waits for a streamed answer (`[providers.NAME]` may say otherwise)."""
         self.budget: TableView = top.table("budget") or _NO_TABLE
         self.provider_values: Mapping[str, Mapping[str, Any]] = MappingProxyType(
             {name: MappingProxyType(table.values()) for name, table in self.providers.items()}

@@ -9,16 +9,22 @@ Errors: `map_error` is the one place exceptions become `AdapterError`s, by excep
 the HTTP library raises while a stream is read) and, for the generic status error (an `error`
 event inside a stream), by the error body's `type` (`ERROR_TYPES`). A failure after the first
 chunk reached the caller is always `StreamBroken`, as is a stream that ends without `message_stop`.
+A 200 that is no event stream is `Unavailable`, except a whole `message`, which is read as the answer
+(answers.py); the first token and each pause are bounded by the endpoint's deadlines (deadline.py;
+`ping` events do not count as progress).
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator, Mapping
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
+from promptls.adapters.answers import SSE, WHOLE_JSON, answer_form, not_an_answer, origin
 from promptls.adapters.base import ChatRequest, Chunk, Done, Endpoint, Usage
+from promptls.adapters.deadline import StreamWatch
 from promptls.adapters.errors import (
     AdapterError,
     AuthError,
@@ -37,6 +43,9 @@ from promptls.adapters.keys import missing_key_message
 
 if TYPE_CHECKING:
     import anthropic
+
+DEFAULT_BASE_URL = "https://api.anthropic.com"
+"""Where the SDK sends requests when the endpoint names no base URL (for messages only)."""
 
 DEFAULT_MAX_TOKENS = 4096
 """`max_tokens` when the prompt sets none: Anthropic refuses a request without it."""
@@ -132,13 +141,20 @@ class AnthropicAdapter:
         input_tokens: int | None = None
         output_tokens: int | None = None
         stop_reason: str | None = None
+        watch = StreamWatch(self.endpoint, request.model)
         try:
-            with client.messages.create(stream=True, **request_arguments(request)) as events:
+            with client.messages.create(stream=True, **request_arguments(request)) as stream:
+                form = answer_form(stream.response, self.endpoint, request.model, SSE)
+                watch.attach(stream.response)
+                events = stream
+                if form == WHOLE_JSON:
+                    events = whole_answer(stream.response, self.endpoint, request.model)
                 for event in events:
                     if event.type == "message_start":
                         input_tokens = event.message.usage.input_tokens
-                    elif event.type == "content_block_delta" and event.delta.type == "text_delta":
-                        if event.delta.text:
+                    elif event.type == "content_block_delta":
+                        watch.progress()  # text, thinking or a tool's input: never a `ping`
+                        if event.delta.type == "text_delta" and event.delta.text:
                             started = True
                             yield Chunk(event.delta.text)
                     elif event.type == "message_delta":
@@ -149,8 +165,15 @@ class AnthropicAdapter:
         except GeneratorExit:
             raise
         except Exception as exc:
-            error = map_error(exc, self.endpoint, request.model)
+            error = watch.timeout() if watch.expired else map_error(exc, self.endpoint, request.model)
+            if error is exc and not started:
+                raise
             raise (self._broken(error, request) if started else error) from exc
+        finally:
+            watch.close()
+        if watch.expired:  # the watchdog ended a body the server delimits by closing it
+            error = watch.timeout()
+            raise self._broken(error, request) if started else error
         if not ended:
             error = Unavailable(
                 "the answer ended without message_stop",
@@ -189,6 +212,36 @@ class AnthropicAdapter:
             headers = tuple(sorted(endpoint.headers.items()))
             self._client = _sdk_client(endpoint.base_url, endpoint.api_key, endpoint.timeout, headers)
         return self._client
+
+
+def whole_answer(response: Any, endpoint: Endpoint, model: str) -> list[Any]:
+    """A whole `message` (a server that answered a stream request without streaming) as the stream
+    events it amounts to; `Unavailable` when the JSON is not one."""
+    from anthropic.types import RawMessageStreamEvent
+    from pydantic import TypeAdapter
+
+    url = str(response.url)
+    try:
+        message = json.loads(response.read())
+        if message.get("type") != "message":
+            raise ValueError(f"type {message.get('type')!r}")
+        texts = [block["text"] for block in message.get("content") or () if block.get("type") == "text"]
+        usage = message.get("usage") or {}
+        start = {**message, "content": [], "stop_reason": None, "stop_sequence": None}
+        delta = {"stop_reason": message.get("stop_reason"), "stop_sequence": message.get("stop_sequence")}
+        raw: list[dict[str, Any]] = [{"type": "message_start", "message": start}]
+        raw += [
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text}}
+            for text in texts
+        ]
+        raw.append(
+            {"type": "message_delta", "delta": delta, "usage": {"output_tokens": usage.get("output_tokens")}}
+        )
+        raw.append({"type": "message_stop"})
+        parse = TypeAdapter(RawMessageStreamEvent).validate_python
+        return [parse(event) for event in raw]
+    except (ValueError, TypeError, LookupError, AttributeError) as exc:  # pydantic's errors are ValueErrors
+        raise not_an_answer(endpoint, model, url, "a message") from exc
 
 
 @lru_cache(maxsize=8)
@@ -306,7 +359,7 @@ def map_error(exc: BaseException, endpoint: Endpoint, model: str = "") -> Adapte
     if kind is MissingKey:
         message = missing_key_message(endpoint.provider)
     else:
-        message = _message(exc, kind, status, error_type, error_message, endpoint.timeout)
+        message = _message(exc, kind, status, error_type, error_message, endpoint)
     if endpoint.api_key:
         message = message.replace(endpoint.api_key, "***")
     return kind(message, provider=endpoint.provider, model=model, status=status, retry_after=retry_after)
@@ -334,7 +387,7 @@ def _message(
     status: int | None,
     error_type: str | None,
     text: str | None,
-    timeout: float,
+    endpoint: Endpoint,
 ) -> str:
     if text:
         text = " ".join(text.split())
@@ -346,9 +399,12 @@ def _message(
     if label:
         return f"error event {label}" if error_type else label
     if kind is Timeout:
-        return f"no answer within {timeout:g} s ({type(exc).__name__})"
+        return f"no answer within {endpoint.timeout:g} s ({type(exc).__name__})"
+    host = origin(endpoint.base_url or DEFAULT_BASE_URL)
+    if kind is Unavailable and isinstance(exc, ValueError):  # a malformed event
+        return f"{host} sent an answer that could not be read ({type(exc).__name__})"
     if kind is Unavailable:
-        return f"could not reach the server or read its answer ({type(exc).__name__})"
+        return f"the connection to {host} failed ({type(exc).__name__})"
     return f"the call failed ({type(exc).__name__})"
 
 

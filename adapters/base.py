@@ -24,7 +24,12 @@ class Endpoint(NamedTuple):
     base_url: str | None = None
     api_key: str | None = None
     timeout: float = 60.0
+    """Seconds to connect, and for each read (any byte, a keep-alive too, re-arms it)."""
     headers: Mapping[str, str] = _NOTHING
+    first_token_timeout: float = 60.0
+    """Seconds from the request to the first piece of the answer (adapters/deadline.py)."""
+    idle_timeout: float = 30.0
+    """Seconds the answer may pause between pieces (keep-alives do not count)."""
 
     def __repr__(self) -> str:  # never print the key
         key = "set" if self.api_key else "none"

@@ -176,14 +176,7 @@ _adapters: dict[tuple, tuple[Callable[[Endpoint], Adapter], Adapter]] = {}
 
 
 def _cached_adapter(endpoint: Endpoint, adapter_for: Callable[[Endpoint], Adapter]) -> Adapter:
-    key = (
-        endpoint.provider,
-        endpoint.kind,
-        endpoint.base_url,
-        endpoint.api_key,
-        endpoint.timeout,
-        tuple(sorted(endpoint.headers.items())),
-    )
+    key = tuple(endpoint._replace(headers=tuple(sorted(endpoint.headers.items()))))
     cached = _adapters.get(key)
     if cached is not None and cached[0] is adapter_for:
         return cached[1]
@@ -210,7 +203,7 @@ def endpoint_for(call: PlannedCall, env: Mapping[str, str]) -> Endpoint:
     from promptls.adapters.keys import KeyringUnavailable, lookup_key, missing_key_message
 
     key = None
-    if not call.local:
+    if not call.local or call.api_key_env:  # a local server gets a key only when settings name one
         try:
             key = lookup_key(call.provider, env, call.api_key_env).value
         except KeyringUnavailable:
@@ -228,7 +221,16 @@ def endpoint_for(call: PlannedCall, env: Mapping[str, str]) -> Endpoint:
                 provider=call.provider,
                 model=call.model_id,
             )
-    return Endpoint(call.provider, call.kind, call.base_url, key, call.timeout, call.headers)
+    return Endpoint(
+        call.provider,
+        call.kind,
+        call.base_url,
+        key,
+        call.timeout,
+        call.headers,
+        call.first_token_timeout,
+        call.idle_timeout,
+    )
 
 
 def reset_cooldowns() -> None:

@@ -36,7 +36,11 @@ the error body's message says the input token count exceeds the limit (the only 
 401/403 -> AuthError; 404 -> BadRequest; 429 -> RateLimited (`Retry-After`, else the body's
 RetryInfo `retryDelay`); 5xx -> Unavailable; httpx timeouts -> Timeout; other transport failures and
 unreadable answers -> Unavailable. A safety block (`promptFeedback.blockReason`, or a filter's
-finish reason with no text) is ContentFiltered; any failure after the first chunk is StreamBroken.
+finish reason with no text) is ContentFiltered; any failure after the first chunk is StreamBroken,
+and so is a stream that ends without a finishReason (cut off; Unavailable before any text). A 200
+that is neither SSE nor the whole answer as JSON (which the SDK reads) is Unavailable (answers.py).
+The first token and each pause are bounded by the endpoint's deadlines (deadline.py): the client's
+response hook hands each stream's response to its watch.
 Messages are built from the error body's `status` and `message`, cut short, with the key removed.
 """
 
@@ -49,7 +53,9 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from promptls.adapters.answers import EVENT_STREAM, JSON, StreamForm, answer_form
 from promptls.adapters.base import ChatRequest, Chunk, Done, Endpoint, Usage
+from promptls.adapters.deadline import StreamWatch, response_hook
 from promptls.adapters.errors import (
     AdapterError,
     BadRequest,
@@ -114,6 +120,9 @@ CONTEXT_TOO_LONG = re.compile(r"input token count.*exceeds the maximum", re.IGNO
 """Gemini's 400 INVALID_ARGUMENT message for a prompt that does not fit: "The input token count
 (N) exceeds the maximum number of tokens allowed (M)." The API gives no structured reason for it."""
 
+SSE_OR_WHOLE = StreamForm(frozenset({EVENT_STREAM, JSON}), "an event stream")
+"""What the SDK can read of a stream request's answer: SSE, or the whole answer as one JSON body."""
+
 _RETRY_DELAY = re.compile(r"^\s*(\d+(?:\.\d*)?)s\s*$")
 _RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
 _MESSAGE_LIMIT = 300
@@ -139,9 +148,13 @@ class GeminiAdapter:
         usage = Usage(None, None)
         finish_reason: str | None = None
         blocked: str | None = None
+        watch = StreamWatch(self.endpoint, model)
+        # The SDK sends the request on the first pull; the client's response hook hands the response
+        # to `watch`, which refuses one that is no event stream (a whole JSON answer the SDK reads).
+        watch.inspect = lambda response: answer_form(response, self.endpoint, model, SSE_OR_WHOLE)
         try:
-            for response in client.models.generate_content_stream(
-                model=model, contents=contents, config=config
+            for response in watch.pull(
+                client.models.generate_content_stream(model=model, contents=contents, config=config)
             ):
                 feedback = response.prompt_feedback
                 if feedback is not None and feedback.block_reason is not None:
@@ -151,21 +164,25 @@ class GeminiAdapter:
                 for candidate in (response.candidates or ())[:1]:
                     if candidate.finish_reason is not None:
                         finish_reason = _name(candidate.finish_reason)
+                    if _carries_answer(candidate):
+                        watch.progress()
                     for text in _texts(candidate):
                         started = True
                         yield Chunk(text)
         except GeneratorExit:
             raise
         except Exception as exc:
-            error = map_error(exc, self.endpoint, model)
+            error = watch.timeout() if watch.expired else map_error(exc, self.endpoint, model)
             if started:
-                raise StreamBroken(
-                    f"the stream broke after the answer began: {error.describe()}",
-                    provider=provider,
-                    model=model,
-                    status=error.status,
-                ) from exc
+                raise _broken(error, provider, model) from exc
+            if error is exc:
+                raise
             raise error from exc
+        finally:
+            watch.close()
+        if watch.expired:  # the watchdog ended a body the server delimits by closing it
+            error = watch.timeout()
+            raise _broken(error, provider, model) if started else error
         if finish_reason in FILTER_REASONS:
             blocked = f"the answer was stopped by Gemini's filter ({finish_reason})"
             if started:
@@ -174,6 +191,9 @@ class GeminiAdapter:
                 )
         if blocked and not started:
             raise ContentFiltered(blocked, provider=provider, model=model)
+        if finish_reason is None:  # the body was cut off before the last chunk's finishReason
+            error = Unavailable("the answer ended without a finishReason", provider=provider, model=model)
+            raise _broken(error, provider, model) if started else error
         yield Done(usage, finish_reason)
 
     def list_models(self) -> list[str]:
@@ -221,6 +241,8 @@ def _client(
         options["api_version"] = version or API_VERSION
     if "retry_options" in types.HttpOptions.model_fields:  # older SDKs never retried
         options["retry_options"] = types.HttpRetryOptions(attempts=1)
+    if "client_args" in types.HttpOptions.model_fields:  # how the stream's deadlines see its response
+        options["client_args"] = {"event_hooks": {"response": [response_hook]}}
     return genai.Client(vertexai=False, api_key=api_key, http_options=types.HttpOptions(**options))
 
 
@@ -288,6 +310,21 @@ def generate_config(
             provider=provider,
             model=request.model,
         ) from exc
+
+
+def _carries_answer(candidate: Any) -> bool:
+    """The chunk holds part of the answer: text, or a thought (a thinking model's progress)."""
+    content = candidate.content
+    return any(part.text for part in (content.parts if content is not None else None) or ())
+
+
+def _broken(error: AdapterError, provider: str, model: str) -> StreamBroken:
+    return StreamBroken(
+        f"the stream broke after the answer began: {error.describe()}",
+        provider=provider,
+        model=model,
+        status=error.status,
+    )
 
 
 def _texts(candidate: Any) -> Iterator[str]:

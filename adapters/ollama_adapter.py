@@ -1,8 +1,10 @@
 """Ollama's own API (`/api/chat`, `/api/tags`): a local Ollama, or a remote one behind a key.
 
 Endpoint kind "ollama". The official `ollama` SDK does the HTTP (over httpx); it is imported on the
-first call, never at import time. Ollama needs no key; a key, when one is set, is sent as a Bearer
-token (Ollama's cloud, or a remote Ollama behind a proxy).
+first call, never at import time. Ollama needs no key; a key, when the settings give the endpoint one
+(`api_key_env`), is sent as a Bearer token (Ollama's cloud, or a remote Ollama behind a proxy). The
+SDK would also send `$OLLAMA_API_KEY` to any host it calls: the client drops that header unless the
+endpoint configures one.
 
 Parameters become Ollama `options` (`max_tokens` is `num_predict`); pass-through options from
 settings are added as they are (`num_ctx`, `repeat_penalty`, ...), except the few that Ollama takes
@@ -13,6 +15,9 @@ Errors: `map_error` is the one place exceptions become `AdapterError`s, by type 
 for `ollama.ResponseError`, by HTTP status. Only the listed types are caught: anything else is a
 bug in promptls and is not disguised as a provider failure. A failure after the first chunk reached
 the caller (a reset, a malformed NDJSON line, an `{"error": ...}` line) is always `StreamBroken`.
+A 200 that is no NDJSON (nor the whole answer as one JSON line) is `Unavailable` (answers.py); the
+first token and each pause are bounded by the endpoint's deadlines (deadline.py; NDJSON has no
+keep-alive, so a stalled Ollama sends nothing at all).
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from promptls.adapters.answers import JSON_LINES, answer_form
 from promptls.adapters.base import ChatRequest, Chunk, Done, Endpoint, Usage
+from promptls.adapters.deadline import StreamWatch, response_hook
 from promptls.adapters.errors import (
     AdapterError,
     AuthError,
@@ -93,6 +100,10 @@ class OllamaAdapter:
         client = self._sdk_client()
         started = False
         done: Done | None = None
+        watch = StreamWatch(self.endpoint, request.model)
+        # The SDK sends the request on the first pull; the client's response hook hands the response
+        # to `watch`, which refuses one that is no stream of JSON lines (an HTML page).
+        watch.inspect = lambda response: answer_form(response, self.endpoint, request.model, JSON_LINES)
         try:
             parts = client.chat(
                 model=request.model,
@@ -100,18 +111,26 @@ class OllamaAdapter:
                 stream=True,
                 **chat_arguments(request),
             )
-            for part in parts:
-                text = part.message.content if part.message is not None else None
+            for part in watch.pull(parts):
+                message = part.message
+                if message is not None and (message.content or getattr(message, "thinking", None)):
+                    watch.progress()
+                text = message.content if message is not None else None
                 if text:
                     started = True
                     yield Chunk(text)
                 if part.done:
                     done = Done(Usage(part.prompt_eval_count, part.eval_count), part.done_reason)
         except _caught() as exc:
-            error = map_error(exc, self.endpoint, request.model)
+            error = watch.timeout() if watch.expired else map_error(exc, self.endpoint, request.model)
             if started:
                 raise _broken(error, self.endpoint, request.model) from exc
             raise error from exc
+        finally:
+            watch.close()
+        if watch.expired:  # the watchdog ended a body the server delimits by closing it
+            error = watch.timeout()
+            raise _broken(error, self.endpoint, request.model) if started else error
         if done is None:  # the answer ended without its final `done` object
             error = Unavailable(
                 "the answer ended before Ollama said it was done",
@@ -135,10 +154,20 @@ class OllamaAdapter:
             headers = dict(self.endpoint.headers)
             if self.endpoint.api_key:
                 headers["Authorization"] = f"Bearer {self.endpoint.api_key}"
+            hooks: dict[str, list[Any]] = {"response": [response_hook]}
+            if not any(name.lower() == "authorization" for name in headers):
+                # The SDK sends $OLLAMA_API_KEY to whatever host it calls: only a key the settings
+                # give this endpoint (api_key_env, a header) may leave the machine.
+                hooks["request"] = [_without_authorization]
             self._client = ollama.Client(
-                host=host(self.endpoint), timeout=self.endpoint.timeout, headers=headers
+                host=host(self.endpoint), timeout=self.endpoint.timeout, headers=headers, event_hooks=hooks
             )
         return self._client
+
+
+def _without_authorization(request: Any) -> None:
+    """An httpx request hook: send no `Authorization` header (the endpoint has none configured)."""
+    request.headers.pop("authorization", None)
 
 
 def host(endpoint: Endpoint) -> str:

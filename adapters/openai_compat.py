@@ -5,18 +5,24 @@ never at import time. The SDK's own retries are off (`max_retries=0`): the execu
 
 Errors: `map_error` is the one place SDK exceptions become `AdapterError`s, by exception type
 (`SDK_ERRORS`) and, for the generic status error, by HTTP status. A failure after the first chunk
-reached the caller is always `StreamBroken`.
+reached the caller is always `StreamBroken`, and so is a stream that ends without a `finish_reason`
+(cut off before `[DONE]`; `Unavailable` before any text). A 200 that is no event stream is
+`Unavailable`, except a whole `chat.completion`, which is read as the answer (answers.py); the first
+token and each pause are bounded by the endpoint's deadlines (deadline.py).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from functools import cache
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from promptls.adapters.answers import SSE, WHOLE_JSON, answer_form, not_an_answer
 from promptls.adapters.base import ChatRequest, Chunk, Done, Endpoint, Usage
+from promptls.adapters.deadline import StreamWatch
 from promptls.adapters.errors import (
     AdapterError,
     AuthError,
@@ -111,6 +117,7 @@ class OpenAICompatAdapter:
         usage = Usage(None, None)
         finish_reason: str | None = None
         response = None
+        watch = StreamWatch(self.endpoint, request.model)
         try:
             client = self._sdk_client(request.model)
             response = client.chat.completions.create(
@@ -120,30 +127,50 @@ class OpenAICompatAdapter:
                 stream_options={"include_usage": True},
                 **request_arguments(request),
             )
-            for event in response:
+            form = answer_form(response.response, self.endpoint, request.model, SSE)
+            watch.attach(response.response)
+            events = response
+            if form == WHOLE_JSON:
+                events = whole_answer(response.response, self.endpoint, request.model)
+            for event in events:
                 if event.usage is not None:
                     usage = Usage(event.usage.prompt_tokens, event.usage.completion_tokens)
                 for choice in event.choices[:1]:
                     finish_reason = choice.finish_reason or finish_reason
+                    if _carries_answer(choice.delta):
+                        watch.progress()
                     text = choice.delta.content if choice.delta is not None else None
                     if text:
                         started = True
                         yield Chunk(text)
-        except (AdapterError, GeneratorExit):
+        except GeneratorExit:
             raise
         except Exception as exc:
-            error = map_error(exc, self.endpoint, request.model)
+            if watch.expired:  # the watchdog ended the read
+                error = watch.timeout()
+            elif isinstance(exc, AdapterError):
+                error = exc
+            else:
+                error = map_error(exc, self.endpoint, request.model)
             if started:
-                raise StreamBroken(
-                    f"the stream broke after the answer began: {error.describe()}",
-                    provider=self.endpoint.provider,
-                    model=request.model,
-                    status=error.status,
-                ) from exc
+                raise _broken(error, self.endpoint, request.model) from exc
+            if error is exc:
+                raise
             raise error from exc
         finally:
+            watch.close()
             if response is not None:
                 response.close()  # also when the caller stops reading early
+        if watch.expired:  # the watchdog ended a body the server delimits by closing it
+            error = watch.timeout()
+            raise _broken(error, self.endpoint, request.model) if started else error
+        if finish_reason is None:  # no finish_reason (nor [DONE]): the body was cut off
+            error = Unavailable(
+                "the answer ended without a finish_reason",
+                provider=self.endpoint.provider,
+                model=request.model,
+            )
+            raise _broken(error, self.endpoint, request.model) if started else error
         if finish_reason == "content_filter" and not started:
             raise ContentFiltered(
                 "the provider's content filter refused the answer",
@@ -189,6 +216,56 @@ class OpenAICompatAdapter:
                 default_headers=dict(endpoint.headers) or None,
             )
         return self._client
+
+
+REASONING_FIELDS = ("reasoning", "reasoning_content")
+"""Delta fields in which compatible servers (OpenRouter, vLLM, llama.cpp, DeepSeek) stream a model's
+reasoning: progress for the deadlines, though never part of the text."""
+
+
+def _carries_answer(delta: Any) -> bool:
+    """The delta holds part of the answer (text or reasoning), not just a role or nothing."""
+    if delta is None:
+        return False
+    return bool(delta.content) or any(getattr(delta, name, None) for name in REASONING_FIELDS)
+
+
+def whole_answer(response: Any, endpoint: Endpoint, model: str) -> list[Any]:
+    """A whole `chat.completion` (a server that answered a stream request without streaming) as the one
+    stream chunk it amounts to; `Unavailable` when the JSON is not one."""
+    from openai.types.chat import ChatCompletionChunk
+
+    url = str(response.url)
+    try:
+        payload = json.loads(response.read())
+        choice = payload["choices"][0]
+        message = choice["message"]
+        chunk = {
+            "id": payload.get("id") or "whole",
+            "object": "chat.completion.chunk",
+            "created": payload.get("created") or 0,
+            "model": payload.get("model") or model,
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {"role": "assistant", "content": message.get("content")},
+                    "finish_reason": choice.get("finish_reason") or "stop",
+                }
+            ],
+            "usage": payload.get("usage"),
+        }
+        return [ChatCompletionChunk.model_validate(chunk)]
+    except (ValueError, TypeError, LookupError, AttributeError) as exc:  # pydantic's errors are ValueErrors
+        raise not_an_answer(endpoint, model, url, "a chat completion") from exc
+
+
+def _broken(error: AdapterError, endpoint: Endpoint, model: str) -> StreamBroken:
+    return StreamBroken(
+        f"the stream broke after the answer began: {error.describe()}",
+        provider=endpoint.provider,
+        model=model,
+        status=error.status,
+    )
 
 
 def missing_key(provider: str, model: str = "") -> MissingKey:

@@ -27,6 +27,7 @@ CANARY_KEYS = {
     "OPENROUTER_API_KEY": "sk-or-canary-openrouter-77b3c1d94e0a2f68",
     "ANTHROPIC_API_KEY": "sk-ant-canary-anthropic-0a4f6e2d8b1c9e73",
     "GEMINI_API_KEY": "AIza-canary-gemini-9e2d71c4a0f3b856",
+    "OLLAMA_API_KEY": "ollama-canary-env-3c8b5f1e7a2d6094",  # the ollama SDK reads it on its own
 }
 """The suite's API keys, by environment variable: set for every test, and so for every promptls process
 a test starts; tests that hand a key to an adapter or a command hand one of these. None may ever show

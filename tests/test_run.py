@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import CANARY_KEYS, RunPromptls, read_ledger
 from tests.wire.ollama_server import Ok as OllamaOk
 from tests.wire.ollama_server import OllamaWireServer
-from tests.wire.openai_server import Fail, Ok, OpenAIWireServer, Reset
+from tests.wire.openai_server import Fail, HtmlOk, KeepAlive, Ok, OpenAIWireServer, Reset
 
 
 @pytest.fixture
@@ -24,11 +24,19 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _settings(project: Path, openai: OpenAIWireServer, ollama: OllamaWireServer | None = None) -> None:
-    text = f'[providers.openai]\nbase_url = "{openai.base_url}"\n'
+def _settings(
+    project: Path,
+    openai: OpenAIWireServer,
+    ollama: OllamaWireServer | None = None,
+    more: str = "",
+    openai_more: str = "",
+) -> None:
+    """promptls.toml pointing the providers at the wire servers; `more` tables after, `openai_more`
+    keys in `[providers.openai]`."""
+    text = f'[providers.openai]\nbase_url = "{openai.base_url}"\n{openai_more}'
     if ollama is not None:
         text += f'[providers.ollama]\nbase_url = "{ollama.base_url}"\n'
-    (project / "promptls.toml").write_text(text, encoding="utf-8")
+    (project / "promptls.toml").write_text(text + more, encoding="utf-8")
 
 
 @pytest.fixture
@@ -122,6 +130,80 @@ def test_a_stream_broken_after_the_first_token_is_kept_and_not_mixed(
     assert "broke off" in result.stderr
     runs, _ = read_ledger(ledger_path)
     assert runs[0]["outcome"] == "partial"
+
+
+def test_an_html_page_instead_of_a_stream_is_a_failure_that_falls_back(
+    project: Path, run: RunPromptls, ledger_path: Path
+) -> None:
+    with OpenAIWireServer() as server, OllamaWireServer() as ollama:
+        server.script(HtmlOk())
+        ollama.script(OllamaOk(text="Local answer.", prompt_eval_count=20, eval_count=4))
+        _settings(project, server, ollama)
+        (project / "prompts" / "s.md").write_text(PROMPT, encoding="utf-8")
+        result = run("prompts/s.md", "--var", "text=x", env={"PROMPTLS_RETRIES": "0"})
+    assert result.returncode == 0
+    assert result.stdout == "Local answer.\n"
+    assert (
+        "falling back from openai/gpt-4o to ollama/llama3.2 (unavailable: openai at "
+        f"{server.base_url.removesuffix('/v1')}: answered 200 with text/html, not an event stream)"
+    ) in result.stderr
+    (row,), attempts = read_ledger(ledger_path)
+    assert (row["outcome"], row["used_model"], row["input_tokens"]) == ("ok", "ollama/llama3.2", 20)
+    assert [(a["model"], a["error_kind"]) for a in attempts] == [
+        ("openai/gpt-4o", "unavailable"),
+        ("ollama/llama3.2", None),
+    ]
+
+
+def test_a_model_that_sends_only_keep_alives_is_given_up_at_its_first_token_deadline(
+    project: Path, run: RunPromptls, ledger_path: Path
+) -> None:
+    with OpenAIWireServer() as server, OllamaWireServer() as ollama:
+        server.script(KeepAlive(after=0, seconds=30))  # a model queued at OpenRouter
+        ollama.script(OllamaOk(text="Local answer."))
+        _settings(project, server, ollama, "[run]\nfirst_token_timeout = 0.5\n")
+        (project / "prompts" / "s.md").write_text(PROMPT, encoding="utf-8")
+        result = run("prompts/s.md", "--var", "text=x", env={"PROMPTLS_RETRIES": "0"})
+    assert result.returncode == 0
+    assert result.stdout == "Local answer.\n"
+    assert "(timeout: openai at " in result.stderr
+    assert "no first token within 0.5 s (first_token_timeout; keep-alives do not count)" in result.stderr
+    _, attempts = read_ledger(ledger_path)
+    assert [a["error_kind"] for a in attempts] == ["timeout", None]
+
+
+def test_an_answer_that_pauses_past_its_idle_limit_ends_as_partial(
+    project: Path, run: RunPromptls, ledger_path: Path
+) -> None:
+    with OpenAIWireServer() as server, OllamaWireServer() as ollama:
+        server.script(KeepAlive(after=2, seconds=30))
+        _settings(project, server, ollama, openai_more="idle_timeout = 0.5\n")
+        (project / "prompts" / "s.md").write_text(PROMPT, encoding="utf-8")
+        result = run("prompts/s.md", "--var", "text=x")
+        assert ollama.requests == []  # text reached the user: no fallback
+    assert result.returncode == 1
+    assert result.stdout.startswith("one two ")
+    assert "no more of the answer for 0.5 s (idle_timeout; keep-alives do not count)" in result.stderr
+    (row,), _ = read_ledger(ledger_path)
+    assert row["outcome"] == "partial" and "idle_timeout" in row["error"]
+
+
+def test_ollama_is_sent_only_the_key_its_settings_name(project: Path, run: RunPromptls) -> None:
+    """`$OLLAMA_API_KEY` (a canary here), which the ollama SDK would send anywhere, never goes; a key
+    named by `api_key_env` does."""
+    with OllamaWireServer() as ollama:
+        ollama.script(OllamaOk(text="Keyless."), OllamaOk(text="Keyed."))
+        (project / "prompts" / "s.md").write_text("---\nmodel: ollama/llama3.2\n---\nHi\n", encoding="utf-8")
+        table = f'[providers.ollama]\nbase_url = "{ollama.base_url}"\n'
+        (project / "promptls.toml").write_text(table, encoding="utf-8")
+        keyless = run("prompts/s.md")
+        (project / "promptls.toml").write_text(
+            table + 'api_key_env = "OPENROUTER_API_KEY"\n', encoding="utf-8"
+        )
+        keyed = run("prompts/s.md")
+        sent = [ollama.sent_key(request) for request in ollama.requests]
+    assert (keyless.stdout, keyed.stdout) == ("Keyless.\n", "Keyed.\n")
+    assert sent == [None, CANARY_KEYS["OPENROUTER_API_KEY"]]
 
 
 def test_every_model_failing_exits_1_with_each_reason(

@@ -194,7 +194,7 @@ def make_adapter(adapters: dict[tuple[Any, ...], Adapter]) -> MakeAdapter:
         base_url = server.base_url if server is not None else None
         endpoint = Endpoint(protocol.name, protocol.name, base_url, canary_key(protocol.name), TIMEOUT)
         endpoint = endpoint._replace(**changes)
-        key = (*endpoint[:-1], tuple(sorted(endpoint.headers.items())))
+        key = tuple(endpoint._replace(headers=tuple(sorted(endpoint.headers.items()))))
         if key not in adapters:
             adapters[key] = protocol.adapter(endpoint)
         return adapters[key]

@@ -4,7 +4,9 @@ real SDK against its provider's wire protocol on 127.0.0.1 (tests/wire), faults 
 A stream answers text then usage; `complete()` and `status()` sit on top of it; every failure is one
 of the error kinds of `adapters/errors.py` (`raise ... from` the SDK's exception, never a retry by
 the SDK itself, never the key in a message); a failure after the first piece of text is a broken
-stream; and the executor waits as long as a 429's `Retry-After` says.
+stream, and so is a stream cut off before its end marker; keep-alives never keep a stream alive past
+its deadlines; a 200 that is no stream is a failure, unless it is the provider's whole answer; and
+the executor waits as long as a 429's `Retry-After` says.
 """
 
 from __future__ import annotations
@@ -35,17 +37,31 @@ from promptls.router.models.catalog import unknown_model
 from promptls.router.resolution.plan import FallbackPlan, PlannedCall, RetryPolicy
 
 from tests.adapters.conftest import (
+    BY_NAME,
     PROVIDERS,
     STALL_TIMEOUT,
     TIMEOUT,
     MakeAdapter,
     Provider,
+    WireServers,
     request,
     run,
     shown,
 )
-from tests.conftest import canary_key
-from tests.wire.base import FAULT_TEXT, Fault, Malformed, Reset, Stall, WireServer, pieces
+from tests.conftest import CANARY_KEYS, canary_key
+from tests.wire.base import (
+    FAULT_TEXT,
+    Cut,
+    Fault,
+    HtmlOk,
+    JsonInsteadOfStream,
+    KeepAlive,
+    Malformed,
+    Reset,
+    Stall,
+    WireServer,
+    pieces,
+)
 
 each_provider = pytest.mark.parametrize("provider", PROVIDERS, ids=str)
 each_keyed_provider = pytest.mark.parametrize("provider", [p for p in PROVIDERS if p.needs_key], ids=str)
@@ -144,6 +160,13 @@ ERROR_CASES = (
     ErrorCase("400", lambda fail: fail.bad_request(), BadRequest, 400),
     ErrorCase("400-context", lambda fail: fail.context_too_long(), ContextTooLong, 400),
 )
+
+
+before_and_after_text = pytest.mark.parametrize(
+    ("provider", "after"),
+    [pytest.param(p, after, id=f"{p}-after-{after}") for p in PROVIDERS for after in (0, 2)],
+)
+"""Each provider, with a fault before any text (`after=0`) and after two pieces of it."""
 
 
 @pytest.mark.parametrize(
@@ -267,11 +290,134 @@ def test_a_fault_before_any_text_is_unavailable_and_worth_a_retry(
 
 
 @each_provider
-def test_a_refused_connection_is_unavailable(provider: Provider, make_adapter: MakeAdapter) -> None:
+def test_a_refused_connection_is_unavailable_and_names_the_host(
+    provider: Provider, make_adapter: MakeAdapter
+) -> None:
     with socket.socket() as closed:  # bound, not listening: a connection to it is refused
         closed.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{closed.getsockname()[1]}"
-        texts, error = run(make_adapter(provider, base_url=url), request(provider))
+        host = f"127.0.0.1:{closed.getsockname()[1]}"
+        texts, error = run(make_adapter(provider, base_url=f"http://{host}"), request(provider))
+    assert texts == [] and type(error) is Unavailable and error.retryable
+    assert host in str(error)
+
+
+@before_and_after_text
+def test_a_stream_cut_off_before_its_end_marker_is_not_an_answer(
+    provider: Provider, after: int, server: WireServer, adapter: Adapter
+) -> None:
+    """The body ends cleanly, but without `[DONE]`/a finish reason/`message_stop`/`done: true`."""
+    server.script(Cut(after=after))
+    texts, error = run(adapter, request(provider))
+    assert texts == pieces(FAULT_TEXT, 4)[:after]
+    if after:
+        assert type(error) is StreamBroken and not error.retryable
+    else:
+        assert type(error) is Unavailable and error.retryable
+    assert isinstance(error, AdapterError) and (error.provider, error.model) == (
+        provider.name,
+        provider.model,
+    )
+
+
+# ---- deadlines: keep-alives do not keep a run waiting ----------------------------------------
+
+DEADLINE = STALL_TIMEOUT
+"""The first-token or idle deadline of the keep-alive tests; the read timeout stays `TIMEOUT`, which
+the keep-alives (every 0.05 s) never let fire."""
+
+
+@before_and_after_text
+def test_keep_alives_do_not_keep_a_stream_past_its_deadlines(
+    provider: Provider, after: int, server: WireServer, make_adapter: MakeAdapter
+) -> None:
+    """Headers, `after` pieces, then only the provider's keep-alives (silence for Ollama) for 10 s:
+    the first-token deadline (no text yet) or the idle limit (after text) ends the stream, not the
+    server, and not the per-read timeout. Ended by the server instead, the stream would be cut off
+    (`Unavailable`/`StreamBroken` naming no deadline)."""
+    server.script(KeepAlive(after=after, seconds=10))
+    # Only the deadline in question is short, the other outlasts the keep-alives: each is kept on its
+    # own (an idle limit shorter than the first-token deadline takes over from it at the first text).
+    first_token, idle = (60.0, DEADLINE) if after else (DEADLINE, 60.0)
+    adapter = make_adapter(provider, server, first_token_timeout=first_token, idle_timeout=idle)
+    texts, error = run(adapter, request(provider))
+    assert texts == pieces(FAULT_TEXT, 4)[:after]
+    port = server.base_url.split(":")[2].split("/")[0]
+    if after:  # text reached the caller: the run ends as partial
+        assert type(error) is StreamBroken and not error.retryable
+        assert str(error).endswith(
+            f"timeout: {provider.name} at http://127.0.0.1:{port}: no more of the answer for "
+            f"{DEADLINE:g} s (idle_timeout; keep-alives do not count)"
+        )
+    else:  # nothing yet: retried, then the next model
+        assert type(error) is Timeout and error.retryable
+        assert str(error) == (
+            f"{provider.name} at http://127.0.0.1:{port}: no first token within {DEADLINE:g} s "
+            "(first_token_timeout; keep-alives do not count)"
+        )
+    assert (error.provider, error.model) == (provider.name, provider.model)
+    assert len(server.requests) == 1
+
+
+def test_the_executor_falls_back_when_no_first_token_comes(wire_servers: WireServers) -> None:
+    """A queued model (keep-alives only) is given up after `first_token_timeout` and retried, as a
+    timeout is; then the next model answers."""
+    openai, ollama = BY_NAME["openai"], BY_NAME["ollama"]
+    queued, local = wire_servers.fresh(openai), wire_servers.fresh(ollama)
+    queued.script(KeepAlive(after=0), KeepAlive(after=0))
+    local.script(ollama.wire.Ok("From the fallback.", 2, 5, 3))
+    first, second = one_call_plan(openai, queued).calls[0], one_call_plan(ollama, local).calls[0]
+    deadlines = {"first_token_timeout": DEADLINE, "idle_timeout": DEADLINE}
+    plan = FallbackPlan(
+        (first._replace(**deadlines), second._replace(**deadlines)), RetryPolicy(retries=1, cooldown=0)
+    )
+    result = run_plan(
+        plan, request(openai).messages, dict(os.environ), Events(*[lambda _: None] * 3), sleep=lambda _: None
+    )
+    assert (result.outcome, result.model_id, result.text) == (
+        "ok",
+        "ollama/llama3.2:3b",
+        "From the fallback.",
+    )
+    assert [a.error.kind if a.error else None for a in result.attempts] == ["timeout", "timeout", None]
+
+
+# ---- answers that are no stream ---------------------------------------------------------------
+
+STREAM_NAMES = {"ollama": "a stream of JSON lines"}
+
+
+@each_provider
+def test_a_200_with_an_html_page_is_unavailable_and_says_what_came(
+    provider: Provider, server: WireServer, adapter: Adapter
+) -> None:
+    server.script(HtmlOk())
+    texts, error = run(adapter, request(provider))
+    assert texts == [] and type(error) is Unavailable and error.retryable
+    port = server.base_url.split(":")[2].split("/")[0]
+    wanted = STREAM_NAMES.get(provider.name, "an event stream")
+    assert str(error) == (
+        f"{provider.name} at http://127.0.0.1:{port}: answered 200 with text/html, not {wanted}"
+    )
+    assert (error.provider, error.model) == (provider.name, provider.model)
+
+
+@each_provider
+def test_a_whole_json_answer_to_a_stream_request_is_used(
+    provider: Provider, server: WireServer, adapter: Adapter
+) -> None:
+    server.script(JsonInsteadOfStream(provider.wire.Ok("All at once.", 1, 9, 3)))
+    assert list(adapter.stream(request(provider))) == [
+        Chunk("All at once."),
+        Done(Usage(input_tokens=9, output_tokens=3), provider.finish_reason),
+    ]
+
+
+@each_provider
+def test_json_that_is_no_answer_is_unavailable(
+    provider: Provider, server: WireServer, adapter: Adapter
+) -> None:
+    server.script(JsonInsteadOfStream(payload={"status": "ok"}))
+    texts, error = run(adapter, request(provider))
     assert texts == [] and type(error) is Unavailable and error.retryable
 
 
@@ -296,3 +442,21 @@ def test_the_key_never_appears_in_errors_or_reprs(
         adapter.list_models()
     assert key not in shown(listing.value)
     assert key not in repr(adapter) and key not in repr(adapter.endpoint)
+
+
+def test_ollama_sends_no_key_from_the_environment_to_a_host_not_configured_for_it(
+    wire_servers: WireServers, make_adapter: MakeAdapter
+) -> None:
+    """The `ollama` SDK sends `$OLLAMA_API_KEY` (a canary here) to whatever host it calls; only the
+    key the settings give the endpoint may go, and none when they give none."""
+    provider = BY_NAME["ollama"]
+    server = wire_servers.fresh(provider)
+    assert os.environ["OLLAMA_API_KEY"] == CANARY_KEYS["OLLAMA_API_KEY"]
+    keyless = make_adapter(provider, server, api_key=None)
+    run(keyless, request(provider))
+    keyless.list_models()
+    assert [server.sent_key(sent) for sent in server.requests] == [None, None]
+    server.reset()
+    keyed = make_adapter(provider, server, api_key=canary_key("openai"))  # a remote Ollama's own key
+    run(keyed, request(provider))
+    assert [server.sent_key(sent) for sent in server.requests] == [canary_key("openai")]

@@ -22,6 +22,7 @@ from promptls.server import convert
 from promptls.server.debounce import Debouncer
 from promptls.server.documents import Analysis, Documents
 from promptls.server.positions import PositionConverter, negotiated_encoding
+from promptls.server.protocol import PromptlsProtocol
 
 log = logging.getLogger("promptls.server")
 
@@ -31,7 +32,7 @@ REQUEST_FAILED = -32803
 
 class PromptlsServer(LanguageServer):
     def __init__(self, user_config: str | None = None) -> None:
-        super().__init__("promptls", __version__)
+        super().__init__("promptls", __version__, protocol_cls=PromptlsProtocol)
         self.documents = Documents(self.open_text, self.position_encoding, user_config)
         self.pending_checks = Debouncer(on_error=lambda exc: self.report_server_error(exc, None))
         self.pull_diagnostics = False

@@ -66,5 +66,7 @@ class _ExpectedNoise(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.msg == 'Cancel notification for unknown message id "%s"':
             return False
+        if str(record.msg).startswith("Unable to deserialize message"):
+            return False  # said in one line, without the traceback, by PromptlsProtocol (protocol.py)
         error = record.exc_info[1] if record.exc_info else None
         return getattr(error, "code", None) != REQUEST_FAILED

@@ -8,20 +8,37 @@ when a pygls release does the same.
   `_request_futures` under a made-up id and removes only those of answered requests: each
   notification (didOpen, didChange, didClose, ...) left one behind, ~1.9 KB each, forever. Here
   each handler's future is removed once it is done.
+- **Every request is answered.** pygls answers nothing to a request whose params do not fit the
+  method (it prints the structuring error's traceback and drops the message), nor to a request after
+  `shutdown`. Here the first is answered InvalidParams (-32602) saying which field is wrong, and
+  reported in one line to the client's log (as every failure is, `PromptlsServer.report_server_error`);
+  the second is answered InvalidRequest (-32600), as the LSP specification asks. A notification
+  that does not fit is reported likewise; notifications after `shutdown` are dropped quietly.
 """
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
+from cattrs import transform_error
+from cattrs.errors import ClassValidationError
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.json_rpc import RPCRequest
 
 if TYPE_CHECKING:
     from pygls.protocol.json_rpc import MessageCallback, MessageHandler, MsgId
 
+_UNUSABLE = object()
+"""What a message that could not be read becomes, once it was answered (or dropped) and logged."""
+
 
 class PromptlsProtocol(LanguageServerProtocol):
+    # --- handled messages are forgotten ---------------------------------------------------------
+
     def _execute_handler(
         self,
         msg_id: MsgId,
@@ -39,3 +56,48 @@ class PromptlsProtocol(LanguageServerProtocol):
             callback(future)
 
         super()._execute_handler(msg_id, handler, forget_then_callback, args, kwargs)
+
+    # --- every request is answered --------------------------------------------------------------
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as error:  # only a whole message (with "jsonrpc") is structured
+            self._answer_unreadable(data, error)
+            return _UNUSABLE
+
+    def _answer_unreadable(self, data: dict[str, Any], error: JsonRpcException) -> None:
+        method, msg_id = data.get("method"), data.get("id")
+        if method is None or msg_id is None:  # a notification (or a response) cannot be answered
+            self._server.report_server_error(
+                type(error)(f"ignored {method or 'a response'}: {_why(error)}"), None
+            )
+        elif self._shutdown and method != types.EXIT:
+            self._refuse_after_shutdown(msg_id)
+        else:
+            answer = type(error)(_why(error))
+            self._send_response(msg_id, error=answer.to_response_error())
+            self._server.report_server_error(type(error)(f"{method} (id {msg_id}): {answer.message}"), None)
+
+    def _refuse_after_shutdown(self, msg_id: MsgId) -> None:
+        refused = JsonRpcInvalidRequest("the server is shut down: only `exit` is accepted")
+        self._send_response(msg_id, error=refused.to_response_error())
+
+    def handle_message(self, message: Any) -> None:
+        if message is _UNUSABLE:
+            return
+        if self._shutdown and getattr(message, "method", None) != types.EXIT:
+            if isinstance(message, RPCRequest):
+                self._refuse_after_shutdown(message.id)
+            return  # a notification or a response after shutdown: dropped, as the specification says
+        super().handle_message(message)
+
+
+def _why(error: JsonRpcException) -> str:
+    """`Invalid Params: required field missing @ $.params.textDocument.version`: each wrong field,
+    by its name on the wire (lsprotocol's attribute names are the wire names in snake case)."""
+    cause = error.__cause__
+    if not isinstance(cause, ClassValidationError):
+        return f"{error.message}: {cause}"
+    fields = "; ".join(transform_error(cause))
+    return f"{error.message}: " + re.sub(r"(?<=[a-z])_([a-z])", lambda m: m.group(1).upper(), fields)

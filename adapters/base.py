@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 from typing import Any, NamedTuple, Protocol
 
 _NOTHING: Mapping[str, Any] = {}
@@ -70,9 +70,10 @@ class Adapter(Protocol):
 
     endpoint: Endpoint
 
-    def stream(self, request: ChatRequest) -> Iterator[Chunk | Done]:
+    def stream(self, request: ChatRequest) -> Generator[Chunk | Done, None, None]:
         """Yield the answer's text as it arrives, then one `Done`. Raises `AdapterError`s only:
-        before the first chunk for a failed call, `StreamBroken` for one that fails after."""
+        before the first chunk for a failed call, `StreamBroken` for one that fails after.
+        Closing the generator early (a cancelled run does) closes the provider's response."""
         ...
 
     def list_models(self) -> list[str]:

@@ -10,7 +10,8 @@
     ├── RateLimited               429 (Retry-After)        -> retry with backoff, then next model
     ├── Timeout                   no answer in time        -> retry, then next model
     ├── Unavailable               5xx, connection refused/reset -> retry, then next model
-    └── StreamBroken              failed after the first token reached the user -> stop, keep the text
+    ├── StreamBroken              failed after the first token reached the user -> stop, keep the text
+    └── Cancelled                 the user cancelled the run (not the provider's fault) -> stop, keep the text
 
 Each adapter maps its SDK's exceptions to these in one place (by type and status code, never by
 matching message text), with `raise ... from`.
@@ -94,6 +95,12 @@ class StreamBroken(AdapterError):
     """The stream failed after text reached the user: no retry, no fallback (it would mix answers)."""
 
     kind = "stream-broken"
+
+
+class Cancelled(AdapterError):
+    """The run was cancelled (an editor's Cancel): the request was closed, no other model is tried."""
+
+    kind = "cancelled"
 
 
 def from_status(status: int, message: str, **context: object) -> AdapterError:

@@ -5,17 +5,30 @@ with exponential backoff and jitter, honouring Retry-After; the others (auth, ba
 key) move to the next model at once. A model that failed is cooled down for later runs in this
 process. Fallback happens only before the first token: once text reached the user, a broken
 stream ends the run with an error and what was received is kept, never mixed with another model's.
+
+A run can be cancelled from another thread (an editor's Cancel) through `cancel`, an event checked
+before each call, after each piece of a stream and during backoff waits: the stream is closed at
+once, which closes the SDK's response and with it the connection, so the provider stops generating
+(and billing). The run ends `interrupted`, with what arrived until then.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from promptls.adapters.base import Adapter, ChatRequest, Chunk, Done, Endpoint, Message, Usage
-from promptls.adapters.errors import AdapterError, MissingKey, StreamBroken, Unavailable, Unsupported
+from promptls.adapters.errors import (
+    AdapterError,
+    Cancelled,
+    MissingKey,
+    StreamBroken,
+    Unavailable,
+    Unsupported,
+)
 from promptls.router.resolution.plan import FallbackPlan, PlannedCall
 
 _cooldown_until: dict[str, float] = {}
@@ -29,7 +42,8 @@ class Attempt(NamedTuple):
 
 class RunResult(NamedTuple):
     outcome: str
-    """"ok", "failed" (every model failed before answering) or "partial" (broke mid-stream)."""
+    """"ok", "failed" (every model failed before answering), "partial" (broke mid-stream) or
+    "interrupted" (cancelled: `error` is `Cancelled`, `model_id` the model called when it came)."""
     model_id: str | None
     text: str
     usage: Usage | None
@@ -77,13 +91,20 @@ def run_plan(
     events: Events,
     *,
     adapter_for: Callable[[Endpoint], Adapter] = default_adapter,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    cancel: threading.Event | None = None,
 ) -> RunResult:
+    """Run `plan`, telling `events` as it goes. Backoff waits use `sleep` (default: a wait that
+    `cancel` ends early)."""
     attempts: list[Attempt] = []
     last_error: AdapterError | None = None
     started = clock()
+    cancel = cancel or threading.Event()
+    sleep = sleep or cancel.wait
     for index, call in enumerate(plan.calls):
+        if cancel.is_set():
+            return _interrupted(None, "", attempts, None, Cancelled("cancelled before a model answered"))
         if index:
             events.status(
                 f"falling back from {plan.calls[index - 1].model_id} to {call.model_id}"
@@ -96,7 +117,9 @@ def run_plan(
             events.attempt(attempts[-1])
             continue
         events.status(f"running on {call.model_id}")
-        result = _try_model(call, messages, env, events, plan, attempts, adapter_for, sleep, clock, started)
+        result = _try_model(
+            call, messages, env, events, plan, attempts, adapter_for, sleep, clock, started, cancel
+        )
         if isinstance(result, RunResult):
             return result
         last_error = result
@@ -115,6 +138,7 @@ def _try_model(
     sleep: Callable[[float], None],
     clock: Callable[[], float],
     started: float,
+    cancel: threading.Event,
 ) -> RunResult | AdapterError:
     request = ChatRequest(call.name, messages, call.params, call.options)
     begin = clock()
@@ -131,13 +155,19 @@ def _try_model(
         begin = clock()
         received: list[str] = []
         first_token: float | None = None
+        cut = False
+        stream = adapter.stream(request)
         try:
             usage = Usage(None, None)
-            for event in adapter.stream(request):
+            for event in stream:
                 if isinstance(event, Chunk):
                     if first_token is None:
                         first_token = clock()
-                    received.append(event.text)
+                    received.append(event.text)  # generated (and billed) even when not shown
+                if cancel.is_set():
+                    cut = True
+                    break
+                if isinstance(event, Chunk):
                     events.text(event.text)
                 elif isinstance(event, Done):
                     usage = event.usage
@@ -162,7 +192,18 @@ def _try_model(
             delay = _delay(plan, retry, error.retry_after)
             events.status(f"{call.model_id}: {error.describe()}; retrying in {delay:.1f} s")
             sleep(delay)
+            if cancel.is_set():
+                return _interrupted(None, "", attempts, None, Cancelled("cancelled while waiting to retry"))
             continue
+        finally:
+            stream.close()  # also on a cancel: closes the SDK's response, and the connection with it
+        if cut:
+            why = f"cancelled after {len(received)} pieces of the answer" if received else "cancelled"
+            error = Cancelled(why, provider=call.provider, model=call.model_id)
+            attempt = Attempt(call.model_id, (clock() - begin) * 1000, error)
+            attempts.append(attempt)
+            events.attempt(attempt)
+            return _interrupted(call.model_id, "".join(received), attempts, _ms(first_token, started), error)
         attempt = Attempt(call.model_id, (clock() - begin) * 1000, None)
         attempts.append(attempt)
         events.attempt(attempt)
@@ -170,6 +211,13 @@ def _try_model(
             "ok", call.model_id, "".join(received), usage, tuple(attempts), _ms(first_token, started), None
         )
     raise AssertionError("unreachable: the loop returns on its last try")
+
+
+def _interrupted(
+    model_id: str | None, text: str, attempts: list[Attempt], first_token_ms: float | None, error: Cancelled
+) -> RunResult:
+    """A cancelled run: `model_id` is the model that was answering (None when none was)."""
+    return RunResult("interrupted", model_id, text, None, tuple(attempts), first_token_ms, error)
 
 
 _adapters: dict[tuple, tuple[Callable[[Endpoint], Adapter], Adapter]] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
@@ -56,8 +57,12 @@ def execute(
     catalog: Catalog,
     env: Mapping[str, str],
     events: Events,
+    cancel: threading.Event | None = None,
 ) -> RunOutcome:
-    """Run `plan`, telling `events` as it goes, and record the run and each attempt in the ledger."""
+    """Run `plan`, telling `events` as it goes, and record the run and each attempt in the ledger.
+
+    Setting `cancel` (from another thread) stops the run: it is recorded `interrupted`, with the
+    tokens it used until then (the provider reports none for a stream cut short: estimated)."""
     from promptls.adapters.execute import Events as EventsType
     from promptls.adapters.execute import run_plan
     from promptls.ledger.budgets import budget_warning
@@ -83,7 +88,7 @@ def execute(
 
     started = time.monotonic()
     try:
-        result = run_plan(plan, messages, env, EventsType(events.status, events.text, attempt))
+        result = run_plan(plan, messages, env, EventsType(events.status, events.text, attempt), cancel=cancel)
     except BaseException:  # Ctrl-C, a cancelled editor request: the run did not finish
         ledger.finish_run(run_id, outcome="interrupted", latency_ms=(time.monotonic() - started) * 1000)
         raise

@@ -150,16 +150,26 @@ async def run(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
     env = dict(os.environ)
     plan = plan_run(resolution, catalog, env)
     loop = asyncio.get_running_loop()
+    with ls.protocol.cancellable() as cancelled:
 
-    def notify(kind: str, text: str) -> None:
-        params = {"runId": run_id, "kind": kind, "text": text}
-        loop.call_soon_threadsafe(ls.protocol.notify, RUN_PROGRESS, params)
+        def send(params: dict[str, str]) -> None:
+            # On the event loop, where a cancel is handled: nothing follows the cancel's answer.
+            if not cancelled.is_set():
+                ls.protocol.notify(RUN_PROGRESS, params)
 
-    events = Events(lambda line: notify("status", line), lambda chunk: notify("text", chunk), lambda a: None)
-    outcome = await asyncio.to_thread(
-        execute, prompt, resolution, plan, messages, analysis.settings, catalog, env, events
-    )
+        def notify(kind: str, text: str) -> None:
+            loop.call_soon_threadsafe(send, {"runId": run_id, "kind": kind, "text": text})
+
+        events = Events(
+            lambda line: notify("status", line), lambda chunk: notify("text", chunk), lambda a: None
+        )
+        outcome = await asyncio.to_thread(
+            execute, prompt, resolution, plan, messages, analysis.settings, catalog, env, events, cancelled
+        )
     result = outcome.result
+    if result.outcome == "interrupted":  # cancelled: the editor has its answer; its log hears the end
+        used = f"{result.model_id} stopped" if result.model_id else "no model was answering"
+        ls.log(f"promptls.run {run_id} {result.error.message}: {used}; recorded as interrupted")
     ending = ending_status(result)
     if ending:
         notify("status", ending)
@@ -167,7 +177,9 @@ async def run(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
         notify("status", outcome.budget_warning)
     requested = str(resolution.model)
     fell_back = result.model_id is not None and result.model_id != requested
-    if result.outcome == "failed":
+    if result.outcome == "interrupted":
+        message = result.error.message
+    elif result.outcome == "failed":
         message = ending or "every model failed"
     elif fell_back:
         message = f"answered by {result.model_id} after falling back from {requested}"

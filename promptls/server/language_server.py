@@ -31,6 +31,8 @@ REQUEST_FAILED = -32803
 
 
 class PromptlsServer(LanguageServer):
+    protocol: PromptlsProtocol  # made by pygls from `protocol_cls`
+
     def __init__(self, user_config: str | None = None) -> None:
         super().__init__("promptls", __version__, protocol_cls=PromptlsProtocol)
         self.documents = Documents(self.open_text, self.position_encoding, user_config)

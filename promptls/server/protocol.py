@@ -14,11 +14,17 @@ when a pygls release does the same.
   reported in one line to the client's log (as every failure is, `PromptlsServer.report_server_error`);
   the second is answered InvalidRequest (-32600), as the LSP specification asks. A notification
   that does not fit is reported likewise; notifications after `shutdown` are dropped quietly.
+- **A cancel reaches the handler.** For `workspace/executeCommand`, `$/cancelRequest` answers the
+  request at once but never reaches the command, which runs on. A handler that can stop early
+  asks for `cancellable()`, an event set when the client cancels the request it is handling.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
+from collections.abc import Iterator
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +43,10 @@ _UNUSABLE = object()
 
 
 class PromptlsProtocol(LanguageServerProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._cancel_events: dict[MsgId, threading.Event] = {}
+
     # --- handled messages are forgotten ---------------------------------------------------------
 
     def _execute_handler(
@@ -91,6 +101,28 @@ class PromptlsProtocol(LanguageServerProtocol):
                 self._refuse_after_shutdown(message.id)
             return  # a notification or a response after shutdown: dropped, as the specification says
         super().handle_message(message)
+
+    # --- a cancel reaches the handler ------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def cancellable(self) -> Iterator[threading.Event]:
+        """An event set (on the server's event loop) when the client cancels the request being
+        handled, before the cancel is answered; for the duration of the `with` block."""
+        msg_id = self.msg_id
+        cancelled = threading.Event()
+        if msg_id is not None:
+            self._cancel_events[msg_id] = cancelled
+        try:
+            yield cancelled
+        finally:
+            if msg_id is not None:
+                self._cancel_events.pop(msg_id, None)
+
+    def _handle_cancel_notification(self, msg_id: MsgId) -> None:
+        cancelled = self._cancel_events.pop(msg_id, None)
+        if cancelled is not None:
+            cancelled.set()
+        super()._handle_cancel_notification(msg_id)
 
 
 def _why(error: JsonRpcException) -> str:

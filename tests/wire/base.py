@@ -27,6 +27,13 @@ The behaviours every server understands the same way (defined here):
                             Ollama's NDJSON has none, so there it is silence after the headers
 A fault's pieces are those of `FAULT_TEXT`: "one ", "two ", "six ", "ten ".
 
+A slow answer, the same way on every server:
+    Paced(answer, interval) the provider's streamed answer for `answer` (its `Ok`; the default
+                            `Ok()` when None) with `interval` seconds after each piece of text, cut
+                            short when the server stops or is `reset()`. A client that closes the
+                            connection before a stream's end is seen: `stream_abandoned(timeout)`
+                            says after how many pieces of text it went
+
 Two wrong answers to a streaming request, the same way on every server:
     HtmlOk(body)            200 with an HTML page (a proxy's sign-in page, a base URL that points
                             at a website), for any request
@@ -103,6 +110,12 @@ class Cut(Fault):
 class KeepAlive(Fault):
     after: int = 0
     seconds: float = 10.0
+    interval: float = 0.05
+
+
+@dataclass(frozen=True)
+class Paced:
+    answer: Any = None
     interval: float = 0.05
 
 
@@ -196,6 +209,8 @@ class WireServer:
         self._stalls = threading.Event()
         self._httpd: QuietServer | None = None
         self._thread: threading.Thread | None = None
+        self._abandoned: list[int] = []
+        self._client_left = threading.Event()
 
     # lifecycle
 
@@ -243,12 +258,14 @@ class WireServer:
             self._script.extend(behaviours)
 
     def reset(self) -> None:
-        """Forget the script and the recorded requests and end any stall (to share one server
-        between tests)."""
+        """Forget the script, the recorded requests and abandoned streams, and end any stall (to
+        share one server between tests)."""
         self._end_stalls()
         with self._lock:
             self._script.clear()
             self.requests.clear()
+            self._abandoned.clear()
+            self._client_left.clear()
 
     def record(self, recorded: Recorded) -> None:
         with self._lock:
@@ -264,6 +281,20 @@ class WireServer:
     def wait(self, seconds: float) -> bool:
         """Wait `seconds`, or less if the server stops or is reset meanwhile (then True)."""
         return self._stalls.wait(seconds)
+
+    def abandon(self, pieces: int) -> None:
+        """A client closed the connection before the end of a stream, `pieces` of text into it."""
+        with self._lock:
+            self._abandoned.append(pieces)
+        self._client_left.set()
+
+    def stream_abandoned(self, timeout: float) -> int | None:
+        """After how many pieces of text the first client to leave a stream early left it, once one
+        did (None: none did within `timeout` seconds)."""
+        if not self._client_left.wait(timeout):
+            return None
+        with self._lock:
+            return self._abandoned[0]
 
     def _end_stalls(self) -> None:
         # Threads waiting on the old event wake up; later stalls wait on a new one.
@@ -365,6 +396,10 @@ class WireHandler(BaseHTTPRequestHandler):
         elif isinstance(behaviour, JsonInsteadOfStream):
             answer = behaviour.answer if behaviour.answer is not None else type(self.wire).reply()
             self.send_json(200, behaviour.payload if behaviour.payload is not None else self.whole(answer))
+        elif isinstance(behaviour, Paced):
+            assert streaming, f"{behaviour} needs a streaming request"
+            answer = behaviour.answer if behaviour.answer is not None else type(self.wire).reply()
+            self.send_events(self.events(answer), pace=behaviour.interval)
         elif isinstance(behaviour, Stall) and behaviour.after is None:
             self.wire.wait(behaviour.seconds)
             self.close_connection = True
@@ -390,9 +425,10 @@ class WireHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def send_events(self, events: Iterable[Event], fault: Fault | None = None) -> None:
+    def send_events(self, events: Iterable[Event], fault: Fault | None = None, pace: float = 0.0) -> None:
         """Stream `events` as a chunked body; a fault breaks in after its `after` pieces of text
-        (before the first piece when `after` is 0, else before whatever follows the last)."""
+        (before the first piece when `after` is 0, else before whatever follows the last); `pace`
+        seconds pass after each piece of text."""
         self.send_response(200)
         for name, value in (*self.stream_headers, *self.response_headers):
             self.send_header(name, value)
@@ -401,15 +437,21 @@ class WireHandler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
         self.end_headers()
         sent = 0
-        for event in events:
-            if fault is not None and sent == fault.after and (event.text or sent):
-                break
-            self.chunk(event.data)
-            sent += event.text
-        if fault is not None:
-            self.fault(fault)
-        else:
-            self.chunk(b"")
+        try:
+            for event in events:
+                if fault is not None and sent == fault.after and (event.text or sent):
+                    break
+                self.chunk(event.data)
+                sent += event.text
+                if pace and event.text:
+                    self.wire.wait(pace)
+            if fault is not None:
+                self.fault(fault)
+            else:
+                self.chunk(b"")
+        except (BrokenPipeError, ConnectionResetError):
+            self.wire.abandon(sent)  # the client closed the connection (its end of the stream)
+            raise
 
     def chunk(self, data: bytes) -> None:
         """One HTTP/1.1 chunk (an empty one ends the body)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from promptls.router.base.findings import Finding
 from promptls.router.prompts.dialects import Dialect
-from promptls.router.prompts.frontmatter import PromptFile, decode, parse_prompt
+from promptls.router.prompts.frontmatter import PromptFile, decode, invalid_utf8_in_buffer, parse_prompt
 
 
 def text_at(text: str, span) -> str:
@@ -362,6 +362,39 @@ def test_decode_truncated_sequence_at_the_end():
     assert finding is not None and finding.code == "PLS105"
     assert finding.span.line == 2
     assert text == "ok\n\ufffd"
+
+
+BAD_BYTES = b"---\nname: caf\xc3\xa9\nbad: \xff\xfe\n---\n"
+
+
+def test_an_editors_text_of_a_file_that_is_not_utf8_gets_the_finding_decode_gives():
+    # An editor shows each byte that is not UTF-8 as U+FFFD and sends that text.
+    shown = BAD_BYTES.decode("utf-8", errors="replace")
+    assert invalid_utf8_in_buffer(shown, BAD_BYTES, "p.md") == decode(BAD_BYTES, "p.md")[1]
+
+
+def test_an_editor_that_drops_the_byte_order_mark_gets_the_finding_where_its_text_has_it():
+    shown = BAD_BYTES.decode("utf-8", errors="replace")
+    finding = invalid_utf8_in_buffer(shown, b"\xef\xbb\xbf" + BAD_BYTES, "p.md")
+    assert finding is not None
+    assert (finding.span.line, finding.span.column) == (3, 6)
+    assert text_at(shown, finding.span) == "\ufffd"
+    assert "byte 24" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("shown", "data"),
+    [
+        # Edited since it was read: the editor's text is what gets saved, as UTF-8.
+        ("---\nname: café\nbad: \ufffd\ufffd!\n---\n", BAD_BYTES),
+        # A U+FFFD typed into a file that is valid UTF-8.
+        ("---\nname: \ufffd\n---\n", "---\nname: \ufffd\n---\n".encode()),
+        # No U+FFFD at all: whatever is on disk, no byte of this text was replaced.
+        ("---\nname: café\n---\n", BAD_BYTES),
+    ],
+)
+def test_an_editors_text_that_is_not_the_files_bytes_gets_no_finding(shown, data):
+    assert invalid_utf8_in_buffer(shown, data, "p.md") is None
 
 
 def test_an_unclosed_quote_is_reported_where_it_opens():

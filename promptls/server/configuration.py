@@ -7,7 +7,7 @@ import os
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from promptls.server.documents import ServerConfig
+from promptls.server.documents import ServerConfig, is_settings_path
 from promptls.server.language_server import PromptlsServer
 
 
@@ -19,10 +19,17 @@ async def did_change_configuration(ls: PromptlsServer, params: types.DidChangeCo
 
 
 def did_change_watched_files(ls: PromptlsServer, params: types.DidChangeWatchedFilesParams) -> None:
+    changed = False
     for change in params.changes:
         path = to_fs_path(change.uri)
-        ls.documents.settings_changed(os.path.abspath(path) if path else None)
-    ls.refresh_all()
+        path = os.path.abspath(path) if path else None
+        if path is None or is_settings_path(path, ls.documents.loader.user_path):
+            ls.documents.settings_changed(path)
+            changed = True
+        else:  # a prompt file: it counts where a settings file's per-prompt tables are checked
+            changed = ls.documents.file_changed(path) or changed
+    if changed:
+        ls.refresh_all()
 
 
 async def pull_configuration(ls: PromptlsServer) -> bool:

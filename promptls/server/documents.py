@@ -1,7 +1,9 @@
 """What the server knows about open documents: parsed, resolved and checked, once per version.
 
 Everything here reads the editor's unsaved text, never the file on disk, for open documents:
-the settings loader is handed `read_text`, which prefers an open buffer to the disk.
+the settings loader is handed `read_text`, which prefers an open buffer to the disk. Two answers need
+the disk, as the shell has them: whether an open prompt's U+FFFD characters were bytes that are not
+UTF-8, and which prompts a project holds (for a settings file's per-prompt tables).
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from promptls.router.base.reading import (
     MAX_PROMPT_BYTES,
     MAX_SETTINGS_BYTES,
     Unreadable,
+    read_bytes,
     read_text,
     too_large,
 )
 from promptls.router.prompts.detect import dialect_from_path
-from promptls.router.prompts.frontmatter import PromptFile, parse_prompt
+from promptls.router.prompts.frontmatter import PromptFile, invalid_utf8_in_buffer, parse_prompt
 from promptls.router.rules.syntax import UnreadableFile
 from promptls.router.settings.discover import (
     LOCAL_FILE,
@@ -34,8 +37,10 @@ from promptls.router.settings.discover import (
 from promptls.server.positions import PositionConverter
 
 if TYPE_CHECKING:
+    from promptls.router.checks.lint import PromptKey
     from promptls.router.models.catalog import Catalog
     from promptls.router.resolution.resolve import Resolution
+    from promptls.router.settings.files import SettingsFile
 
 SETTINGS_NAMES = (PROJECT_FILE, LOCAL_FILE, PYPROJECT_FILE)
 
@@ -96,6 +101,10 @@ class Documents:
         self.config = ServerConfig()
         self.generation = 0
         self._cache: dict[str, tuple[tuple[int | None, int], Analysis]] = {}
+        self._project_prompts: dict[str, tuple[int, tuple[PromptKey, ...] | None]] = {}
+        """By project root: the generation it was gathered in, and what the assignment check needs
+        of each prompt. Typing in a prompt keeps it; a settings change or a prompt file changed on
+        disk (created, saved, deleted) gathers it again."""
         self._catalog: Catalog | None = None
 
     @property
@@ -130,6 +139,16 @@ class Documents:
         """A settings file changed (edited, saved, created, deleted): re-resolve everything."""
         self.loader.invalidate(path)
         self.generation += 1
+
+    def file_changed(self, path: str) -> bool:
+        """A file other than a settings file changed on disk: does any answer depend on it? (A
+        project whose prompts were gathered, for a settings file's per-prompt tables, holds it.)"""
+        path = os.path.abspath(path)
+        if not any(_under(path, root) for root in self._project_prompts):
+            return False
+        self._project_prompts.clear()
+        self.generation += 1
+        return True
 
     def read_text(self, path: str) -> str | Unreadable | None:
         """A settings file's text for the loader: the open buffer, else the disk (`read_file`),
@@ -175,6 +194,7 @@ class Documents:
         if is_settings_path(path, self.loader.user_path):
             settings = self.loader.for_directory(os.path.dirname(path))
             file = next((f for f in settings.files if os.path.abspath(f.path) == path), None)
+            in_project = file is not None  # the shell checks it as one of the project's files
             if file is None and os.path.basename(path) != PYPROJECT_FILE:
                 from promptls.router.settings.files import load_settings
                 from promptls.router.settings.layers import Layer
@@ -183,6 +203,8 @@ class Documents:
                 layer = Layer.PROJECT if os.path.basename(path) == PROJECT_FILE else layer
                 file = load_settings(path, text, layer)
             findings = check_settings_file(file, settings, self.catalog) if file is not None else []
+            if file is not None and in_project:
+                findings.extend(self._assignment_findings(file, settings))
             findings = select_findings(findings, settings.view, self.config.select, self.config.ignore)
             converter = PositionConverter(text, file.lines if file else _lines(text), self._encoding())
             return Analysis(
@@ -202,6 +224,8 @@ class Documents:
             converter = PositionConverter(text, _lines(text), self._encoding())
             return Analysis(uri, path, version, "other", text, converter, None, None, None, ())
         prompt = parse_prompt(path, text, dialect)
+        if "\ufffd" in text:  # the common case costs this look only
+            prompt = self._with_undecodable_bytes(prompt)
         settings = self.loader.for_prompt(path)
         resolution = resolve(prompt, settings, self.catalog)
         findings = check_prompt(prompt, settings, self.catalog, resolution=resolution)
@@ -210,6 +234,32 @@ class Documents:
         return Analysis(
             uri, path, version, "prompt", text, converter, prompt, settings, resolution, tuple(findings)
         )
+
+    def _assignment_findings(self, file: SettingsFile, settings: ProjectSettings) -> list[Finding]:
+        """`[agents.x]` or `[prompts."glob"]` that names no prompt of the project, as `promptls check`
+        reports them: the project's prompts are gathered once per settings generation."""
+        from promptls.router.checks.lint import check_assignments, has_assignments
+
+        root = settings.root
+        if root is None or not has_assignments(file):
+            return []
+        cached = self._project_prompts.get(root)
+        if cached is None or cached[0] != self.generation:
+            from promptls.server.project_prompts import project_prompt_keys
+
+            cached = (self.generation, project_prompt_keys(root, self.loader))
+            self._project_prompts[root] = cached
+        keys = cached[1]
+        return [] if keys is None else list(check_assignments(file, keys, root))
+
+    def _with_undecodable_bytes(self, prompt: PromptFile) -> PromptFile:
+        """The prompt with the finding `promptls check` makes for a file that is not valid UTF-8, when
+        the editor's text is that file's bytes decoded with U+FFFD for the bad ones."""
+        data = read_bytes(prompt.path, MAX_PROMPT_BYTES)
+        if isinstance(data, Unreadable):
+            return prompt
+        problem = invalid_utf8_in_buffer(prompt.text, data, prompt.path)
+        return prompt if problem is None else prompt._replace(problems=(problem, *prompt.problems))
 
     def _dialect(self, path: str, text: str):
         from promptls.router.prompts.detect import classify
@@ -234,6 +284,10 @@ def _over_limit(path: str, text: str, limit: int = MAX_PROMPT_BYTES) -> Unreadab
 def is_settings_path(path: str, user_config: str) -> bool:
     name = os.path.basename(path)
     return name in SETTINGS_NAMES or os.path.abspath(path) == os.path.abspath(user_config)
+
+
+def _under(path: str, root: str) -> bool:
+    return path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def _path(uri: str) -> str | None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from promptls.router.prompts.detect import WALKED_SUFFIXES
 from promptls.server.configuration import pull_configuration
 from promptls.server.documents import ServerConfig
 from promptls.server.language_server import PromptlsServer
 
 WATCHED_GLOBS = ("**/promptls.toml", "**/promptls.local.toml", "**/pyproject.toml")
+PROMPT_GLOBS = tuple(sorted({f"**/*.{suffix.rsplit('.', 1)[-1]}" for suffix in WALKED_SUFFIXES}))
+"""Prompt files created, saved or deleted: whether a settings file's `[agents.x]` names one."""
 
 
 def initialize(ls: PromptlsServer, params: types.InitializeParams) -> None:
@@ -38,12 +41,12 @@ def pulls_diagnostics(capabilities: types.ClientCapabilities) -> bool:
 
 
 async def register_settings_watchers(ls: PromptlsServer) -> None:
-    """Ask the client to report changes to settings files on disk, where it takes registrations."""
+    """Ask the client to report changes to settings and prompt files on disk, where it takes registrations."""
     workspace = ls.client_capabilities.workspace
     watched = workspace.did_change_watched_files if workspace else None
     if not (watched and watched.dynamic_registration):
         return
-    watchers = [types.FileSystemWatcher(glob_pattern=g) for g in WATCHED_GLOBS]
+    watchers = [types.FileSystemWatcher(glob_pattern=g) for g in (*WATCHED_GLOBS, *PROMPT_GLOBS)]
     watchers.append(types.FileSystemWatcher(glob_pattern=ls.documents.loader.user_path))
     registration = types.Registration(
         id="promptls-settings-watcher",

@@ -122,6 +122,15 @@ def _rule_codes(file: SettingsFile) -> Iterator[Finding]:
             )
 
 
+def has_assignments(file: SettingsFile) -> bool:
+    """Has `check_assignments` anything to look at in this file? Without per-prompt tables (or in the
+    user's config) a caller need not gather the project's prompts."""
+    if file.layer is Layer.USER:
+        return False
+    view = file.view
+    return bool(view.agents or view.commands or view.skills or view.prompts)
+
+
 def check_assignments(
     file: SettingsFile, prompts: Sequence[PromptFile | PromptKey], root: str | None
 ) -> Iterator[Finding]:

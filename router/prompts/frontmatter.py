@@ -122,12 +122,38 @@ def decode(data: bytes, path: str) -> tuple[str, Finding | None]:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         text = data.decode("utf-8", errors="replace")
-        good = data[: exc.start].decode("utf-8", errors="replace")
-        lines = LineIndex(text)
-        span = lines.span(len(good), len(good) + 1)
-        return text, UnreadableFile.finding(
-            path, span, f"byte {exc.start} is not valid UTF-8 ({exc.reason}); re-save the file as UTF-8"
-        )
+        return text, _invalid_utf8(path, text, data, exc)
+
+
+def invalid_utf8_in_buffer(text: str, data: bytes, path: str) -> Finding | None:
+    """The finding `decode` makes for the file whose bytes are `data`, placed in an editor's `text` of it.
+
+    An editor shows bytes that are not UTF-8 as U+FFFD and sends that text, so the text alone cannot
+    tell such a byte from a U+FFFD typed on purpose; the file on disk can. None unless the file is not
+    valid UTF-8 and `text` is what it decodes to (a byte-order mark the editor dropped aside): a buffer
+    edited since is the editor's text, which will be saved as UTF-8.
+    """
+    if "\ufffd" not in text:  # the common case, and then no byte of the file was replaced
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        decoded = data.decode("utf-8", errors="replace")
+        dropped = 1 if decoded.startswith("\ufeff") and not text.startswith("\ufeff") else 0
+        if decoded[dropped:] != text:
+            return None
+        return _invalid_utf8(path, text, data, exc, dropped)
+    return None
+
+
+def _invalid_utf8(path: str, text: str, data: bytes, exc: UnicodeDecodeError, dropped: int = 0) -> Finding:
+    """The finding at the first byte that is not UTF-8, in `text` (`data` decoded with replacement,
+    less the first `dropped` characters)."""
+    at = len(data[: exc.start].decode("utf-8", errors="replace")) - dropped
+    span = LineIndex(text).span(at, at + 1)
+    return UnreadableFile.finding(
+        path, span, f"byte {exc.start} is not valid UTF-8 ({exc.reason}); re-save the file as UTF-8"
+    )
 
 
 def parse_prompt(path: str, text: str, dialect: Dialect | None = None) -> PromptFile:

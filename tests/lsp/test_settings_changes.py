@@ -15,6 +15,7 @@ async def _codes(client, uri, refreshed=None):
 
 async def test_editing_promptls_toml_in_the_editor_re_resolves_open_prompts(client, workspace):
     agent = workspace / ".claude" / "agents" / "rev.md"
+    agent.write_text(AGENT, encoding="utf-8")  # on disk: the project has an agent `rev`
     uri = open_doc(client, agent, AGENT)
     # Anthropic takes temperatures up to 1: an error while `sonnet` decides.
     assert await _codes(client, uri) == ["PLS207"]

@@ -1,0 +1,63 @@
+"""A project's prompts as `promptls check` finds them, for one check the server makes of a settings file:
+does each per-prompt table (`[agents.x]`, `[prompts."glob"]`) name a prompt of the project?
+
+The walk is the shell's (`promptls.workspace.walk`, the same `.gitignore`, `[check] include` and
+`exclude`, the same reading of each file); it reads the files on disk, as the shell does.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from promptls.router.base.pathglob import path_matches
+from promptls.router.base.reading import Unreadable
+from promptls.router.checks.lint import PromptKey, prompt_key
+from promptls.router.prompts.detect import SETTINGS_NAMES
+from promptls.router.settings.discover import SettingsLoader
+
+MAX_PROJECT_FILES = 5_000
+"""How many candidate files the server reads to gather a project's prompts. Real projects hold tens
+to hundreds of prompt files; a settings file at the top of a home folder would make the editor read
+everything below it. Past this the project's prompts are not known and the check is not made (the
+shell, which reads them all, still makes it)."""
+
+
+def project_prompt_keys(
+    root: str, loader: SettingsLoader, limit: int = MAX_PROJECT_FILES
+) -> tuple[PromptKey, ...] | None:
+    """What the assignment check needs of every prompt whose project is `root` (the folder of its
+    settings files; prompts below a nested project's settings belong to that one); None past `limit`."""
+    from promptls.cli.session import Session
+    from promptls.workspace import walk
+
+    reader = Session(env={})
+    keys: list[PromptKey] = []
+    for count, found in enumerate(walk([root])):
+        if count >= limit:
+            return None
+        if os.path.basename(found.path) in SETTINGS_NAMES:
+            continue
+        settings = loader.for_prompt(found.path)
+        if settings.root != root:
+            continue
+        check = settings.view.check
+        if _excluded(found.path, check.value("exclude", ()), root):
+            continue
+        prompt = reader.load_prompt(
+            found.path, explicit=False, include=list(check.value("include", ())), root=root
+        )
+        if prompt is not None and not isinstance(prompt, Unreadable):
+            keys.append(prompt_key(prompt))
+    return tuple(keys)
+
+
+def _excluded(path: str, globs: Sequence[str], root: str) -> bool:
+    """Does a `[check] exclude` glob, anchored at the settings file's folder, match `path`? (As
+    `promptls check` asks of every file it walks.)"""
+    if not globs:
+        return False
+    from promptls.workspace import relative_to
+
+    rel = relative_to(os.path.abspath(path), root)
+    return any(path_matches(glob, rel) for glob in globs)

@@ -8,11 +8,21 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Iterator, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from promptls.router.base.pathglob import path_matches
-from promptls.router.base.reading import MAX_GITIGNORE_BYTES, Unreadable, read_text
+from promptls.router.base.reading import (
+    MAX_GITIGNORE_BYTES,
+    MAX_PROMPT_BYTES,
+    Unreadable,
+    Why,
+    read_bytes,
+    read_text,
+)
 from promptls.router.prompts.detect import SETTINGS_NAMES, is_candidate
+
+if TYPE_CHECKING:
+    from promptls.router.prompts.frontmatter import PromptFile
 
 ALWAYS_SKIPPED = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__"})
 
@@ -165,3 +175,51 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
         return entry.is_file()
     except OSError:
         return False
+
+
+BINARY_SNIFF = 8192
+"""How much of a file is looked at for a NUL byte: a binary file found by the walk is no prompt."""
+
+
+def load_prompt(
+    path: str,
+    *,
+    explicit: bool = True,
+    include: list[str] | None = None,
+    root: str | None = None,
+) -> PromptFile | Unreadable | None:
+    """Parse a prompt file; None when it is binary or (with `include`, in a workspace walk)
+    no prompt file at all, unless it was named explicitly; `Unreadable` (with the absolute
+    path) when it cannot be read: no regular file, over `MAX_PROMPT_BYTES`, no permission."""
+    from promptls.router.prompts.frontmatter import decode, parse_prompt
+
+    data = read_bytes(path, MAX_PROMPT_BYTES)
+    # The dialect is read from the path (`.claude/agents/...`): never from the part typed.
+    path = os.path.abspath(path)
+    if isinstance(data, Unreadable):
+        # A large markdown file that is no prompt (a changelog) is none of promptls's business.
+        walked = include is not None and not explicit
+        if walked and data.why is Why.TOO_LARGE and _no_prompt(path, data.head, include, root):
+            return None
+        return data._replace(path=path)
+    if b"\0" in data[:BINARY_SNIFF] and not explicit:
+        return None
+    text, problem = decode(data, path)
+    dialect = None
+    if include is not None:
+        from promptls.router.prompts.detect import classify
+
+        dialect = classify(path, text, include, root)
+        if dialect is None and not explicit:
+            return None
+    prompt = parse_prompt(path, text, dialect)
+    if problem is not None:
+        prompt = prompt._replace(problems=(problem, *prompt.problems))
+    return prompt
+
+
+def _no_prompt(path: str, head: bytes, include: list[str], root: str | None) -> bool:
+    """Does the start of a file show it is no prompt file (its path does not, nor its frontmatter)?"""
+    from promptls.router.prompts.detect import classify
+
+    return classify(path, head.decode("utf-8", "replace"), include, root) is None

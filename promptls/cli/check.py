@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from promptls.cli import EXIT_FINDINGS, EXIT_OK, UsageError
@@ -99,18 +98,6 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-def _excluded(path: str, globs: Sequence[str], root: str | None) -> bool:
-    """Does a `[check] exclude` glob, anchored at the settings file's folder, match `path`?"""
-    from promptls.router.base.pathglob import path_matches
-
-    if not globs:
-        return False
-    from promptls.workspace import relative_to
-
-    rel = relative_to(os.path.abspath(path), root or os.getcwd())
-    return any(path_matches(glob, rel) for glob in globs)
-
-
 def _validate_codes(codes: list[str]) -> None:
     from promptls.router.rules.index import all_rules
 
@@ -193,13 +180,15 @@ def _check_one(session, path: str, explicit: bool) -> tuple[list[Finding], objec
     (one unreadable-file finding, None) if it cannot be read."""
     from promptls.router.base.reading import Unreadable, Why
     from promptls.router.checks.lint import check_prompt, prompt_key
+    from promptls.router.prompts.detect import excluded
     from promptls.router.rules.syntax import UnreadableFile
+    from promptls.workspace import load_prompt
 
     settings = session.loader.for_prompt(path)
     check = settings.view.check
-    if not explicit and _excluded(path, check.value("exclude", ()), settings.root):
+    if not explicit and excluded(path, check.value("exclude", ()), settings.root):
         return [], None
-    prompt = session.load_prompt(
+    prompt = load_prompt(
         path, explicit=explicit, include=list(check.value("include", ())), root=settings.root
     )
     if isinstance(prompt, Unreadable):

@@ -8,12 +8,10 @@ The walk is the shell's (`promptls.workspace.walk`, the same `.gitignore`, `[che
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 
-from promptls.router.base.pathglob import path_matches
 from promptls.router.base.reading import Unreadable
 from promptls.router.checks.lint import PromptKey, prompt_key
-from promptls.router.prompts.detect import SETTINGS_NAMES
+from promptls.router.prompts.detect import SETTINGS_NAMES, excluded
 from promptls.router.settings.discover import SettingsLoader
 
 MAX_PROJECT_FILES = 5_000
@@ -28,10 +26,8 @@ def project_prompt_keys(
 ) -> tuple[PromptKey, ...] | None:
     """What the assignment check needs of every prompt whose project is `root` (the folder of its
     settings files; prompts below a nested project's settings belong to that one); None past `limit`."""
-    from promptls.cli.session import Session
-    from promptls.workspace import walk
+    from promptls.workspace import load_prompt, walk
 
-    reader = Session(env={})
     keys: list[PromptKey] = []
     for count, found in enumerate(walk([root])):
         if count >= limit:
@@ -42,22 +38,9 @@ def project_prompt_keys(
         if settings.root != root:
             continue
         check = settings.view.check
-        if _excluded(found.path, check.value("exclude", ()), root):
+        if excluded(found.path, check.value("exclude", ()), root):
             continue
-        prompt = reader.load_prompt(
-            found.path, explicit=False, include=list(check.value("include", ())), root=root
-        )
+        prompt = load_prompt(found.path, explicit=False, include=list(check.value("include", ())), root=root)
         if prompt is not None and not isinstance(prompt, Unreadable):
             keys.append(prompt_key(prompt))
     return tuple(keys)
-
-
-def _excluded(path: str, globs: Sequence[str], root: str) -> bool:
-    """Does a `[check] exclude` glob, anchored at the settings file's folder, match `path`? (As
-    `promptls check` asks of every file it walks.)"""
-    if not globs:
-        return False
-    from promptls.workspace import relative_to
-
-    rel = relative_to(os.path.abspath(path), root)
-    return any(path_matches(glob, rel) for glob in globs)

@@ -5,6 +5,7 @@ A pattern without `/` matches the file name anywhere, as in `.gitignore`.
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 
@@ -135,3 +136,18 @@ def specificity(pattern: str) -> tuple[int, int, int]:
     literal = sum(1 for ch in pattern if ch not in "*?[]")
     wildcards = pattern.count("*") + pattern.count("?") + pattern.count("[")
     return (literal, -wildcards, len(pattern))
+
+
+def path_under_root(path: str, root: str | None) -> str:
+    """`path` as a `/`-separated path below `root` (by slicing when it lies there: the walk's case,
+    cheap), else relative with `..`, else absolute; what globs anchored at `root` are matched against."""
+    absolute = path if os.path.isabs(path) else os.path.abspath(path)
+    if root:
+        prefix = root.rstrip(os.sep) + os.sep
+        if absolute.startswith(prefix):
+            return absolute[len(prefix) :].replace(os.sep, "/")
+        try:
+            return os.path.relpath(absolute, root).replace(os.sep, "/")
+        except ValueError:
+            pass
+    return absolute.replace(os.sep, "/")

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from promptls.router.base.findings import Finding
-from promptls.router.base.pathglob import path_matches
+from promptls.router.base.pathglob import path_matches, path_under_root
 from promptls.router.checks import cost, keys, models
 from promptls.router.checks.context import PromptContext
 from promptls.router.prompts.dialects import Dialect
@@ -137,7 +137,6 @@ def check_assignments(
     """Per-prompt tables in a project's settings that match none of the project's prompts."""
     if file.layer is Layer.USER:
         return  # the user's config serves many projects; an unmatched name is no mistake there
-    from promptls.router.resolution.resolve import path_under_root
 
     keys = [p if isinstance(p, PromptKey) else prompt_key(p) for p in prompts]
     by_table: dict[str, set[str]] = {}

@@ -22,6 +22,7 @@ import tomllib
 from typing import Any, NamedTuple
 
 from promptls.router.base.findings import Edit
+from promptls.router.base.pathglob import path_under_root
 from promptls.router.base.reading import Unreadable
 from promptls.router.base.source import LineIndex, Span
 from promptls.router.models.modelid import parse_model_id
@@ -126,14 +127,6 @@ def _table_name(prompt: PromptFile, data: dict[str, Any], folder: str) -> tuple[
     if rel in globs and rel == escaped:
         return "prompts", rel
     return "prompts", escaped
-
-
-def path_under_root(path: str, folder: str) -> str:
-    absolute = os.path.abspath(path)
-    try:
-        return os.path.relpath(absolute, folder).replace(os.sep, "/")
-    except ValueError:  # another drive on Windows
-        return absolute.replace(os.sep, "/")
 
 
 def _escape_glob(path: str) -> str:

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from promptls.router.base.pathglob import path_matches
+from promptls.router.base.pathglob import path_matches, path_under_root
 from promptls.router.prompts.dialects import MARKDOWN_SUFFIXES, Dialect, path_segments
 
 
@@ -222,3 +222,12 @@ def _folder_end(rule: PromptRule, parts: Sequence[str]) -> int | None:
         if end >= size - 1 and parts[end] == folder[-1] and tuple(parts[end - size + 1 : end + 1]) == folder:
             return end
     return None
+
+
+def excluded(path: str, globs: Sequence[str], root: str | None) -> bool:
+    """Does a `[check] exclude` glob, anchored at the project's folder, match `path`? Asked of every
+    file a workspace walk finds, by the shell and the server alike."""
+    if not globs:
+        return False
+    rel = path_under_root(path, root or os.getcwd())
+    return any(path_matches(glob, rel) for glob in globs)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from promptls.router.base.pathglob import path_under_root
 from promptls.router.models.modelid import (
     BUILTIN_PROVIDERS,
     LOCAL_PROVIDERS,
@@ -188,19 +189,6 @@ def assignment_names(prompt: PromptFile) -> Iterator[str]:
         namespace = command_namespace(prompt.path)
         if namespace:
             yield f"{namespace}:{prompt.name}"
-
-
-def path_under_root(path: str, root: str | None) -> str:
-    absolute = path if os.path.isabs(path) else os.path.abspath(path)
-    if root:
-        prefix = root.rstrip(os.sep) + os.sep
-        if absolute.startswith(prefix):
-            return absolute[len(prefix) :].replace(os.sep, "/")
-        try:
-            return os.path.relpath(absolute, root).replace(os.sep, "/")
-        except ValueError:
-            pass
-    return absolute.replace(os.sep, "/")
 
 
 def _frontmatter_source(prompt: PromptFile, key: str, label: str | None = None) -> Source:

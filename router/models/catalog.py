@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from promptls.router.models.families import most_specific, specificity
-from promptls.router.models.money import tokens_cost
+from promptls.router.models.money import Prices, PriceTier, prices_at, tokens_cost
 
 __all__ = [
     "CAPABILITIES",
@@ -55,7 +55,8 @@ def split_model_id(model_id: str) -> tuple[str, str]:
 
 
 class ModelInfo(NamedTuple):
-    """What is known about one model. Prices are USD per million tokens; None means unknown."""
+    """What is known about one model. Prices are USD per million tokens; None means unknown. The
+    prices are a request's below the first of `tiers` (ascending); above one, a tier's apply."""
 
     id: str
     provider: str
@@ -72,6 +73,8 @@ class ModelInfo(NamedTuple):
     local: bool
     deprecation_date: str | None
     known: Known
+    cache_write_price: float | None = None
+    tiers: tuple[PriceTier, ...] = ()
 
     def is_deprecated(self, today: datetime.date) -> bool:
         """True from the deprecation date on (a date announced for the future is not yet)."""
@@ -82,12 +85,35 @@ class ModelInfo(NamedTuple):
         except ValueError:
             return False
 
-    def cost(self, input_tokens: int | None, output_tokens: int | None) -> float | None:
+    def prices(self, input_tokens: int | None = None) -> Prices:
+        """The prices a request of `input_tokens` (cached ones included) pays: the base ones, or
+        those of the highest tier it is above. What a run records as the prices it used."""
+        base = Prices(self.input_price, self.output_price, self.cache_read_price, self.cache_write_price)
+        return prices_at(base, self.tiers, input_tokens)
+
+    def cost(
+        self,
+        input_tokens: int | None,
+        output_tokens: int | None,
+        *,
+        cache_read_tokens: int = 0,
+        cache_write_tokens: int = 0,
+    ) -> float | None:
         """USD for this many tokens: $0 on a free or local model, else `money.tokens_cost` at this
-        model's prices (None when a count or a needed price is unknown)."""
+        model's prices and tiers (None when a count or a needed price is unknown)."""
         if self.free:
             return 0.0
-        return tokens_cost(input_tokens, output_tokens, self.input_price, self.output_price)
+        return tokens_cost(
+            input_tokens,
+            output_tokens,
+            self.input_price,
+            self.output_price,
+            tiers=self.tiers,
+            cache_read_tokens=cache_read_tokens,
+            cache_write_tokens=cache_write_tokens,
+            cache_read_price=self.cache_read_price,
+            cache_write_price=self.cache_write_price,
+        )
 
 
 class FamilyRule(NamedTuple):
@@ -121,6 +147,7 @@ def unknown_model(model_id: str, provider: str, *, local: bool = False) -> Model
         local=local,
         deprecation_date=None,
         known="unknown",
+        cache_write_price=price,
     )
 
 
@@ -220,6 +247,7 @@ class Catalog:
             local=local,
             deprecation_date=None,
             known="family",
+            cache_write_price=price,
         )
 
     # --- listing -------------------------------------------------------------------------------
@@ -385,11 +413,26 @@ def _model_from_record(record: Mapping[str, Any]) -> ModelInfo:
         local=local,
         deprecation_date=record.get("deprecation_date"),
         known="catalog",
+        cache_write_price=_float(record.get("cache_write_price")),
+        tiers=tuple(_tier(row) for row in record.get("tiers", ())),
     )
 
 
 def _float(value: float | None) -> float | None:
     return None if value is None else float(value)
+
+
+def _tier(row: Mapping[str, Any]) -> PriceTier:
+    """`{"above": 200000, "input_price": 2.5, ...}`: a price the row leaves out goes on from below."""
+    return PriceTier(
+        row["above"],
+        Prices(
+            _float(row.get("input_price")),
+            _float(row.get("output_price")),
+            _float(row.get("cache_read_price")),
+            _float(row.get("cache_write_price")),
+        ),
+    )
 
 
 # --- helpers -----------------------------------------------------------------------------------

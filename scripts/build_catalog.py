@@ -6,6 +6,10 @@
   `litellm-core` wheel): context window, max output, capabilities, deprecation dates, and prices
   where genai-prices has none.
 
+A model's prices all come from one of the two: its input, output and cache prices and its tiers
+(higher prices for a request above a number of input tokens, e.g. 200k; `router.models.money` says
+how they apply) must agree with each other and with that source's own calculation.
+
 Nothing is fetched. Given the same inputs and `--date`, the output is byte-for-byte the same.
 
     python scripts/build_catalog.py                       # today's date
@@ -41,7 +45,8 @@ DEFAULT_LITELLM_PACKAGE = "litellm-core"
 DEFAULT_LITELLM_VERSION = "1.106.4"
 DEFAULT_FAMILIES = ROOT / "scripts" / "families.toml"
 DEFAULT_OUTPUT = ROOT / "router" / "models" / "data" / "catalog.json"
-SCHEMA = 1
+SCHEMA = 2
+"""2: cache_write_price and tiers ([{"above": N, "input_price": ..., ...}]) in model records."""
 
 CHAT_MODES = ("chat", "responses")
 # promptls provider -> (LiteLLM provider, LiteLLM key prefix, genai-prices provider)
@@ -91,6 +96,19 @@ NON_CHAT_TOKENS = frozenset(
     )
 )
 DATED = re.compile(r"-(\d{8}|\d{4}-\d{2}-\d{2}|\d{2}-\d{4})$")
+# Entry price field -> genai-prices ModelPrice attribute, LiteLLM cost-per-token key.
+PRICE_FIELDS = (
+    ("input_price", "input_mtok", "input_cost_per_token"),
+    ("output_price", "output_mtok", "output_cost_per_token"),
+    ("cache_read_price", "cache_read_mtok", "cache_read_input_token_cost"),
+    ("cache_write_price", "cache_write_mtok", "cache_creation_input_token_cost"),
+)
+# LiteLLM's standard tier keys (`input_cost_per_token_above_200k_tokens`); the service-tier,
+# batch and 1-hour-cache variants (`..._priority`, `..._above_1hr_above_...`) are not the list price.
+LITELLM_TIER = re.compile(
+    r"^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost"
+    r"|cache_creation_input_token_cost)_above_(\d+)(k?)_tokens$"
+)
 CAPABILITY_FLAGS = (
     ("supports_function_calling", "tools"),
     ("supports_vision", "vision"),
@@ -111,6 +129,9 @@ class Entry:
     input_price: Decimal | None = None
     output_price: Decimal | None = None
     cache_read_price: Decimal | None = None
+    cache_write_price: Decimal | None = None
+    tiers: dict[int, dict[str, Decimal]] = field(default_factory=dict)
+    """Input-token threshold -> the prices (by field name) a request above it pays."""
     capabilities: set[str] = field(default_factory=lambda: {"streaming"})
     capabilities_known: bool = False
     free: bool = False
@@ -165,6 +186,10 @@ def genai_price(value: Any) -> Decimal | None:
     return Decimal(base) if isinstance(base, Decimal | int) else None
 
 
+def has_prices(entry: Entry) -> bool:
+    return entry.input_price is not None or entry.output_price is not None
+
+
 def litellm_limits(entry: Entry, spec: dict[str, Any], *, borrowed: bool = False) -> None:
     """Fill in what LiteLLM knows: limits and capabilities, never overriding a known value.
 
@@ -186,20 +211,29 @@ def litellm_limits(entry: Entry, spec: dict[str, Any], *, borrowed: bool = False
 
 
 def litellm_prices(entry: Entry, spec: dict[str, Any]) -> None:
-    if entry.input_price is None:
-        entry.input_price = per_mtok(spec.get("input_cost_per_token"))
-    if entry.output_price is None:
-        entry.output_price = per_mtok(spec.get("output_cost_per_token"))
-    if entry.cache_read_price is None:
-        entry.cache_read_price = per_mtok(spec.get("cache_read_input_token_cost"))
+    """LiteLLM's prices and tiers, for a model genai-prices gives no price."""
+    if has_prices(entry):
+        return
+    entry.tiers = {}
+    for name, _, key in PRICE_FIELDS:
+        setattr(entry, name, per_mtok(spec.get(key)))
+    fields = {key: name for name, _, key in PRICE_FIELDS}
+    for key, value in spec.items():
+        match = LITELLM_TIER.match(key)
+        price = per_mtok(value) if match else None
+        if match and price is not None:
+            above = int(match[2]) * (1000 if match[3] else 1)
+            entry.tiers.setdefault(above, {})[fields[match[1]]] = price
 
 
 def genai_prices_into(entry: Entry, model: Any, when: datetime.datetime) -> None:
-    """Prices of a genai-prices model as in force on the catalog's date (base tier)."""
+    """Prices of a genai-prices model as in force on the catalog's date, with their tiers."""
     price = model.get_prices(when)
-    entry.input_price = genai_price(price.input_mtok)
-    entry.output_price = genai_price(price.output_mtok)
-    entry.cache_read_price = genai_price(price.cache_read_mtok)
+    for name, attribute, _ in PRICE_FIELDS:
+        value = getattr(price, attribute)
+        setattr(entry, name, genai_price(value))
+        for tier in getattr(value, "tiers", None) or ():
+            entry.tiers.setdefault(tier.start, {})[name] = Decimal(tier.price)
 
 
 def equals_aliases(match: Any) -> Iterator[str]:
@@ -416,11 +450,27 @@ def model_record(entry: Entry) -> dict[str, Any]:
         "input_price": price_json(entry.input_price),
         "output_price": price_json(entry.output_price),
         "cache_read_price": price_json(entry.cache_read_price),
+        "cache_write_price": price_json(entry.cache_write_price),
+        "tiers": tier_rows(entry) or None,
         "capabilities": sorted(entry.capabilities),
         "free": entry.free or None,
         "deprecation_date": entry.deprecation_date,
     }
     return {key: value for key, value in record.items() if value is not None}
+
+
+def tier_rows(entry: Entry) -> list[dict[str, Any]]:
+    """`[{"above": 200000, "input_price": 2.5, ...}]`, ascending; each row holds only the prices that
+    change at it (a price left out goes on from below), and a tier that changes nothing is dropped."""
+    current = {name: getattr(entry, name) for name, _, _ in PRICE_FIELDS}
+    rows = []
+    for above in sorted(entry.tiers):
+        changed = {name: p for name, p in entry.tiers[above].items() if p != current[name]}
+        if changed:
+            current.update(changed)
+            ordered = [(name, changed[name]) for name, _, _ in PRICE_FIELDS if name in changed]
+            rows.append({"above": above, **{name: price_json(p) for name, p in ordered}})
+    return rows
 
 
 def price_json(value: Decimal | None) -> int | float | None:
@@ -515,11 +565,19 @@ def main(argv: list[str] | None = None) -> int:
         )
     litellm_data = json.loads(args.litellm_json.read_text(encoding="utf-8"))
     sources = [
-        {"name": "genai-prices", "package": "genai-prices", "version": genai_version},
+        {
+            "name": "genai-prices",
+            "package": "genai-prices",
+            "version": genai_version,
+            "gives": "prices: base, tiers above an input-token threshold, cache reads and writes;"
+            " display names; OpenRouter's models and context windows",
+        },
         {
             "name": "litellm model_prices_and_context_window",
             "package": args.litellm_package,
             "version": args.litellm_version,
+            "gives": "context windows, max output, capabilities, deprecation dates; prices (tiers and"
+            " cache prices too) of models genai-prices does not price",
         },
     ]
     text = build(

@@ -98,6 +98,9 @@ def execute(
     cost = None
     if info is not None and usage is not None:
         cost = info.cost(usage.input_tokens, usage.output_tokens)
+    # the prices this run paid: above a tier's input tokens, the tier's (so the recorded cost can be
+    # recomputed from the recorded tokens and prices alone)
+    prices = info.prices(usage.input_tokens if usage else None) if info else None
     ledger.finish_run(
         run_id,
         outcome=result.outcome,
@@ -105,8 +108,8 @@ def execute(
         input_tokens=usage.input_tokens if usage else None,
         output_tokens=usage.output_tokens if usage else None,
         cost_usd=cost,
-        input_price=info.input_price if info else None,
-        output_price=info.output_price if info else None,
+        input_price=prices.input if prices else None,
+        output_price=prices.output if prices else None,
         price_source=catalog.generated,
         latency_ms=latency,
         first_token_ms=result.first_token_ms,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from promptls.router.base.source import Span
 from promptls.router.models.modelid import RefKind, interpret
-from promptls.router.models.money import per_million
+from promptls.router.models.money import Prices, per_million, prices_at, tokens_amount
 from promptls.router.models.tokens import TokenCount, estimate_tokens_cached
 from promptls.router.prompts.dialects import Dialect
 from promptls.router.prompts.frontmatter import Entry, Item, PromptFile
@@ -27,7 +27,7 @@ from promptls.router.prompts.keyspec import (
     keys_for,
     parameter_spec,
 )
-from promptls.router.resolution.report import model_facts, tokens_and_cost
+from promptls.router.resolution.report import model_facts, tier_note, tokens_and_cost
 from promptls.router.resolution.resolve import Candidate, Resolution, known_providers, model_info
 from promptls.router.settings.layers import Source
 
@@ -200,7 +200,7 @@ def _size_and_cost(res: Resolution, catalog: Catalog) -> list[str]:
     cost = money["cost"]
     line = (
         f"**Cost per run**: {cost.label()} (estimate: {tokens.count:,} input + "
-        f"{money['output_tokens']:,} expected output tokens)"
+        f"{money['output_tokens']:,} expected output tokens{tier_note(res.info, tokens.count)})"
     )
     if cost.usd and catalog.generated:
         line += f"; prices as of {catalog.generated}"
@@ -373,6 +373,17 @@ def model_detail(info: ModelInfo) -> str:
     return " · ".join(model_facts(info))
 
 
+def _prices_text(prices: Prices) -> str:
+    """`$2.5 in / $10 out per 1M tokens (cached input $1.25, cache writes $3.75)`."""
+    text = f"{per_million(prices.input)} in / {per_million(prices.output)} out per 1M tokens"
+    cache = []
+    if prices.cache_read is not None:
+        cache.append(f"cached input {per_million(prices.cache_read)}")
+    if prices.cache_write is not None:
+        cache.append(f"cache writes {per_million(prices.cache_write)}")
+    return text + (f" ({', '.join(cache)})" if cache else "")
+
+
 def model_markdown(info: ModelInfo, heading: str = "") -> str:
     """A model's facts as markdown: limits, prices, capabilities, deprecation and how sure they are."""
     title = f"**{_code(info.id)}**"
@@ -388,11 +399,11 @@ def model_markdown(info: ModelInfo, heading: str = "") -> str:
     if info.free:
         lines.append("- price: free" + (" (runs locally)" if info.local else ""))
     elif info.input_price is not None and info.output_price is not None:
-        prices = f"{per_million(info.input_price)} in / {per_million(info.output_price)} out"
-        price = f"- price: {prices} per 1M tokens"
-        if info.cache_read_price is not None:
-            price += f" (cached input {per_million(info.cache_read_price)})"
-        lines.append(price)
+        lines.append(f"- price: {_prices_text(info.prices())}")
+        for tier in info.tiers:
+            prices = prices_at(info.prices(), info.tiers, tier.above + 1)
+            above = f"- above {tokens_amount(tier.above)} input tokens: {_prices_text(prices)}"
+            lines.append(above + ", on all the request's tokens")
     else:
         lines.append("- price: unknown")
     if info.capabilities:

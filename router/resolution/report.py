@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from promptls.router.models.cost import estimate_cost, expected_output
-from promptls.router.models.money import PRICE_UNKNOWN, per_million
+from promptls.router.models.money import PRICE_UNKNOWN, per_million, tier_texts, tokens_amount
 from promptls.router.models.tokens import TokenCount, estimate_tokens_cached
 from promptls.router.resolution.resolve import Candidate, Resolution
 from promptls.router.settings.layers import Source
@@ -56,11 +56,20 @@ def model_facts(info: ModelInfo) -> list[str]:
         facts.append("free")
     elif info.input_price is not None and info.output_price is not None:
         facts.append(f"{per_million(info.input_price)}/{per_million(info.output_price)} per 1M in/out")
+        facts.extend(tier_texts(info.prices(), info.tiers))
     else:
         facts.append(PRICE_UNKNOWN)
     if info.deprecation_date:
         facts.append(f"deprecated {info.deprecation_date}")
     return facts
+
+
+def tier_note(info: ModelInfo | None, input_tokens: int) -> str:
+    """`, at the prices above 200k input tokens` when a run of `input_tokens` pays a tier's prices."""
+    if info is None or info.free:
+        return ""
+    crossed = [tier.above for tier in info.tiers if input_tokens > tier.above]
+    return f", at the prices above {tokens_amount(crossed[-1])} input tokens" if crossed else ""
 
 
 def tokens_and_cost(resolution: Resolution, tokens: TokenCount | None = None) -> dict[str, Any]:
@@ -190,7 +199,8 @@ def explain_lines(resolution: Resolution, relative_to: str | None = None) -> lis
             (
                 "fact",
                 f"cost per run: {cost.label()} ({tokens.count:,} input + "
-                f"{money['output_tokens']:,} expected output tokens, estimate)",
+                f"{money['output_tokens']:,} expected output tokens"
+                f"{tier_note(resolution.info, tokens.count)}, estimate)",
             )
         )
     del prompt

@@ -162,12 +162,14 @@ def model_info(
     info = catalog.lookup(str(model))
     changes: dict[str, Any] = {}
     if is_local_provider(model.provider, declared):
-        changes.update(local=True, free=True, input_price=0.0, output_price=0.0)
+        changes.update(local=True, free=True, input_price=0.0, output_price=0.0, tiers=())
     table = settings.view.models.get(str(model))
     if table is not None:
         for key in ("context_window", "max_output", "input_price", "output_price"):
             if key in table:
                 changes[key] = table.value(key)
+        if "input_price" in table or "output_price" in table:
+            changes["tiers"] = ()  # a price the user declares is the price, at any length
         if "capabilities" in table:
             changes["capabilities"] = frozenset(table.value("capabilities"))
     return info._replace(**changes) if changes else info

@@ -25,9 +25,10 @@ are in; the adapter moves the deadline when an event carries part of the answer 
 model streams), never for a keep-alive. When the deadline passes, the watchdog calls
 `shutdown(SHUT_RDWR)` on the connection's socket (from the response's `network_stream` extension,
 which httpx and its fork httpx2 both expose): that wakes the blocked read at once with an end of
-stream, the SDK raises, and the adapter, seeing `expired`, raises `Timeout` (nothing of the answer
-reached the caller: the executor retries or falls back) or `StreamBroken` (text did: the run ends as
-partial). Closing the response instead does not wake the read: on Linux a read blocked in another
+stream, the SDK raises, and the adapter, seeing `expired`, raises `NoFirstToken` (nothing of the
+answer reached the caller: the executor falls back at once, since waiting again would cost the same
+deadline again) or `StreamBroken` (text did: the run ends as partial). Closing the response instead
+does not wake the read: on Linux a read blocked in another
 thread keeps waiting for the next byte (tried: it waited for the full read timeout). Where a
 transport exposes no socket, the watchdog closes the response, which ends the read at the next byte
 (a keep-alive included), and `timeout` bounds a server that sends nothing at all.
@@ -48,7 +49,7 @@ from typing import Any, TypeVar
 
 from promptls.adapters.answers import where
 from promptls.adapters.base import Endpoint
-from promptls.adapters.errors import Timeout
+from promptls.adapters.errors import NoFirstToken, Timeout
 
 T = TypeVar("T")
 
@@ -134,7 +135,8 @@ class StreamWatch:
         else:
             seconds = self.endpoint.first_token_timeout
             what = f"no first token within {seconds:g} s ({FIRST_TOKEN}; keep-alives do not count)"
-        return Timeout(f"{who}: {what}", provider=self.endpoint.provider, model=self.model)
+        error = Timeout if self.expired == IDLE else NoFirstToken
+        return error(f"{who}: {what}", provider=self.endpoint.provider, model=self.model)
 
     @contextmanager
     def _current(self) -> Iterator[None]:

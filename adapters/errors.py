@@ -9,6 +9,9 @@
     ├── Unsupported               promptls cannot call this kind of provider (yet) -> next model
     ├── RateLimited               429 (Retry-After)        -> retry with backoff, then next model
     ├── Timeout                   no answer in time        -> retry, then next model
+    │   └── NoFirstToken          headers, then nothing (or only keep-alives) until the first-token
+    │                             deadline: queued or loading  -> next model at once (a retry would
+    │                             wait as long again)
     ├── Unavailable               5xx, connection refused/reset -> retry, then next model
     ├── StreamBroken              failed after the first token reached the user -> stop, keep the text
     └── Cancelled                 the user cancelled the run (not the provider's fault) -> stop, keep the text
@@ -84,6 +87,13 @@ class RateLimited(AdapterError):
 class Timeout(AdapterError):
     kind = "timeout"
     retryable = True
+
+
+class NoFirstToken(Timeout):
+    """The model accepted the request but sent no text before `first_token_timeout`: it is queued or
+    still loading. Waiting for it again would cost the same deadline again, so the run falls back."""
+
+    retryable = False
 
 
 class Unavailable(AdapterError):

@@ -26,6 +26,7 @@ from promptls.adapters.errors import (
     BadRequest,
     ContextTooLong,
     MissingKey,
+    NoFirstToken,
     RateLimited,
     StreamBroken,
     Timeout,
@@ -348,8 +349,8 @@ def test_keep_alives_do_not_keep_a_stream_past_its_deadlines(
             f"timeout: {provider.name} at http://127.0.0.1:{port}: no more of the answer for "
             f"{DEADLINE:g} s (idle_timeout; keep-alives do not count)"
         )
-    else:  # nothing yet: retried, then the next model
-        assert type(error) is Timeout and error.retryable
+    else:  # nothing yet: the next model, at once
+        assert type(error) is NoFirstToken and error.kind == "timeout" and not error.retryable
         assert str(error) == (
             f"{provider.name} at http://127.0.0.1:{port}: no first token within {DEADLINE:g} s "
             "(first_token_timeout; keep-alives do not count)"
@@ -359,11 +360,11 @@ def test_keep_alives_do_not_keep_a_stream_past_its_deadlines(
 
 
 def test_the_executor_falls_back_when_no_first_token_comes(wire_servers: WireServers) -> None:
-    """A queued model (keep-alives only) is given up after `first_token_timeout` and retried, as a
-    timeout is; then the next model answers."""
+    """A queued model (keep-alives only) is given up after `first_token_timeout` and not retried
+    (waiting again would cost the deadline again): the next model answers."""
     openai, ollama = BY_NAME["openai"], BY_NAME["ollama"]
     queued, local = wire_servers.fresh(openai), wire_servers.fresh(ollama)
-    queued.script(KeepAlive(after=0), KeepAlive(after=0))
+    queued.script(KeepAlive(after=0))
     local.script(ollama.wire.Ok("From the fallback.", 2, 5, 3))
     first, second = one_call_plan(openai, queued).calls[0], one_call_plan(ollama, local).calls[0]
     deadlines = {"first_token_timeout": DEADLINE, "idle_timeout": DEADLINE}
@@ -378,7 +379,8 @@ def test_the_executor_falls_back_when_no_first_token_comes(wire_servers: WireSer
         "ollama/llama3.2:3b",
         "From the fallback.",
     )
-    assert [a.error.kind if a.error else None for a in result.attempts] == ["timeout", "timeout", None]
+    assert [a.error.kind if a.error else None for a in result.attempts] == ["timeout", None]
+    assert len(queued.requests) == 1
 
 
 # ---- answers that are no stream ---------------------------------------------------------------

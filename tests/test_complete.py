@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import pytest
-from promptls.router.editor.complete import Completion, complete, narrow
-from promptls.router.models.catalog import load_catalog
+from promptls.router.editor.complete import Completion, complete, completion_list, narrow
+from promptls.router.models.catalog import Catalog, load_catalog, unknown_model
 from promptls.router.models.modelid import interpret
 from promptls.router.prompts.dialects import Dialect
 from promptls.router.prompts.frontmatter import parse_prompt
@@ -137,8 +138,12 @@ def test_claude_model_value_offers_aliases_first_then_every_catalog_id(tmp_path)
     assert sonnet.detail.startswith(f"→ {target} · context ")
     assert _by_label(items, "inherit").detail == "→ the default model (openai/gpt-4o-mini from promptls.toml)"
     assert _by_label(items, "default").detail == "→ openai/gpt-4o-mini (from promptls.toml)"
-    ids = [c for c in items if c.sort_text.startswith("2")]
-    assert {c.label for c in ids} >= set(catalog.ids())
+    assert [c.sort_text for c in items[:3]] == ["0000", "0001", "0002"]  # each item's place in the list
+    ids = items[5:]
+    claude_spelling = {m.removeprefix("anthropic/") for m in catalog.ids()}  # as Claude Code writes them
+    assert {c.label for c in ids} >= claude_spelling
+    assert "anthropic/claude-opus-4-1" not in labels
+    assert _by_label(items, "claude-opus-4-1").model == "anthropic/claude-opus-4-1"
     assert "lmstudio/" in labels and "lmstudio/qwen2.5-7b" in labels
     gpt4o = _by_label(items, "openai/gpt-4o")
     assert gpt4o.kind == "model"
@@ -148,8 +153,8 @@ def test_claude_model_value_offers_aliases_first_then_every_catalog_id(tmp_path)
     assert "- price: $2.5 in / $10 out per 1M tokens" in gpt4o.documentation
     free = _by_label(items, "openrouter/meta-llama/llama-3.3-70b-instruct:free")
     assert free.detail == "context 131,072 · free"
-    deprecated = next(c for c in ids if catalog.get(c.label).deprecation_date)
-    date = catalog.get(deprecated.label).deprecation_date
+    deprecated = next(c for c in ids if (info := catalog.get(c.model or "")) and info.deprecation_date)
+    date = catalog.get(deprecated.model).deprecation_date
     assert deprecated.deprecated and deprecated.detail.endswith(f" · deprecated {date}")
     assert all(_replaced(text, c) == "" for c in items)
 
@@ -217,6 +222,193 @@ def test_copilot_model_lists_offer_model_ids(tmp_path):
     assert _replaced(text, _by_label(items, "anthropic/claude-2")) == "anth"
 
 
+def test_dotprompt_model_ids_are_written_with_genkits_plugin_prefix(tmp_path):
+    _, items = _complete(tmp_path, "prompts/p.prompt", "---\nmodel: ‸\n---\n")
+    labels = _labels(items)
+    assert "googleai/gemini-2.5-pro" in labels and "gemini/gemini-2.5-pro" not in labels
+    assert _by_label(items, "googleai/gemini-2.5-pro").model == "gemini/gemini-2.5-pro"
+    assert "openai/gpt-4o" in labels  # Genkit's openai plugin writes it as promptls does
+
+
+# --- the order of model ids ---------------------------------------------------------------------
+
+TODAY = datetime.date(2026, 6, 1)
+SMALL_CATALOG = [
+    # (id, deprecation date): retired before TODAY, or retiring after it
+    ("openai/gpt-5.1", None),
+    ("openai/gpt-5", None),
+    ("openai/gpt-5-mini", None),
+    ("openai/gpt-5-nano", None),
+    ("openai/gpt-4.1", None),
+    ("openai/gpt-4.1-mini", None),
+    ("openai/gpt-4o", None),
+    ("openai/gpt-4o-2024-08-06", None),  # a dated snapshot of gpt-4o
+    ("openai/gpt-4o-mini", None),
+    ("openai/o3", None),
+    ("openai/o4-mini", None),
+    ("openai/gpt-4", "2030-01-01"),
+    ("openai/gpt-3.5-turbo", "2025-01-01"),
+    ("anthropic/claude-opus-4-5", None),
+    ("anthropic/claude-sonnet-4-5", None),
+    ("anthropic/claude-sonnet-4-5-20250929", None),
+    ("anthropic/claude-haiku-4-5", None),
+    ("anthropic/claude-opus-4-1", None),
+    ("anthropic/claude-3-opus", "2025-06-30"),
+    ("gemini/gemini-2.5-pro", None),
+    ("gemini/gemini-2.5-flash", None),
+    ("gemini/gemini-3-pro-preview", None),
+    ("gemini/gemini-1.5-pro", "2025-09-24"),
+    ("openrouter/openai/gpt-5", None),
+    ("openrouter/anthropic/claude-sonnet-4.5", None),
+    ("openrouter/deepseek/deepseek-chat", None),
+    ("openrouter/meta-llama/llama-3.3-70b-instruct", None),
+    ("openrouter/meta-llama/llama-3.3-70b-instruct:free", None),  # a variant of the one above
+    ("ollama/llama3.2", None),
+    ("ollama/llama3.2:3b", None),
+    ("ollama/qwen2.5-coder", None),
+]
+
+
+def _small_catalog() -> Catalog:
+    models = []
+    for model_id, retires in SMALL_CATALOG:
+        provider = model_id.split("/", 1)[0]
+        info = unknown_model(model_id, provider, local=provider == "ollama")
+        models.append(info._replace(known="catalog", context_window=128_000, deprecation_date=retires))
+    return Catalog(models)
+
+
+def _ranked(tmp_path: Path, rel: str, settings: str | None = None, keyed: frozenset[str] = frozenset()):
+    text = "---\nname: rev\nmodel: \n---\n"
+    path = tmp_path / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    if settings is not None:
+        (tmp_path / "promptls.toml").write_text(settings, encoding="utf-8")
+    loader = SettingsLoader(user_config=str(tmp_path / "no-user-config.toml"))
+    prompt = parse_prompt(str(path), text)
+    offset = text.index("model: ") + len("model: ")
+    items = complete(prompt, offset, _small_catalog(), loader.for_prompt(str(path)), keyed, TODAY)
+    assert [c.sort_text for c in items] == sorted(c.sort_text for c in items)  # clients sort by sort_text
+    return _labels(items)
+
+
+NEWEST_OPENAI = ["openai/gpt-5.1", "openai/gpt-5", "openai/gpt-5-mini", "openai/gpt-5-nano", "openai/gpt-4.1"]
+NEWEST_OTHERS = [
+    # a fair share of each major provider, newest first (the catalog knows no release dates: the
+    # version in the id decides), OpenRouter's vendors taking turns, then the local models
+    "anthropic/claude-opus-4-5",
+    "anthropic/claude-haiku-4-5",
+    "anthropic/claude-sonnet-4-5",
+    "anthropic/claude-opus-4-1",
+    "gemini/gemini-3-pro-preview",
+    "gemini/gemini-2.5-pro",
+    "gemini/gemini-2.5-flash",
+    "openrouter/anthropic/claude-sonnet-4.5",
+    "openrouter/deepseek/deepseek-chat",
+    "openrouter/meta-llama/llama-3.3-70b-instruct",
+    "openrouter/openai/gpt-5",
+    "ollama/llama3.2",
+    "ollama/qwen2.5-coder",
+]
+LAST = [
+    # pinned snapshots and variants after every current model; then what retires later; then the retired
+    "openai/gpt-4o-2024-08-06",
+    "anthropic/claude-sonnet-4-5-20250929",
+    "openrouter/meta-llama/llama-3.3-70b-instruct:free",
+    "ollama/llama3.2:3b",
+    "openai/gpt-4",
+    "openai/gpt-3.5-turbo",
+    "anthropic/claude-3-opus",
+    "gemini/gemini-1.5-pro",
+]
+
+
+def test_model_ids_newest_first_with_a_fair_share_for_each_provider(tmp_path):
+    labels = _ranked(tmp_path, "prompts/p.md")
+    assert labels == [
+        "default",
+        *NEWEST_OPENAI,
+        "openai/gpt-4.1-mini",
+        "openai/gpt-4o",
+        "openai/o4-mini",  # OpenAI's share (8) ends here
+        *NEWEST_OTHERS,
+        "openai/gpt-4o-mini",  # the rest of OpenAI's current models, after every provider's share
+        "openai/o3",
+        *LAST,
+    ]
+
+
+def test_a_claude_agent_offers_aliases_and_claude_ids_first(tmp_path):
+    labels = _ranked(tmp_path, ".claude/agents/rev.md")
+    assert labels[:10] == [
+        "sonnet",
+        "opus",
+        "haiku",
+        "inherit",
+        "default",
+        "claude-opus-4-5",  # written as Claude Code reads them, not `anthropic/claude-opus-4-5`
+        "claude-haiku-4-5",
+        "claude-sonnet-4-5",
+        "claude-opus-4-1",
+        "openai/gpt-5.1",  # then the other providers' shares, as in any prompt
+    ]
+    assert "claude-sonnet-4-5-20250929" in labels and "anthropic/claude-sonnet-4-5" not in labels
+    assert labels[-3:-1] == ["openai/gpt-3.5-turbo", "claude-3-opus"]  # retired, still offered
+
+
+def test_a_project_whose_settings_use_ollama_sees_ollama_first(tmp_path):
+    settings = '[defaults]\nmodel = "ollama/qwen2.5-coder"\n'
+    labels = _ranked(tmp_path, "prompts/p.md", settings)
+    assert labels[:6] == [
+        "default",
+        "ollama/qwen2.5-coder",  # the model the project names
+        "ollama/llama3.2",  # then its provider's newest
+        "openai/gpt-5.1",
+        "openai/gpt-5",
+        "openai/gpt-5-mini",
+    ]
+
+
+def test_a_project_with_an_openai_key_sees_every_current_openai_model_first(tmp_path):
+    settings = '[defaults]\nmodel = "ollama/qwen2.5-coder"\n'
+    labels = _ranked(tmp_path, "prompts/p.md", settings, keyed=frozenset({"openai"}))
+    assert labels[:15] == [
+        "default",
+        "ollama/qwen2.5-coder",
+        "ollama/llama3.2",
+        *NEWEST_OPENAI,  # a provider it has a key for shows up to 12 of its newest: all 10 here
+        "openai/gpt-4.1-mini",
+        "openai/gpt-4o",
+        "openai/o4-mini",
+        "openai/gpt-4o-mini",
+        "openai/o3",
+        "anthropic/claude-opus-4-5",
+        "anthropic/claude-haiku-4-5",
+    ]
+    without_key = _ranked(tmp_path, "prompts/p.md", settings)  # o3 waits for every provider's share
+    assert without_key.index("openai/o3") > without_key.index("openrouter/openai/gpt-5")
+
+
+def test_the_60_items_an_editor_gets_first_span_providers_and_leave_retired_models_out(tmp_path):
+    """On the shipped catalog: what the server sends after an empty `model: ` in a generic prompt."""
+    catalog = load_catalog()
+    path = tmp_path / "prompts" / "p.md"
+    path.parent.mkdir(parents=True)
+    text = "---\nmodel: \n---\n"
+    path.write_text(text, encoding="utf-8")
+    settings = SettingsLoader(user_config=str(tmp_path / "none.toml")).for_prompt(str(path))
+    items, incomplete = completion_list(parse_prompt(str(path), text), 11, catalog, settings, limit=60)
+    assert incomplete and len(items) == 60
+    providers = [c.label.split("/", 1)[0] for c in items[1:]]
+    shares = {p: providers.count(p) for p in ("openai", "anthropic", "gemini", "openrouter", "ollama")}
+    assert min(shares.values()) >= 8, shares  # each major provider and the local models
+    assert not [c.label for c in items if c.deprecated]
+    everything = complete(parse_prompt(str(path), text), 11, catalog, settings)
+    retired = [c.label for c in everything if catalog.lookup(c.label).is_deprecated(datetime.date.today())]
+    assert retired == [c.label for c in everything[-len(retired) :]]
+
+
 # --- allowed values, booleans, tools -------------------------------------------------------------
 
 
@@ -282,6 +474,7 @@ def test_narrow_keeps_matches_starting_with_the_typed_text_first(tmp_path):
     kept, incomplete = narrow(items, _replaced(text, items[0]), 5)
     assert incomplete and len(kept) == 5
     assert all("/gpt-4o" in c.label for c in kept)
+    assert [c.sort_text for c in kept] == ["0000", "0001", "0002", "0003", "0004"]  # their new places
     kept, incomplete = narrow(items, "zz-no-such-model", 5)
     assert (kept, incomplete) == ([], False)
     few = items[:3]

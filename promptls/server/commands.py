@@ -256,7 +256,8 @@ def models(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
     from promptls.router.editor.complete import model_choices
 
     assert analysis.prompt is not None and analysis.settings is not None
-    items = model_choices(analysis.prompt, ls.documents.catalog, analysis.settings)
+    keyed = ls.keyed_providers(analysis.settings)
+    items = model_choices(analysis.prompt, ls.documents.catalog, analysis.settings, keyed)
     return {
         "items": [
             {
@@ -346,6 +347,7 @@ def set_key(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
         store_key(name, key.strip(), provider.env_var)
     except KeyringUnavailable as exc:
         raise CommandError(str(exc)) from None
+    ls.keyed_providers.stored(name)
     message = f"stored the {name} key in the OS keyring"
     active = from_environment(name, os.environ, provider.env_var)
     if active.value:

@@ -21,6 +21,7 @@ from promptls.router.base.source import LineIndex
 from promptls.server import convert
 from promptls.server.debounce import Debouncer
 from promptls.server.documents import Analysis, Documents
+from promptls.server.keyed import KeyedProviders
 from promptls.server.positions import PositionConverter, negotiated_encoding
 from promptls.server.protocol import PromptlsProtocol
 
@@ -39,6 +40,8 @@ class PromptlsServer(LanguageServer):
         self.pending_checks = Debouncer(on_error=lambda exc: self.report_server_error(exc, None))
         self.pull_diagnostics = False
         """Set at `initialize`: True when the client pulls diagnostics, False when they are pushed."""
+        self.keyed_providers = KeyedProviders(os.environ)
+        """Which providers have a key (completion offers their models first)."""
 
     # --- plumbing -------------------------------------------------------------------------------
 

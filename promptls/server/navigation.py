@@ -32,11 +32,19 @@ def completion(ls: PromptlsServer, params: types.CompletionParams) -> types.Comp
     analysis = ls.documents.analyze(params.text_document.uri)
     if analysis is None or analysis.prompt is None or analysis.settings is None:
         return None
-    from promptls.router.editor.complete import complete
+    from promptls.router.editor.complete import completion_list
 
     offset = analysis.converter.offset(params.position)
-    found = complete(analysis.prompt, offset, ls.documents.catalog, analysis.settings)
-    found, incomplete = _narrowed(found, analysis.prompt.text, offset)
+    # ~1,200 model ids: send the best matches of what is typed, marked incomplete so the client asks
+    # again as the user types; their docs come on completionItem/resolve.
+    found, incomplete = completion_list(
+        analysis.prompt,
+        offset,
+        ls.documents.catalog,
+        analysis.settings,
+        keyed=ls.keyed_providers(analysis.settings),
+        limit=COMPLETION_LIMIT,
+    )
     ranges: dict[tuple[int, int], types.Range] = {}  # most items replace the same word
     items = [_item(analysis, c, c.kind != "model", ranges) for c in found]
     return types.CompletionList(is_incomplete=incomplete, items=items)
@@ -104,21 +112,11 @@ def inlay_hints(ls: PromptlsServer, params: types.InlayHintParams) -> list[types
     ]
 
 
-def _narrowed(found: list[Completion], text: str, offset: int) -> tuple[list[Completion], bool]:
-    """~1,200 model ids: send the best matches of what is typed, marked incomplete so the client asks
-    again as the user types; their docs come on completionItem/resolve."""
-    if len(found) <= COMPLETION_LIMIT:
-        return found, False
-    from promptls.router.editor.complete import narrow
-
-    return narrow(found, text[found[0].replace.start : offset], COMPLETION_LIMIT)
-
-
 def _markdown(text: str) -> types.MarkupContent:
     return types.MarkupContent(kind=types.MarkupKind.Markdown, value=convert.safe_text(text))
 
 
-def _item(analysis, c, with_docs: bool, ranges: dict) -> types.CompletionItem:
+def _item(analysis, c: Completion, with_docs: bool, ranges: dict) -> types.CompletionItem:
     key = (c.replace.start, c.replace.end)
     edit_range = ranges.get(key)
     if edit_range is None:
@@ -131,9 +129,9 @@ def _item(analysis, c, with_docs: bool, ranges: dict) -> types.CompletionItem:
         documentation=docs,
         text_edit=types.TextEdit(range=edit_range, new_text=c.insert_text),
         tags=[types.CompletionItemTag.Deprecated] if c.deprecated else None,
-        sort_text=c.sort_text,
+        sort_text=c.sort_text,  # the item's place: clients sort by it, not by the list's order
         filter_text=c.label,
-        data={"model": c.label} if c.kind == "model" and "/" in c.label else None,
+        data={"model": c.model} if c.model else None,
     )
 
 

@@ -5,21 +5,27 @@ the cursor (and of the top-level key that owns an indented list item), not only 
 entries: a frontmatter being typed (`model: ` with nothing after it, a half-written line, no
 closing `---` yet) completes like a valid one.
 
+Model ids come best first (`router.editor.ranking`): the dialect's own, the project's, a fair share
+of each major provider's newest, the retired last. Each item's `sort_text` is its place in the list,
+as clients sort by it rather than by the list's order.
+
 Cheap on large files: only the cursor's line and the frontmatter are read, never the body. What
-depends only on the catalog (every model with its facts) is built once per catalog with
-`Catalog.memo`, the keys once per dialect; a request then only filters and stamps the range.
+depends only on the catalog (every model with its facts, their order) is built once per catalog with
+`Catalog.memo`, the keys once per dialect; a request then only orders, filters and stamps the range.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Collection, Iterable, Mapping
 from functools import cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from promptls.router.base.source import Span
+from promptls.router.editor import ranking
 from promptls.router.editor.hover import key_markdown, model_detail, model_markdown
-from promptls.router.models.modelid import CLAUDE_ALIASES, interpret, parse_model_id
+from promptls.router.models.modelid import CLAUDE_ALIASES, ModelId, interpret, native_spelling, parse_model_id
 from promptls.router.prompts.dialects import Dialect
 from promptls.router.prompts.frontmatter import PromptFile
 from promptls.router.prompts.keyspec import Kind, keys_for
@@ -44,8 +50,11 @@ class Completion(NamedTuple):
     """The range the completion replaces: the partial word under the cursor, possibly empty."""
     deprecated: bool = False
     sort_text: str | None = None
-    """Keeps the order: required keys, the dialect's keys, promptls's; dialect aliases, `default`,
-    then model ids by provider/id."""
+    """The item's place in the list (`0000`, `0001`, ...): required keys, the dialect's keys,
+    promptls's; dialect aliases, `default`, then model ids best first (`router.editor.ranking`)."""
+    model: str | None = None
+    """The model id an item stands for (`anthropic/claude-opus-4-5` for `claude-opus-4-5`, the target
+    of an alias), for a front end that fetches a model's facts later."""
 
 
 class _Option(NamedTuple):
@@ -58,6 +67,7 @@ class _Option(NamedTuple):
     insert_text: str
     deprecated: bool
     sort_text: str
+    model: str | None = None
 
 
 class _Context(NamedTuple):
@@ -75,23 +85,72 @@ class _Context(NamedTuple):
 
 
 def complete(
-    prompt: PromptFile, offset: int, catalog: Catalog, settings: ProjectSettings
+    prompt: PromptFile,
+    offset: int,
+    catalog: Catalog,
+    settings: ProjectSettings,
+    keyed: Collection[str] = (),
+    today: datetime.date | None = None,
 ) -> list[Completion]:
-    """Completions at character `offset` of `prompt.text`; [] outside the frontmatter."""
+    """Completions at character `offset` of `prompt.text`, best first; [] outside the frontmatter.
+
+    `keyed`: the providers that have a key (the front end knows; the core never reads keys). Their
+    models come first among model ids, with those of the providers the project uses.
+    """
+    return completion_list(prompt, offset, catalog, settings, keyed, today=today)[0]
+
+
+def completion_list(
+    prompt: PromptFile,
+    offset: int,
+    catalog: Catalog,
+    settings: ProjectSettings,
+    keyed: Collection[str] = (),
+    limit: int | None = None,
+    today: datetime.date | None = None,
+) -> tuple[list[Completion], bool]:
+    """`complete`, at most `limit` items of it (the best matches of the word typed so far, see
+    `narrow`), and whether any were left out: what an LSP server sends as a CompletionList. Only the
+    items kept are made, so a request costs little more than the ~60 items it sends."""
     context = _context(prompt, offset)
     if context is None:
-        return []
+        return [], False
     replace = prompt.lines.span(context.start, context.end)
     if context.key is None:
         options = _key_options(prompt, context)
     else:
-        options = _value_options(prompt, context, catalog, settings)
+        options = _value_options(prompt, context, catalog, settings, keyed, today or datetime.date.today())
+    incomplete = False
+    if limit is not None:
+        options, incomplete = _narrowed(options, prompt.text[context.start : offset], limit)
+    return _stamped(options, replace), incomplete
+
+
+def _stamped(options: Iterable[_Option], replace: Span) -> list[Completion]:
     return [
         Completion(
-            o.label, o.kind, o.detail, o.documentation, o.insert_text, replace, o.deprecated, o.sort_text
+            o.label,
+            o.kind,
+            o.detail,
+            o.documentation,
+            o.insert_text,
+            replace,
+            o.deprecated,
+            _place(i),
+            o.model,
         )
-        for o in options
+        for i, o in enumerate(options)
     ]
+
+
+_PLACES: list[str] = []
+
+
+def _place(index: int) -> str:
+    """`0042`: an item's place as its sort text (made once: a model list has ~1,200)."""
+    while len(_PLACES) <= index:
+        _PLACES.append(f"{len(_PLACES):04d}")
+    return _PLACES[index]
 
 
 def narrow(items: list[Completion], typed: str, limit: int) -> tuple[list[Completion], bool]:
@@ -100,16 +159,29 @@ def narrow(items: list[Completion], typed: str, limit: int) -> tuple[list[Comple
     For a front end that cannot send the whole model list (about 1,200 ids with their facts) on
     every keystroke: send these marked incomplete (LSP `isIncomplete`), and the client asks again as
     the user types. Labels that start with `typed` (or whose part after a `/` does) come first; the
-    order is otherwise kept.
+    order is otherwise kept, and each item's `sort_text` says its new place.
     """
+    kept, incomplete = _narrowed(items, typed, limit)
+    if kept is items:
+        return items, False
+    return [item._replace(sort_text=_place(i)) for i, item in enumerate(kept)], incomplete
+
+
+_Item = TypeVar("_Item", Completion, _Option)
+
+
+def _narrowed(items: list[_Item], typed: str, limit: int) -> tuple[list[_Item], bool]:
     needle = typed.strip().lower()
     if len(items) <= limit and not needle:
         return items, False
-    first: list[Completion] = []
-    rest: list[Completion] = []
+    if not needle:
+        return items[:limit], True
+    first: list[_Item] = []
+    rest: list[_Item] = []
+    slashed = f"/{needle}"
     for item in items:
         label = item.label.lower()
-        if not needle or label.startswith(needle) or f"/{needle}" in label:
+        if label.startswith(needle) or slashed in label:
             first.append(item)
         elif needle in label:
             rest.append(item)
@@ -375,7 +447,12 @@ _COPILOT_AGENTS = ("ask", "edit", "agent")
 
 
 def _value_options(
-    prompt: PromptFile, context: _Context, catalog: Catalog, settings: ProjectSettings
+    prompt: PromptFile,
+    context: _Context,
+    catalog: Catalog,
+    settings: ProjectSettings,
+    keyed: Collection[str],
+    today: datetime.date,
 ) -> list[_Option]:
     key = context.key
     spec = keys_for(prompt.dialect).get(key or "")
@@ -383,7 +460,10 @@ def _value_options(
         return []
     if spec.kind in _MODEL_KINDS:
         in_list = context.in_list or spec.kind is Kind.MODEL_LIST
-        options = _model_options(prompt.dialect, catalog, settings, in_list)
+        # `model:` is read by the dialect's own tool, in its spelling; promptls's own keys
+        # (`fallback`) take promptls ids.
+        spelling = prompt.dialect if key == "model" else Dialect.GENERIC
+        options = _model_options(prompt, catalog, settings, in_list, spelling, keyed, today)
     elif spec.kind is Kind.BOOLEAN:
         options = [_value("true", 0), _value("false", 1)]
     elif spec.allowed:
@@ -414,42 +494,163 @@ def _profile_names(settings: ProjectSettings) -> list[str]:
 
 
 def _model_options(
-    dialect: Dialect, catalog: Catalog, settings: ProjectSettings, in_list: bool
+    prompt: PromptFile,
+    catalog: Catalog,
+    settings: ProjectSettings,
+    in_list: bool,
+    spelling: Dialect,
+    keyed: Collection[str],
+    today: datetime.date,
 ) -> list[_Option]:
-    """Aliases (Claude dialects), `default`, settings' providers and models, then the catalog's ids."""
+    """Aliases (Claude dialects), `default`, then model ids best first."""
     options: list[_Option] = []
-    if dialect.is_claude:
+    if prompt.dialect.is_claude:
         options += _alias_options(catalog)
         if not in_list:
             options.append(_inherit_option(settings))
     if not in_list:
         options.append(_default_option(settings))
-    extra = _settings_model_options(settings, catalog)
-    if not extra:
-        return options + _catalog_options(catalog)
-    overridden = {o.label.lower() for o in extra}
-    ids = [o for o in _catalog_options(catalog) if o.label.lower() not in overridden]
-    return options + sorted(ids + extra, key=lambda o: o.sort_text)
+    return options + _ranked_models(prompt, catalog, settings, spelling, keyed, today)
 
 
-def model_choices(prompt: PromptFile, catalog: Catalog, settings: ProjectSettings) -> list[Completion]:
-    """The model ids completion offers for `model:`, without the values that are not models
-    (`default`, `inherit`, Claude aliases): what an editor's "set model" picker lists."""
-    extra = _settings_model_options(settings, catalog)
-    overridden = {o.label.lower() for o in extra}
-    ids = [o for o in _catalog_options(catalog) if o.label.lower() not in overridden]
-    options = sorted(ids + extra, key=lambda o: o.sort_text) if extra else ids
-    nowhere = prompt.lines.span(0, 0)
-    return [
-        Completion(
-            o.label, o.kind, o.detail, o.documentation, o.insert_text, nowhere, o.deprecated, o.sort_text
-        )
-        for o in options
-    ]
+def model_choices(
+    prompt: PromptFile,
+    catalog: Catalog,
+    settings: ProjectSettings,
+    keyed: Collection[str] = (),
+    today: datetime.date | None = None,
+) -> list[Completion]:
+    """The model ids completion offers for `model:`, as promptls ids and without the values that are
+    not models (`default`, `inherit`, Claude aliases): what an editor's "set model" picker lists."""
+    today = today or datetime.date.today()
+    options = _ranked_models(prompt, catalog, settings, Dialect.GENERIC, keyed, today)
+    return _stamped(options, prompt.lines.span(0, 0))
 
 
-def _catalog_options(catalog: Catalog) -> list[_Option]:
-    return catalog.memo(("complete", "catalog-models"), lambda: [_model_option(m) for m in catalog.search()])
+def _ranked_models(
+    prompt: PromptFile,
+    catalog: Catalog,
+    settings: ProjectSettings,
+    spelling: Dialect,
+    keyed: Collection[str],
+    today: datetime.date,
+) -> list[_Option]:
+    """Every catalog id, the settings' `[models."id"]` and the `NAME/` of each declared provider, best
+    first (`router.editor.ranking`), each written as `spelling`'s tool writes it where it can."""
+    declared = settings.view.provider_values
+    used = _used_models(prompt, settings, catalog)
+    stubs = {f"{name}/".lower(): _provider_stub(name, table) for name, table in declared.items()}
+    preferred = dict.fromkeys([*(m.split("/", 1)[0] for m in used), *declared, *sorted(keyed)])
+    first = ranking.front(
+        catalog,
+        today,
+        first=("anthropic",) if spelling.is_claude else (),
+        used=[*used, *(stub.label for stub in stubs.values())],  # a declared provider's `NAME/` after them
+        preferred=list(preferred),
+    )
+    known = _catalog_options(catalog)
+    native = _native_options(catalog, spelling)
+    facts = _settings_facts(settings, catalog, declared)
+    options = []
+    for model_id in first:
+        key = model_id.lower()
+        option = stubs.get(key)
+        if option is None:
+            found = facts.get(key)
+            if found is not None:
+                option = _respelled(found, spelling)
+            else:
+                option = native.get(key) or known.get(key) or _unlisted(model_id, settings, catalog, spelling)
+        options.append(option)
+    placed = {model_id.lower() for model_id in first}
+    rest = [o for key, o in _ordered_options(catalog, today, spelling) if key not in placed]
+    if facts:
+        rest = [_respelled(facts[o.model.lower()], spelling) if o.model.lower() in facts else o for o in rest]
+    return options + rest
+
+
+def _ordered_options(catalog: Catalog, today: datetime.date, spelling: Dialect) -> list[tuple[str, _Option]]:
+    """Every catalog model in the catalog's own order (`ranking.Ranking.order`) as `spelling` writes
+    it, with its lower-cased id: built once per catalog, day and spelling."""
+    kind = "claude" if spelling.is_claude else "dotprompt" if spelling is Dialect.DOTPROMPT else "generic"
+
+    def build() -> list[tuple[str, _Option]]:
+        known = _catalog_options(catalog)
+        native = _native_options(catalog, spelling)
+        keys = [model_id.lower() for model_id in ranking.ranking(catalog, today).order]
+        return [(key, native.get(key) or known[key]) for key in keys]
+
+    return catalog.memo(("complete", "ordered-models", today, kind), build)
+
+
+def _used_models(prompt: PromptFile, settings: ProjectSettings, catalog: Catalog) -> list[str]:
+    """The model ids the project already names: its settings' (the default first), then this file's
+    own; not those the catalog says are deprecated (they stay at the end of the list)."""
+    view = settings.view
+    tables = [view.defaults]
+    for section in (view.agents, view.commands, view.skills, view.prompts, view.profiles):
+        tables += section.values()
+    written: list[str] = []
+    for table in tables:
+        written += _strings(table.value("model"))
+        written += _strings(table.value("fallback"))
+    written += [tier.value for tier in view.tiers.values() if isinstance(tier.value, str)]
+    written += list(view.models)
+    ids = [str(model) for model in map(parse_model_id, written) if model is not None]
+    for key, dialect in (("model", prompt.dialect), ("fallback", Dialect.GENERIC)):
+        entry = prompt.get(key)
+        for raw in _strings(entry.value) if entry is not None else ():
+            model = interpret(raw, dialect, catalog).model
+            if model is not None:
+                ids.append(str(model))
+    found: dict[str, str] = {}
+    for model_id in ids:
+        info = catalog.get(model_id)
+        if info is None or not info.deprecation_date:
+            found.setdefault(model_id.lower(), info.id if info else model_id)
+    return list(found.values())
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [item for item in value if isinstance(item, str)]
+    return []
+
+
+def _catalog_options(catalog: Catalog) -> dict[str, _Option]:
+    """Every catalog model as an option with its facts, by lower-cased id."""
+    return catalog.memo(
+        ("complete", "model-options"), lambda: {m.id.lower(): _model_option(m) for m in catalog.search()}
+    )
+
+
+def _native_options(catalog: Catalog, dialect: Dialect) -> dict[str, _Option]:
+    """The catalog's models that `dialect`'s tool writes otherwise (`claude-opus-4-5` in Claude files,
+    `googleai/gemini-2.5-pro` in Dotprompt ones), by lower-cased promptls id."""
+    if not (dialect.is_claude or dialect is Dialect.DOTPROMPT):
+        return {}
+    kind = "claude" if dialect.is_claude else "dotprompt"
+
+    def build() -> dict[str, _Option]:
+        found = {}
+        for key, option in _catalog_options(catalog).items():
+            respelled = _respelled(option, dialect)
+            if respelled is not option:
+                found[key] = respelled
+        return found
+
+    return catalog.memo(("complete", "native-models", kind), build)
+
+
+def _respelled(option: _Option, dialect: Dialect) -> _Option:
+    """`option` labelled as `dialect`'s tool writes its model (itself when that is the promptls id)."""
+    model = parse_model_id(option.model or "")
+    native = native_spelling(model, dialect) if model is not None else None
+    if native is None or native == option.label:
+        return option
+    return option._replace(label=native, insert_text=native)
 
 
 def _model_option(info, label: str | None = None) -> _Option:  # info: ModelInfo
@@ -461,8 +662,17 @@ def _model_option(info, label: str | None = None) -> _Option:  # info: ModelInfo
         model_markdown(info),
         label,
         bool(info.deprecation_date),
-        "2" + label.lower(),
+        "",
+        info.id,
     )
+
+
+def _unlisted(model_id: str, settings: ProjectSettings, catalog: Catalog, spelling: Dialect) -> _Option:
+    """A model the project names that the catalog does not list (a declared provider's, say)."""
+    from promptls.router.resolution.resolve import model_info
+
+    model = parse_model_id(model_id) or ModelId("", model_id)
+    return _respelled(_model_option(model_info(model, settings, catalog), model_id), spelling)
 
 
 def _alias_options(catalog: Catalog) -> list[_Option]:
@@ -484,7 +694,8 @@ def _build_aliases(catalog: Catalog) -> list[_Option]:
                 f"now `{ref.model}`.\n\n{model_markdown(info)}"
             )
             deprecated = bool(info.deprecation_date)
-        options.append(_Option(alias, "model", detail, doc, alias, deprecated, f"0{index}"))
+        target = str(ref.model) if ref.model is not None else None
+        options.append(_Option(alias, "model", detail, doc, alias, deprecated, f"0{index}", target))
     return options
 
 
@@ -527,28 +738,27 @@ def _default_option(settings: ProjectSettings) -> _Option:
     )
 
 
-def _settings_model_options(settings: ProjectSettings, catalog: Catalog) -> list[_Option]:
-    """`NAME/` for each provider declared in settings, and each `[models."id"]` with its facts."""
-    view = settings.view
-    if not view.providers and not view.models:
-        return []
+def _provider_stub(name: str, table: Mapping[str, Any]) -> _Option:
+    url = table.get("base_url")
+    detail = f"provider {name}" + (f" · {url}" if isinstance(url, str) else "")
+    doc = f"A provider declared in settings (`[providers.{name}]`): type the model's name after `{name}/`."
+    return _Option(f"{name}/", "model", detail, doc, f"{name}/", False, "")
+
+
+def _settings_facts(
+    settings: ProjectSettings, catalog: Catalog, declared: Mapping[str, Mapping[str, Any]]
+) -> dict[str, _Option]:
+    """Each `[models."id"]` of the settings as an option with its facts, by lower-cased id."""
+    models = settings.view.models
+    if not models:
+        return {}
     from promptls.router.resolution.resolve import model_info
 
-    declared = view.provider_values
-    options = []
-    for name, table in declared.items():
-        url = table.get("base_url")
-        detail = f"provider {name}" + (f" · {url}" if isinstance(url, str) else "")
-        doc = (
-            f"A provider declared in settings (`[providers.{name}]`): type the model's name after `{name}/`."
-        )
-        options.append(_Option(f"{name}/", "model", detail, doc, f"{name}/", False, f"2{name.lower()}/"))
-    seen: set[str] = set()
-    for model_id in view.models:
+    options: dict[str, _Option] = {}
+    for model_id in models:
         parsed = parse_model_id(model_id)
-        if parsed is None or model_id.lower() in seen:
-            continue
-        seen.add(model_id.lower())
-        info = model_info(parsed, settings, catalog, declared)
-        options.append(_model_option(info, model_id))
+        if parsed is not None and model_id.lower() not in options:
+            options[model_id.lower()] = _model_option(
+                model_info(parsed, settings, catalog, declared), model_id
+            )
     return options

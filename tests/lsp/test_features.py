@@ -6,7 +6,9 @@ import asyncio
 import tomllib
 
 from lsprotocol import types
+from promptls.router.settings import SettingsLoader
 
+from promptls.server.keyed import KeyedProviders
 from tests.lsp.conftest import diagnostics, open_doc
 
 AGENT = "---\nname: rev\ndescription: Reviews diffs\nmodel: sonnet\n---\nReview the diff.\n"
@@ -71,6 +73,31 @@ async def test_completion_of_model_ids_keys_and_values(client, workspace):
     assert "name" not in key_labels  # already written
     tools = next(i for i in keys.items if i.label == "tools")
     assert "Tools the subagent may use" in tools.documentation.value
+
+
+async def test_model_completion_comes_ranked_in_sort_text(client, workspace):
+    text = "---\nname: ranked\ndescription: d\nmodel: \n---\n"
+    agent = open_doc(client, workspace / ".claude" / "agents" / "ranked.md", text)
+    models = await client.text_document_completion_async(
+        types.CompletionParams(text_document=_doc(agent), position=types.Position(3, 7))
+    )
+    items = models.items
+    assert [i.label for i in items[:5]] == ["sonnet", "opus", "haiku", "inherit", "default"]
+    assert items[5].label.startswith("claude-")  # Claude ids next, written as Claude Code reads them
+    sort_texts = [i.sort_text for i in items]
+    assert sort_texts == sorted(set(sort_texts))  # clients order by sortText: it carries the ranking
+    assert all(i.filter_text == i.label for i in items)
+    resolved = await client.completion_item_resolve_async(items[5])
+    assert f"anthropic/{items[5].label}" in resolved.documentation.value
+
+    generic = open_doc(client, workspace / "prompts" / "ranked.md", "---\nmodel: \n---\nHi\n")
+    models = await client.text_document_completion_async(
+        types.CompletionParams(text_document=_doc(generic), position=types.Position(1, 7))
+    )
+    providers = [i.label.split("/", 1)[0] for i in models.items]
+    for provider in ("openai", "anthropic", "gemini", "openrouter", "ollama"):
+        assert providers.count(provider) >= 8, provider  # a fair share each, locals included
+    assert not [i.label for i in models.items if i.tags]  # nothing deprecated or retired among them
 
 
 async def test_hover_shows_the_resolved_model_why_and_what_it_costs(client, workspace):
@@ -209,3 +236,16 @@ async def test_a_failing_request_is_logged_answered_and_survived(client, workspa
     assert message.type == types.MessageType.Error
     assert message.message.startswith("promptls:")
     assert await diagnostics(client, uri) == []  # and it still answers
+
+
+def test_the_server_counts_a_provider_as_keyed_from_its_environment_variable(tmp_path):
+    (tmp_path / "promptls.toml").write_text(
+        '[providers.groq]\nbase_url = "https://api.groq.com/openai/v1"\napi_key_env = "GROQ_KEY"\n',
+        encoding="utf-8",
+    )
+    settings = SettingsLoader(user_config=str(tmp_path / "none.toml")).for_directory(str(tmp_path))
+    keyed = KeyedProviders({"OPENAI_API_KEY": "sk-test", "GROQ_KEY": "gsk-test", "GEMINI_API_KEY": " "})
+    assert keyed(settings) == {"openai", "groq"}  # a blank variable is no key
+    assert keyed.keyring_read.wait(timeout=30)  # asked once, in its own thread (here: no keyring)
+    keyed.stored("anthropic")  # a key stored through the editor
+    assert keyed(settings) == {"openai", "groq", "anthropic"}

@@ -201,3 +201,31 @@ def test_a_fixtures_quick_fix_clears_its_finding(code, tmp_path, catalog):
     target.write_text(text, encoding="utf-8")
     again, _ = run_fixture_in_place(tmp_path, catalog)
     assert not [f for _, f in again if f.code == code], _shown(again)
+
+
+# --- did you mean, in the file's dialect ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rel", "written", "meant"),
+    [
+        # Claude Code's own words and ids first: `sonet` is `sonnet`, not OpenRouter's `perplexity/sonar`
+        (".claude/agents/rev.md", "sonet", "sonnet"),
+        (".claude/agents/rev.md", "inherti", "inherit"),
+        (".claude/commands/ship.md", "haiku-4-5", "claude-haiku-4-5"),
+        (".claude/agents/rev.md", "claude-opus-4-55", "claude-opus-4-5"),  # in Claude Code's spelling
+        (".claude/agents/rev.md", "gpt-4o", "openai/gpt-4o"),  # no Claude word near: the id of that name
+        ("prompts/p.prompt", "googleai/gemini-2.5-prp", "googleai/gemini-2.5-pro"),  # in Genkit's spelling
+        ("prompts/p.md", "openai/gpt-4oo", "openai/gpt-4o"),
+    ],
+)
+def test_did_you_mean_answers_in_the_files_dialect(tmp_path, catalog, rel, written, meant):
+    path = tmp_path / rel
+    path.parent.mkdir(parents=True)
+    text = f"---\nname: rev\ndescription: d\nmodel: {written}\n---\nBody\n"
+    path.write_text(text, encoding="utf-8")
+    settings = SettingsLoader(user_config=str(tmp_path / "none.toml")).for_prompt(str(path))
+    findings = check_prompt(parse_prompt(str(path), text), settings, catalog, today=DEFAULT_TODAY)
+    (finding,) = [f for f in findings if "did you mean" in f.message]
+    assert finding.message.split("did you mean ")[1].startswith(f"`{meant}`?"), finding.message
+    assert finding.fix is not None and [e.new_text for e in finding.fix.edits] == [meant]

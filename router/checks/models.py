@@ -17,6 +17,7 @@ from promptls.router.models.modelid import (
     interpret,
     native_spelling,
 )
+from promptls.router.models.nearest import nearest_models
 from promptls.router.prompts.dialects import Dialect
 from promptls.router.prompts.frontmatter import Entry
 from promptls.router.prompts.keyspec import DOTPROMPT_CONFIG_PARAMS, PARAMETER_KEYS
@@ -137,7 +138,7 @@ def model_value_findings(
     info = catalog.get(str(model))
     local = is_local_provider(model.provider, declared or {})
     if info is None and not local and model.provider not in (declared or {}):
-        yield _unknown_model(catalog, path, span, raw, model, rule, fixer)
+        yield _unknown_model(catalog, path, span, raw, model, dialect, rule, fixer)
     if not ref.native and rule is None:
         yield _not_native(path, span, raw, model, dialect, fixer, prompt_name)
     if info is not None and info.deprecation_date:
@@ -197,9 +198,7 @@ def _invalid(
     problem = ref.problem
     suggestions: list[str] = []
     if problem is SyntaxProblem.NO_PROVIDER and text:
-        suggestions = [m for m in catalog.ids() if m.split("/", 1)[1].lower() == text.lower()]
-        if not suggestions:
-            suggestions = catalog.suggest(text, limit=3)
+        suggestions = nearest_models(text, dialect, catalog)
     what = {
         SyntaxProblem.EMPTY: "the model is empty",
         SyntaxProblem.WHITESPACE: f"`{text}` contains spaces",
@@ -260,17 +259,20 @@ def _unknown_model(
     span: Span,
     raw: str,
     model: ModelId,
+    dialect: Dialect,
     rule: type[Rule] | None,
     fixer: Fixer | None,
 ) -> Finding:
-    suggestions = catalog.suggest(str(model), limit=3)
+    written = raw.strip()
+    suggestions = nearest_models(written, dialect, catalog, model=model)
     message = f"`{model}` is not in the model catalog"
     fix = None
     if suggestions:
         message += f"; did you mean `{suggestions[0]}`?"
         if len(suggestions) > 1:
             message += f" (or {', '.join(f'`{s}`' for s in suggestions[1:])})"
-        if raw.strip() == str(model):
+        # A Copilot name read as an id gets ids back: a quick fix would write what Copilot cannot read.
+        if written == str(model) or interpret(suggestions[0], dialect, catalog).native:
             fix = _suggestion_fix(fixer, suggestions[0])
     else:
         message += f"; list known ones with `promptls models --provider {model.provider}`"

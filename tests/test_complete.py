@@ -357,6 +357,25 @@ def test_a_claude_agent_offers_aliases_and_claude_ids_first(tmp_path):
     assert labels[-3:-1] == ["openai/gpt-3.5-turbo", "claude-3-opus"]  # retired, still offered
 
 
+def test_a_copilot_prompt_offers_the_picker_names_first(tmp_path):
+    labels = _ranked(tmp_path, ".github/prompts/p.prompt.md")
+    assert labels[:9] == [
+        # the names Copilot's picker shows, newest first, OpenAI, Anthropic and Gemini taking turns
+        "GPT-5.1",
+        "Claude Opus 4.5",
+        "Gemini 3 Pro Preview",
+        "GPT-5",
+        "Claude Haiku 4.5",
+        "Gemini 2.5 Pro",
+        "GPT-5 mini",
+        "Claude Sonnet 4.5",
+        "Gemini 2.5 Flash",
+    ]
+    after = labels[labels.index("default") :]
+    assert after[:3] == ["default", "openai/gpt-5.1", "openai/gpt-5"]  # then promptls's own, as anywhere
+    assert "GPT-3.5 turbo" not in labels and "openai/gpt-3.5-turbo" in labels  # retired: its id only
+
+
 def test_a_project_whose_settings_use_ollama_sees_ollama_first(tmp_path):
     settings = '[defaults]\nmodel = "ollama/qwen2.5-coder"\n'
     labels = _ranked(tmp_path, "prompts/p.md", settings)

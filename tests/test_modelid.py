@@ -13,6 +13,8 @@ from promptls.router.models.modelid import (
     ModelId,
     RefKind,
     SyntaxProblem,
+    copilot_name,
+    copilot_names,
     interpret,
     latest_claude,
     native_spelling,
@@ -195,6 +197,32 @@ def test_copilot_display_names_map_to_canonical_ids(catalog, raw, expected):
     assert ref.native
     assert raw in ref.via
     assert expected in catalog  # every name above is one the catalog knows
+
+
+@pytest.mark.parametrize(
+    ("model", "name"),
+    [
+        ("anthropic/claude-sonnet-4-5", "Claude Sonnet 4.5"),
+        ("anthropic/claude-sonnet-4-0", "Claude Sonnet 4"),
+        ("openai/gpt-5-mini", "GPT-5 mini"),
+        ("openai/gpt-4o", "GPT-4o"),
+        ("openai/o4-mini", "o4-mini"),
+        ("gemini/gemini-2.5-pro", "Gemini 2.5 Pro"),
+        ("openai/gpt-4o-2024-08-06", None),  # a pinned snapshot: the picker names models, not pins
+        ("anthropic/claude-sonnet-4-5-20250929", None),
+        ("openai/gpt-oss-20b", None),
+        ("openrouter/openai/gpt-4o", None),
+    ],
+)
+def test_copilot_name_is_how_the_picker_writes_a_model(model, name):
+    assert copilot_name(parse_model_id(model)) == name
+
+
+def test_every_copilot_name_reads_back_as_its_model(catalog):
+    names = copilot_names(catalog)
+    assert names["openai/gpt-4o"] == "GPT-4o" and names["anthropic/claude-opus-4-1"] == "Claude Opus 4.1"
+    for model_id, name in names.items():
+        assert str(interpret(name, Dialect.COPILOT_AGENT, catalog).model) == model_id
 
 
 def test_copilot_name_of_an_unknown_vendor_is_invalid(catalog):

@@ -216,6 +216,8 @@ def test_a_fixtures_quick_fix_clears_its_finding(code, tmp_path, catalog):
         (".claude/agents/rev.md", "claude-opus-4-55", "claude-opus-4-5"),  # in Claude Code's spelling
         (".claude/agents/rev.md", "gpt-4o", "openai/gpt-4o"),  # no Claude word near: the id of that name
         ("prompts/p.prompt", "googleai/gemini-2.5-prp", "googleai/gemini-2.5-pro"),  # in Genkit's spelling
+        (".github/agents/a.agent.md", "Claude Sonet 4.5", "Claude Sonnet 4.5"),  # Copilot's picker names
+        (".github/prompts/p.prompt.md", "Gemni 2.5 Pro", "Gemini 2.5 Pro"),
         ("prompts/p.md", "openai/gpt-4oo", "openai/gpt-4o"),
     ],
 )

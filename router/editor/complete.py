@@ -25,7 +25,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from promptls.router.base.source import Span
 from promptls.router.editor import ranking
 from promptls.router.editor.hover import key_markdown, model_detail, model_markdown
-from promptls.router.models.modelid import CLAUDE_ALIASES, ModelId, interpret, native_spelling, parse_model_id
+from promptls.router.models.modelid import (
+    CLAUDE_ALIASES,
+    ModelId,
+    copilot_names,
+    interpret,
+    native_spelling,
+    parse_model_id,
+)
 from promptls.router.prompts.dialects import Dialect
 from promptls.router.prompts.frontmatter import PromptFile
 from promptls.router.prompts.keyspec import Kind, keys_for
@@ -502,8 +509,10 @@ def _model_options(
     keyed: Collection[str],
     today: datetime.date,
 ) -> list[_Option]:
-    """Aliases (Claude dialects), `default`, then model ids best first."""
+    """Aliases (Claude dialects) or Copilot's picker names, `default`, then model ids best first."""
     options: list[_Option] = []
+    if spelling.is_copilot:
+        options += _picker_options(catalog, today)
     if prompt.dialect.is_claude:
         options += _alias_options(catalog)
         if not in_list:
@@ -567,6 +576,25 @@ def _ranked_models(
     if facts:
         rest = [_respelled(facts[o.model.lower()], spelling) if o.model.lower() in facts else o for o in rest]
     return options + rest
+
+
+def _picker_options(catalog: Catalog, today: datetime.date) -> list[_Option]:
+    """Copilot's model picker names (`GPT-5 mini`, `Claude Sonnet 4.5`, `Gemini 2.5 Pro`) of the
+    catalog's current OpenAI, Anthropic and Gemini models (`modelid.copilot_names`), newest first, the
+    three taking turns."""
+
+    def build() -> list[_Option]:
+        known = _catalog_options(catalog)
+        names = copilot_names(catalog)
+        newest = ranking.ranking(catalog, today).newest
+        ids = ranking.take_turns([newest.get(p, ()) for p in ("openai", "anthropic", "gemini")])
+        return [
+            known[model_id.lower()]._replace(label=names[model_id], insert_text=names[model_id])
+            for model_id in ids
+            if model_id in names
+        ]
+
+    return catalog.memo(("complete", "copilot-names", today), build)
 
 
 def _ordered_options(catalog: Catalog, today: datetime.date, spelling: Dialect) -> list[tuple[str, _Option]]:

@@ -103,7 +103,7 @@ def _build(catalog: Catalog, today: datetime.date) -> Ranking:
     providers = [p for p in MAJOR if p in newest or p in pinned or p in ahead or p in retired]
     providers += local + sorted({*newest, *pinned, *ahead, *retired} - {*MAJOR, *local})
     shares = [newest.get(p, ())[:SHARE] for p in MAJOR]
-    shares.append(tuple(_take_turns([newest[p] for p in local]))[:SHARE])
+    shares.append(tuple(take_turns([newest[p] for p in local]))[:SHARE])
     order = dict.fromkeys(m for share in shares for m in share)
     for provider in providers:
         order.update(dict.fromkeys(newest.get(provider, ())))
@@ -133,7 +133,7 @@ def _newest_first(models: Sequence[ModelInfo]) -> list[str]:
         [m.id for m in sorted(sorted(found, key=lambda m: m.id), key=_recency, reverse=True)]
         for _, found in sorted(by_vendor.items(), key=lambda item: (-len(item[1]), item[0]))
     ]
-    return lists[0] if len(lists) == 1 else _take_turns(lists)
+    return lists[0] if len(lists) == 1 else take_turns(lists)
 
 
 def _recency(model: ModelInfo) -> tuple:
@@ -142,5 +142,6 @@ def _recency(model: ModelInfo) -> tuple:
     return recency_key(model.name.rsplit("/", 1)[-1])[:-1]
 
 
-def _take_turns(lists: Sequence[Sequence[str]]) -> list[str]:
+def take_turns(lists: Sequence[Sequence[str]]) -> list[str]:
+    """The first of each list, then the second of each, ..."""
     return [item for row in zip_longest(*lists) for item in row if item is not None]

@@ -256,6 +256,54 @@ def _copilot_provider(slug: str) -> str | None:
     return None
 
 
+def copilot_name(model: ModelId) -> str | None:
+    """How Copilot's model picker writes `model` (`Claude Sonnet 4.5`, `GPT-5 mini`, `Gemini 2.5 Pro`,
+    `o4-mini`), for the providers Copilot names models of; None for the others. Reading the name back
+    (`interpret`) gives `model` again when the catalog knows it."""
+    words = model.name.split("-")
+    if any(len(w) >= 4 and w.isdigit() for w in words):
+        return None  # a dated snapshot: the picker names the model, not the pin
+    if model.provider == "anthropic" and words[0] == "claude" and len(words) >= 3:
+        family, version = words[1], [w for w in words[2:] if not (w == "0" and len(words) == 4)]
+        if not family.isalpha() or not all(w.isdigit() and len(w) <= 2 for w in version):
+            return None  # a variant (`claude-3-5-sonnet`-style names read the other way)
+        return f"Claude {family.capitalize()} {'.'.join(version)}"
+    numbered = len(words) >= 2 and words[1][:1].isdigit()  # `gpt-5-mini`, not `gpt-oss-20b`
+    if model.provider == "openai" and words[0] == "gpt" and numbered:
+        return " ".join([f"GPT-{words[1]}", *words[2:]])
+    if model.provider == "openai" and re.fullmatch(r"o\d", words[0]):
+        return model.name
+    if model.provider == "gemini" and words[0] == "gemini" and numbered:
+        return " ".join(["Gemini", *(w if w[:1].isdigit() else w.capitalize() for w in words[1:])])
+    return None
+
+
+_PICKER_STYLE = r"(?:GPT-|Claude |Gemini |o\d)"
+
+
+def copilot_names(catalog: Catalog) -> dict[str, str]:
+    """The Copilot picker name of each catalog model that has one, by id: the catalog's display name
+    when it is written that way (`GPT-6.1 Sol`), else `copilot_name`; each reads back as its model.
+
+    promptls has no list of the models Copilot offers: these are the names its picker gives them."""
+    return catalog.memo(("copilot-names",), lambda: _copilot_names(catalog))
+
+
+def _copilot_names(catalog: Catalog) -> dict[str, str]:
+    names = {}
+    for provider in ("openai", "anthropic", "gemini"):
+        for model_id in catalog.ids(provider):
+            model = parse_model_id(model_id)
+            if model is None:
+                continue
+            display = catalog.lookup(model_id).display_name or ""
+            for name in (display if re.match(_PICKER_STYLE, display) else None, copilot_name(model)):
+                if name and interpret(name, Dialect.COPILOT_AGENT, catalog).model == model:
+                    names[model_id] = name
+                    break
+    return names
+
+
 def _dotprompt(raw: str, text: str) -> ModelRef | None:
     prefix, sep, name = text.partition("/")
     if not sep or prefix not in DOTPROMPT_PREFIXES or not name:

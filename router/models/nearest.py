@@ -2,9 +2,9 @@
 
 In a Claude Code agent `model: sonet` means `sonnet`, not OpenRouter's `perplexity/sonar`. So the
 spellings the dialect's own tool reads come first (Claude Code's aliases, `inherit` and `claude-…`
-ids), then the catalog's nearest ids, those the tool can run before the others, each written as the
-tool writes it when the user wrote the tool's spelling (`claude-sonet-4-5` → `claude-sonnet-4-5`,
-`googleai/gemini-2.5-prp` → `googleai/gemini-2.5-pro`).
+ids; Copilot's picker names), then the catalog's nearest ids, those the tool can run before the
+others, each written as the tool writes it when the user wrote the tool's spelling
+(`claude-sonet-4-5` → `claude-sonnet-4-5`, `googleai/gemini-2.5-prp` → `googleai/gemini-2.5-pro`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,13 @@ from __future__ import annotations
 import difflib
 from typing import TYPE_CHECKING
 
-from promptls.router.models.modelid import CLAUDE_ALIASES, ModelId, native_spelling, parse_model_id
+from promptls.router.models.modelid import (
+    CLAUDE_ALIASES,
+    ModelId,
+    copilot_names,
+    native_spelling,
+    parse_model_id,
+)
 from promptls.router.prompts.dialects import Dialect
 
 if TYPE_CHECKING:
@@ -49,10 +55,15 @@ def nearest_models(
 
 
 def own_spellings(catalog: Catalog, dialect: Dialect) -> dict[str, str]:
-    """The values only `dialect`'s own tool reads, by their lower case: Claude Code's words and ids."""
-    if not dialect.is_claude:
-        return {}
-    return catalog.memo(("nearest", "claude-spellings"), lambda: _claude_spellings(catalog))
+    """The values only `dialect`'s own tool reads, by their lower case: Claude Code's words and ids,
+    Copilot's picker names."""
+    if dialect.is_claude:
+        return catalog.memo(("nearest", "claude-spellings"), lambda: _claude_spellings(catalog))
+    if dialect.is_copilot:
+        return catalog.memo(
+            ("nearest", "copilot-spellings"), lambda: {n.lower(): n for n in copilot_names(catalog).values()}
+        )
+    return {}
 
 
 def _claude_spellings(catalog: Catalog) -> dict[str, str]:

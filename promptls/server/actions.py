@@ -7,6 +7,7 @@ import os
 
 from lsprotocol import types
 
+from promptls.router.base.findings import Fix
 from promptls.server import convert
 from promptls.server.documents import Analysis
 from promptls.server.language_server import PromptlsServer
@@ -29,12 +30,17 @@ def quick_fixes(
     """The fix of each finding the client sent back as a diagnostic (the diagnostic carries no fix:
     the finding is found again in the cached analysis by code and range)."""
     actions: list[types.CodeAction] = []
-    fixes = [(f, f.fix) for f in analysis.findings if f.fix is not None]
+    # Looked up by place, not compared pairwise: 10,000 findings sent back at once would otherwise
+    # cost 10,000² range conversions (minutes).
+    fixes: dict[tuple, Fix] = {}
+    for finding in analysis.findings:
+        if finding.fix is not None:
+            fixes.setdefault(convert.place(finding.code, analysis.converter.range(finding.span)), finding.fix)
     converter_for = ls.converter_for(analysis)
     for diagnostic in diagnostics:
         if diagnostic.source != "promptls":
             continue
-        fix = next((x for f, x in fixes if convert.same_place(diagnostic, f, analysis.converter)), None)
+        fix = fixes.get(convert.place(diagnostic.code, diagnostic.range))
         edit = convert.workspace_edit(fix, converter_for) if fix is not None else None
         if fix is not None and edit is not None:
             actions.append(

@@ -82,6 +82,7 @@ def diagnostics(
     return [diagnostic(f, converter) for f in findings if os.path.abspath(f.path) == same]
 
 
-def same_place(diagnostic: types.Diagnostic, finding: Finding, converter: PositionConverter) -> bool:
-    """Is `diagnostic` (as the client sends it back) the one `finding` became?"""
-    return diagnostic.code == finding.code and diagnostic.range == converter.range(finding.span)
+def place(code: object, where: types.Range) -> tuple[object, int, int, int, int]:
+    """What identifies a diagnostic sent back by the client: the finding it became has the same
+    code and range."""
+    return (code, where.start.line, where.start.character, where.end.line, where.end.character)

@@ -119,17 +119,19 @@ def model_value_findings(
     declared: dict[str, Any] | None = None,
     prompt_name: str | None = None,
     rule: type[Rule] | None = None,
+    suggest: bool = True,
 ) -> Iterator[Finding]:
     """Findings for one model value, wherever it is written (frontmatter, settings, fallback).
 
-    `fixer(new_value, title)` makes the edit that writes another model in its place.
+    `fixer(new_value, title)` makes the edit that writes another model in its place. Without
+    `suggest`, no "did you mean" is searched for (the catalog search costs ~1 ms a value).
     """
     ref = interpret(raw, dialect, catalog, providers)
     if ref.kind in (RefKind.DEFAULT, RefKind.INHERIT):
         return
     invalid_rule = rule or InvalidModelId
     if ref.kind is RefKind.INVALID or ref.model is None:
-        yield _invalid(catalog, path, span, raw, ref, dialect, invalid_rule, fixer)
+        yield _invalid(catalog, path, span, raw, ref, dialect, invalid_rule, fixer, suggest)
         return
     model = ref.model
     if model.provider not in providers:
@@ -138,7 +140,7 @@ def model_value_findings(
     info = catalog.get(str(model))
     local = is_local_provider(model.provider, declared or {})
     if info is None and not local and model.provider not in (declared or {}):
-        yield _unknown_model(catalog, path, span, raw, model, dialect, rule, fixer)
+        yield _unknown_model(catalog, path, span, raw, model, dialect, rule, fixer, suggest)
     if not ref.native and rule is None:
         yield _not_native(path, span, raw, model, dialect, fixer, prompt_name)
     if info is not None and info.deprecation_date:
@@ -193,11 +195,12 @@ def _invalid(
     dialect: Dialect,
     rule: type[Rule],
     fixer: Fixer | None,
+    suggest: bool,
 ) -> Finding:
     text = raw.strip()
     problem = ref.problem
     suggestions: list[str] = []
-    if problem is SyntaxProblem.NO_PROVIDER and text:
+    if problem is SyntaxProblem.NO_PROVIDER and text and suggest:
         suggestions = nearest_models(text, dialect, catalog)
     what = {
         SyntaxProblem.EMPTY: "the model is empty",
@@ -262,9 +265,10 @@ def _unknown_model(
     dialect: Dialect,
     rule: type[Rule] | None,
     fixer: Fixer | None,
+    suggest: bool,
 ) -> Finding:
     written = raw.strip()
-    suggestions = nearest_models(written, dialect, catalog, model=model)
+    suggestions = nearest_models(written, dialect, catalog, model=model) if suggest else []
     message = f"`{model}` is not in the model catalog"
     fix = None
     if suggestions:
@@ -315,12 +319,17 @@ def _tool(dialect: Dialect) -> str:
     return "the tool"
 
 
+SUGGESTED_FALLBACKS = 20
+"""Fallback entries that get a "did you mean": the catalog search costs ~1 ms a value, seconds for a
+list of thousands (a generated or hostile file); real chains are far shorter."""
+
+
 def check_fallback(ctx: PromptContext) -> Iterator[Finding]:
     entry = ctx.prompt.get("fallback")
     if entry is None or not isinstance(entry.value, list):
         return
     providers = _providers(ctx)
-    for item in entry.items:
+    for index, item in enumerate(entry.items):
         if not isinstance(item.value, str):
             yield BadFallbackModel.finding(
                 ctx.path, item.span, f"fallback entries must be model ids, not {item.value!r}"
@@ -337,6 +346,7 @@ def check_fallback(ctx: PromptContext) -> Iterator[Finding]:
             fixer=quoted_fixer(ctx.path, item.span, ctx.prompt.text) or _plain_fixer(ctx, item),
             declared=_declared(ctx),
             rule=BadFallbackModel,
+            suggest=index < SUGGESTED_FALLBACKS,
         )
 
 

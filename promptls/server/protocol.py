@@ -14,6 +14,8 @@ when a pygls release does the same.
   reported in one line to the client's log (as every failure is, `PromptlsServer.report_server_error`);
   the second is answered InvalidRequest (-32600), as the LSP specification asks. A notification
   that does not fit is reported likewise; notifications after `shutdown` are dropped quietly.
+- **A change to a document that is not open is ignored** (said as a warning in the client's log):
+  pygls failed on it with a KeyError, reported as an internal error.
 - **A cancel reaches the handler.** For `workspace/executeCommand`, `$/cancelRequest` answers the
   request at once but never reaches the command, which runs on. A handler that can stop early
   asks for `cancellable()`, an event set when the client cancels the request it is handling.
@@ -24,9 +26,10 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from cattrs import transform_error
 from cattrs.errors import ClassValidationError
@@ -34,6 +37,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.json_rpc import RPCRequest
+from pygls.protocol.language_server import lsp_method
 
 if TYPE_CHECKING:
     from pygls.protocol.json_rpc import MessageCallback, MessageHandler, MsgId
@@ -101,6 +105,17 @@ class PromptlsProtocol(LanguageServerProtocol):
                 self._refuse_after_shutdown(message.id)
             return  # a notification or a response after shutdown: dropped, as the specification says
         super().handle_message(message)
+
+    # --- a change to a document that is not open is ignored ------------------------------------
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Generator:
+        uri = params.text_document.uri
+        if unquote(uri) not in self.workspace.text_documents:  # pygls keys documents so
+            warning = f"promptls: ignored a change to {uri}, which is not open (no didOpen before it)"
+            self.notify(types.WINDOW_LOG_MESSAGE, types.LogMessageParams(types.MessageType.Warning, warning))
+            return
+        yield from super().lsp_text_document__did_change(params)
 
     # --- a cancel reaches the handler ------------------------------------------------------------
 

@@ -111,7 +111,7 @@ class PromptlsProtocol(LanguageServerProtocol):
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
     def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Generator:
         uri = params.text_document.uri
-        if unquote(uri) not in self.workspace.text_documents:  # pygls keys documents so
+        if unquote(uri) not in self.workspace.text_documents:  # (pygls keys open documents so)
             warning = f"promptls: ignored a change to {uri}, which is not open (no didOpen before it)"
             self.notify(types.WINDOW_LOG_MESSAGE, types.LogMessageParams(types.MessageType.Warning, warning))
             return

@@ -227,13 +227,19 @@ def _parse_yaml(
                     f"the frontmatter is {kind}, not `key: value` lines; write one `key: value` per line",
                 )
             ]
-        expanded = expanded_size(root)
+        expanded, distinct = expanded_size(root)
         if expanded > MAX_EXPANDED_VALUES:
             span = _node_span(root, start, lines, text)
-            message = (
-                f"invalid YAML: its aliases expand to more than {MAX_EXPANDED_VALUES:,} values "
-                "(an alias bomb?); write the values out instead of nesting anchors"
-            )
+            if distinct > MAX_EXPANDED_VALUES:
+                message = (
+                    f"the frontmatter holds more than {MAX_EXPANDED_VALUES:,} values, more than promptls "
+                    "reads; move the data out of the frontmatter"
+                )
+            else:
+                message = (
+                    f"invalid YAML: its aliases expand to more than {MAX_EXPANDED_VALUES:,} values "
+                    "(an alias bomb?); write the values out instead of nesting anchors"
+                )
             return (), [InvalidYaml.finding(path, lines.span(span.start, span.start + 3), message)]
         problems: list[Finding] = []
         base_line = lines.position(start).line
@@ -278,10 +284,10 @@ def _node_span(node: yaml.Node, base: int, lines: LineIndex, text: str) -> Span:
     return Span(s, e, lines)  # marks lie inside the text: no clamping needed
 
 
-def expanded_size(root: yaml.Node) -> int:
-    """How many nodes the document holds with every alias expanded, counted in time linear in the
-    number of distinct nodes (an alias is the anchor's node object itself: counted once, used twice).
-    Stops counting past MAX_EXPANDED_VALUES."""
+def expanded_size(root: yaml.Node) -> tuple[int, int]:
+    """How many nodes the document holds with every alias expanded, and how many distinct nodes it
+    has, counted in time linear in the distinct nodes (an alias is the anchor's node object itself:
+    counted once, used twice). The expanded count stops past MAX_EXPANDED_VALUES."""
     sizes: dict[int, int] = {}
     order: list[yaml.Node] = []
     stack = [root]
@@ -295,7 +301,7 @@ def expanded_size(root: yaml.Node) -> int:
     for node in reversed(order):  # children before parents
         total = 1 + sum(sizes[id(child)] for child in _children(node))
         sizes[id(node)] = min(total, MAX_EXPANDED_VALUES + 1)
-    return sizes[id(root)]
+    return sizes[id(root)], len(order)
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

@@ -113,4 +113,19 @@ def test_expanded_size_counts_aliases_without_walking_them():
     import yaml
 
     node = yaml.compose(alias_bomb(levels=30, width=9).split("---")[1])
-    assert expanded_size(node) == MAX_EXPANDED_VALUES + 1
+    # (no `node` in the assertion: pytest would print its repr, which walks every alias)
+    expanded, distinct = expanded_size(node)
+    assert expanded == MAX_EXPANDED_VALUES + 1
+    # the root; `model:` and its value; `a0:`, its mapping, `k`, `v`; per level: its key, its mapping and
+    # nine keys (the aliases are the anchor's nodes, not new ones)
+    assert distinct == 1 + 2 + 4 + 30 * 11
+
+
+def test_a_huge_frontmatter_without_aliases_is_not_called_an_alias_bomb():
+    text = "---\n" + "".join(f"k{i}: 1\n" for i in range(30_000)) + "---\nHi\n"
+    (problem,) = parse_prompt("prompts/p.md", text).problems
+    assert problem.code == "PLS101"
+    assert problem.message == (
+        "the frontmatter holds more than 50,000 values, more than promptls reads; "
+        "move the data out of the frontmatter"
+    )

@@ -50,6 +50,8 @@ COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
 
 def create_server(user_config: str | None = None) -> PromptlsServer:
     logging.getLogger("pygls.protocol.json_rpc").addFilter(_ExpectedNoise())
+    for name in ("pygls.server", "pygls.io_"):  # the reader logs through the server's logger
+        logging.getLogger(name).addFilter(_OneLine())
     server = PromptlsServer(user_config)
     for method, options, handler in FEATURES:
         server.feature(method, options)(handler)
@@ -70,3 +72,17 @@ class _ExpectedNoise(logging.Filter):
             return False  # said in one line, without the traceback, by PromptlsProtocol (protocol.py)
         error = record.exc_info[1] if record.exc_info else None
         return getattr(error, "code", None) != REQUEST_FAILED
+
+
+class _OneLine(logging.Filter):
+    """pygls's reader logs a message that is not JSON with a traceback of the JSON decoder: what the
+    editor sent is wrong, not promptls. Keep the one line that says so, drop the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage()}: {type(error).__name__}: {error}"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+        return True

@@ -116,3 +116,24 @@ def test_requests_with_invalid_params_and_after_shutdown_are_answered_with_the_l
     ]
     assert proc.stderr.decode() == ""
     assert proc.returncode == 0
+
+
+def test_a_message_that_is_not_json_is_one_line_in_the_log_and_the_server_goes_on(tmp_path: Path) -> None:
+    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}
+    broken = b'{"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", this is not json'
+    proc = subprocess.run(
+        [sys.executable, "-m", "promptls", "serve"],
+        input=_frame(init)
+        + b"Content-Length: %d\r\n\r\n%s" % (len(broken), broken)
+        + _frame({"jsonrpc": "2.0", "id": 3, "method": "shutdown"})
+        + _frame({"jsonrpc": "2.0", "method": "exit"}),
+        capture_output=True,
+        env=SERVER_ENV,
+        timeout=60,
+    )
+    assert proc.returncode == 0
+    assert _answers(proc.stdout)[3]["result"] is None  # still answering after the broken message
+    stderr = proc.stderr.decode()
+    assert "Traceback" not in stderr
+    assert stderr.startswith("Unable to handle message: JSONDecodeError: Expecting property name")
+    assert stderr.count("\n") == 1

@@ -49,7 +49,7 @@ class Rule:
             code=cls.code,
             name=cls.name,
             severity=cls.severity if severity is None else severity,
-            message=message,
+            message=shortened(message),
             path=path,
             span=span,
             fix=fix,
@@ -59,6 +59,18 @@ class Rule:
     def summary(cls) -> str:
         """First line of the documentation."""
         return doc_of(cls).split("\n", 1)[0]
+
+
+MAX_MESSAGE = 400
+"""A finding's message is one line a person reads; a value quoted from a hostile file (a 500 KB model id)
+must not make it a page. Longer messages keep their start and end."""
+
+
+def shortened(message: str) -> str:
+    if len(message) <= MAX_MESSAGE:
+        return message
+    keep = (MAX_MESSAGE - 5) // 2
+    return f"{message[:keep]} […] {message[-keep:]}"
 
 
 def doc_of(rule: type[Rule]) -> str:

@@ -129,3 +129,14 @@ def test_a_huge_frontmatter_without_aliases_is_not_called_an_alias_bomb():
         "the frontmatter holds more than 50,000 values, more than promptls reads; "
         "move the data out of the frontmatter"
     )
+
+
+def test_a_huge_value_does_not_make_a_huge_message(run_promptls, tmp_path):
+    prompt = tmp_path / "prompts" / "long.md"
+    prompt.parent.mkdir()
+    prompt.write_text("---\nmodel: openai/" + "x" * 500_000 + "\n---\nHi\n")
+    proc = run_promptls("check", "--output-format", "json", ".", cwd=tmp_path, command=LIMITED)
+    (finding,) = json.loads(proc.stdout)
+    assert finding["code"] == "PLS203"
+    assert len(finding["message"]) <= 400
+    assert " […] " in finding["message"]

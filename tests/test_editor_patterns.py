@@ -28,7 +28,7 @@ from promptls.router.prompts.detect import (
 from promptls.router.prompts.dialects import path_segments
 
 from tests.editors.test_nvim import NVIMS
-from tests.test_detect import CASES, PLAIN
+from tests.router.test_detect import CASES, PLAIN
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "editor_patterns.py"

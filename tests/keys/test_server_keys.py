@@ -17,7 +17,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from tests.conftest import assert_no_canary, canary_key
 from tests.keys.conftest import PROJECT_SETTINGS
-from tests.lsp.conftest import as_dict
+from tests.promptls.server.conftest import as_dict
 
 SECRET = canary_key("together")
 """The key typed into the editor (one of the suite's canaries)."""

@@ -19,7 +19,7 @@ from promptls.ledger.budgets import budget_warning
 from promptls.ledger.queries import attempts, count, runs, summary, totals
 from promptls.ledger.schema import MIGRATIONS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DAY1 = datetime.date(2025, 3, 10)
 DAY2 = datetime.date(2025, 3, 11)
 # fmt: off

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from tests.lsp.conftest import diagnostics, expect_refresh, open_doc
+from tests.promptls.server.conftest import diagnostics, expect_refresh, open_doc
 
 AGENT = "---\nname: rev\ndescription: Reviews\nmodel: sonnet\ntemperature: 1.5\n---\nReview.\n"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from tests.lsp.conftest import close_doc, open_doc
-from tests.lsp.watched import WatchedServer, watched_server
+from tests.promptls.server.conftest import close_doc, open_doc
+from tests.promptls.server.watched import WatchedServer, watched_server
 
 PROMPT = "---\nmodel: openai/gpt-4o-mini\ntemperature: 0.2\n---\nSummarise {{topic}} in three lines.\n"
 WARM_UP = 500

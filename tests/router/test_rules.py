@@ -36,7 +36,7 @@ from promptls.router.rules.index import all_rules, explain, find_rule
 from promptls.router.rules.registry import doc_of
 from promptls.router.settings import SettingsLoader
 
-FIXTURES = Path(__file__).parent / "fixtures" / "rules"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
 SETTINGS_FILES = ("promptls.toml", "promptls.local.toml", "pyproject.toml")
 DEFAULT_TODAY = datetime.date(2026, 11, 1)
 CODES = [rule.code for rule in all_rules()]

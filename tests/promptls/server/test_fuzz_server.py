@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from lsprotocol import types
 
-from tests.lsp.conftest import EditorClient, close_doc, diagnostics, open_doc, uses_pull
-from tests.lsp.watched import watched_server
+from tests.promptls.server.conftest import EditorClient, close_doc, diagnostics, open_doc, uses_pull
+from tests.promptls.server.watched import watched_server
 
 SEED = int(os.environ.get("FUZZ_SEED", "20261206"))
 MESSAGES = 1_000

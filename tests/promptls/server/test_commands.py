@@ -22,7 +22,7 @@ from pygls.exceptions import JsonRpcException
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from tests.conftest import CANARY_KEYS
-from tests.lsp.conftest import SCRATCH, SERVE, SERVER_ENV, EditorClient, as_dict, logged, open_doc
+from tests.promptls.server.conftest import SCRATCH, SERVE, SERVER_ENV, EditorClient, as_dict, logged, open_doc
 from tests.wire.openai_server import Fail, Ok, OpenAIWireServer
 
 LEDGER = SCRATCH / "commands-ledger.sqlite3"

@@ -22,7 +22,7 @@ from promptls.router.models.catalog import (
 )
 from promptls.router.models.families import glob_match, most_specific
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LITELLM_JSON = ROOT / ".cache/catalog-sources/litellm/model_prices_and_context_window_backup.json"
 
 

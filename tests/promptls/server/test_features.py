@@ -9,7 +9,7 @@ from lsprotocol import types
 from promptls.router.settings import SettingsLoader
 
 from promptls.server.keyed import KeyedProviders
-from tests.lsp.conftest import diagnostics, open_doc
+from tests.promptls.server.conftest import diagnostics, open_doc
 
 AGENT = "---\nname: rev\ndescription: Reviews diffs\nmodel: sonnet\n---\nReview the diff.\n"
 SETTINGS = '[defaults]\nmodel = "openai/gpt-4o-mini"\n\n[agents.rev]\nmodel = "ollama/qwen2.5-coder"\n'

@@ -30,7 +30,7 @@ from tests.conftest import RunPromptls, read_ledger
 from tests.wire.gemini_server import GeminiWireServer
 from tests.wire.gemini_server import Ok as GeminiOk
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LITELLM_JSON = ROOT / ".cache/catalog-sources/litellm/model_prices_and_context_window_backup.json"
 CATALOG = load_catalog()
 # the build reads the prices in force at noon UTC on the catalog's date; so does the reference

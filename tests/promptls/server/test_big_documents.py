@@ -15,8 +15,8 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from tests.lsp.conftest import diagnostics, open_doc
-from tests.lsp.watched import watched_server
+from tests.promptls.server.conftest import diagnostics, open_doc
+from tests.promptls.server.watched import watched_server
 
 ENTRIES = 3_000
 EMOJI = 100_000

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.lsp.conftest import SERVER_ENV
+from tests.promptls.server.conftest import SERVER_ENV
 
 INVALID_PARAMS = -32602
 INVALID_REQUEST = -32600

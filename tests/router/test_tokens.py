@@ -21,7 +21,7 @@ from promptls.router.models.tokens import (
     tokens_for_check,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_python(code: str, **kwargs) -> str:

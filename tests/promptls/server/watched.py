@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pytest_lsp import ClientServerConfig
 
-from tests.lsp.conftest import SERVER_ENV, EditorClient
+from tests.promptls.server.conftest import SERVER_ENV, EditorClient
 
 _START = 'echo $$ > "$0"; exec "$1" -m promptls serve 2> "$2"'
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from tests.lsp.conftest import EditorClient, diagnostics, expect_refresh, open_doc
+from tests.promptls.server.conftest import EditorClient, diagnostics, expect_refresh, open_doc
 
 AGENT = "---\nname: {name}\ndescription: Reviews a diff\nmodel: sonnet\n---\nReview.\n"
 SETTINGS = '[agents.{name}]\nmodel = "openai/gpt-4o"\n'

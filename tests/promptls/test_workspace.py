@@ -14,7 +14,7 @@ from promptls.router.prompts.dialects import Dialect
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from promptls.workspace import ALWAYS_SKIPPED, walk
-from tests.lsp.conftest import SERVER_ENV, capabilities, diagnostics, open_doc
+from tests.promptls.server.conftest import SERVER_ENV, capabilities, diagnostics, open_doc
 
 
 def make(root: Path, *files: str, text: str = "") -> None:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.lsp.conftest import SERVER_ENV
+from tests.promptls.server.conftest import SERVER_ENV
 
 
 def _frame(message: dict) -> bytes:

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunPromptls
-from tests.lsp.conftest import EditorClient, diagnostics, open_doc
+from tests.promptls.server.conftest import EditorClient, diagnostics, open_doc
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "rules"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rules"
 RULE_FIXTURES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 
 Finding = tuple[str, int, str]

@@ -6,7 +6,7 @@ import json
 
 from lsprotocol import types
 
-from tests.lsp.conftest import diagnostics, open_doc
+from tests.promptls.server.conftest import diagnostics, open_doc
 
 AGENT = """---
 name: code-reviewer

@@ -8,7 +8,7 @@ import sys
 
 from lsprotocol import types
 
-from tests.lsp.conftest import change_configuration, close_doc, diagnostics, open_doc, uses_pull
+from tests.promptls.server.conftest import change_configuration, close_doc, diagnostics, open_doc, uses_pull
 
 
 async def test_capabilities_a_client_relies_on(client):

@@ -17,8 +17,8 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
 
 from tests.conftest import CANARY_KEYS
-from tests.lsp.conftest import SERVER_ENV, EditorClient, open_doc
-from tests.lsp.watched import watched_server
+from tests.promptls.server.conftest import SERVER_ENV, EditorClient, open_doc
+from tests.promptls.server.watched import watched_server
 from tests.wire.base import Paced
 from tests.wire.openai_server import Ok, OpenAIWireServer
 

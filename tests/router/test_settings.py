@@ -697,7 +697,7 @@ def test_every_table_of_the_schema_has_a_field_on_the_view():
     assert set(SCHEMA) <= set(SettingsView.__slots__)
 
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_the_readme_states_each_tables_combine_rule():
@@ -711,7 +711,7 @@ def test_the_readme_states_each_tables_combine_rule():
 
 # --- nothing outside the settings package reads a settings file's raw values --------------------------
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def private_attributes_of_settings_files() -> set[str]:

@@ -24,8 +24,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from promptls.router.base.pathglob import path_matches, path_under_root
 from promptls.router.prompts.dialects import MARKDOWN_SUFFIXES, Dialect, path_segments
@@ -41,8 +41,7 @@ class Needs(StrEnum):
     """A `[tool.promptls]` table (or one below it): pyproject.toml holds promptls settings."""
 
 
-@dataclass(frozen=True, slots=True)
-class PromptRule:
+class PromptRule(NamedTuple):
     """One kind of prompt file, told by its path and, where `needs` says so, its text."""
 
     dialect: Dialect
@@ -59,8 +58,7 @@ class PromptRule:
     needs: Needs = Needs.NOTHING
 
 
-@dataclass(frozen=True, slots=True)
-class SettingsRule:
+class SettingsRule(NamedTuple):
     """One promptls settings file, told by its name and, where `needs` says so, its text."""
 
     name: str

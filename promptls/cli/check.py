@@ -143,7 +143,7 @@ class _Run:
                 prompts.append((item.path, item.explicit))
         workers = _worker_count(len(prompts))
         if workers > 1:
-            results = _check_in_parallel(prompts, workers)
+            results = _check_in_parallel(self.session, prompts, workers)
         else:
             results = (_check_one(self.session, path, explicit) for path, explicit in prompts)
         for path, (findings, key) in zip((p for p, _ in prompts), results, strict=True):
@@ -222,10 +222,21 @@ def _check_chunk(chunk: list[tuple[str, bool]]) -> list[tuple[list[Finding], obj
     return [_check_one(_worker_session, path, explicit) for path, explicit in chunk]
 
 
-def _check_in_parallel(prompts: list[tuple[str, bool]], workers: int):
+def _check_in_parallel(session, prompts: list[tuple[str, bool]], workers: int):
     """Split the files into contiguous chunks, one batch of chunks per worker process."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+
+    global _worker_session
+    if os.name == "posix":
+        # Forked workers inherit what is ready here: the checks' modules, the catalog and the settings
+        # of the first file's project, loaded once instead of once per worker.
+        from promptls.router.checks.lint import check_prompt  # noqa: F401
+        from promptls.workspace import load_prompt  # noqa: F401
+
+        session.loader.for_prompt(prompts[0][0]).view  # noqa: B018
+        session.catalog  # noqa: B018
+        _worker_session = session
 
     size = max(50, len(prompts) // (workers * 4))
     chunks = [prompts[i : i + size] for i in range(0, len(prompts), size)]

@@ -338,21 +338,20 @@ def _params(
 
     for key, value in overrides.params.items():
         add(key, value, Source(Layer.CLI, f"--param {key}"))
-    for key in PARAMETER_KEYS:
-        name = f"{ENV_PREFIX}{key.upper()}"
+    for key, name in _ENV_PARAMS:
         if name in overrides.env:
             parsed = parse_param(key, overrides.env[name])
             if not isinstance(parsed, ParamError):
                 add(key, parsed, Source(Layer.ENV, name))
     for assigned in assignments:  # each layer's table in turn, nearest first
-        for key in PARAMETER_KEYS:
+        for key in _param_keys(assigned):
             for setting in _layers(assigned, key):
                 add(key, setting.value, setting.source)
     for key, value, source in _frontmatter_params(prompt):
         add(key, value, source)
     profile = _lookup_choice(prompt, assignments, "profile")
     profile_table = view.profiles.get(profile) if profile else None
-    for key in PARAMETER_KEYS:
+    for key in _param_keys(profile_table):
         for setting in _layers(profile_table, key):
             add(key, setting.value, setting.source)
     model_table = view.models.get(str(model)) if model is not None else None
@@ -371,6 +370,18 @@ def _params(
         params[key] = Setting(first.value, first.source)
         steps[key] = (first._replace(chosen=True), *cands[1:])
     return params, steps
+
+
+_ENV_PARAMS = tuple((key, f"{ENV_PREFIX}{key.upper()}") for key in PARAMETER_KEYS)
+"""Each run parameter and the environment variable that sets it (`PROMPTLS_TEMPERATURE`)."""
+
+
+def _param_keys(table: TableView | None) -> list[str]:
+    """The run parameters a settings table sets, in PARAMETER_KEYS' order (asked per prompt: only
+    the keys the table has are looked at)."""
+    if table is None:
+        return []
+    return [key for key in PARAMETER_KEYS if key in table]
 
 
 def _frontmatter_params(prompt: PromptFile) -> Iterable[tuple[str, Any, Source]]:

@@ -340,7 +340,7 @@ def check_fallback(ctx: PromptContext) -> Iterator[Finding]:
             ctx.path,
             item.span,
             item.value,
-            Dialect.GENERIC,
+            ctx.prompt.dialect,  # read as resolution reads it: `sonnet` in a Claude agent's fallback
             providers,
             ctx.today,
             fixer=quoted_fixer(ctx.path, item.span, ctx.prompt.text) or _plain_fixer(ctx, item),

@@ -534,3 +534,22 @@ def test_a_bad_parameter_in_the_environment_is_a_usage_error(examples_copy, run_
     )
     assert result.returncode == 2
     assert "PROMPTLS_TEMPERATURE='hot': `temperature` must be a number, not 'hot'" in result.stderr
+
+
+def test_a_claude_agents_fallback_is_read_in_its_dialect_by_check_and_resolve(
+    run_promptls, tmp_path: Path
+) -> None:
+    agent = tmp_path / ".claude" / "agents" / "reviewer.md"
+    agent.parent.mkdir(parents=True)
+    agent.write_text(
+        "---\nname: reviewer\ndescription: Reviews\nmodel: haiku\n"
+        "fallback: [sonnet, claude-opus-4-5, sonet]\n---\nReview.\n"
+    )
+    (tmp_path / ".git").mkdir()
+    proc = run_promptls("check", "--output-format", "json", ".", cwd=tmp_path)
+    found = [(f["code"], f["message"]) for f in json.loads(proc.stdout)]
+    assert [code for code, _ in found] == ["PLS206"]  # only the typo
+    assert "did you mean `sonnet`" in found[0][1]
+    proc = run_promptls("resolve", "--json", ".claude/agents/reviewer.md", cwd=tmp_path)
+    chain = [f["model"] for f in json.loads(proc.stdout)["fallback"]]
+    assert chain[:2] == ["anthropic/claude-sonnet-5-5", "anthropic/claude-opus-4-5"]

@@ -375,8 +375,9 @@ def check_params(ctx: PromptContext) -> Iterator[Finding]:
 
 def _param_entries(ctx: PromptContext) -> Iterator[tuple[str, Entry]]:
     prompt = ctx.prompt
+    entries = prompt.by_key  # the parameter keys are many, a file's keys few: one dict look-up each
     for key in PARAMETER_KEYS:
-        entry = prompt.get(key)
+        entry = entries.get(key)
         if entry is not None:
             yield key, entry
     if prompt.dialect is Dialect.DOTPROMPT:

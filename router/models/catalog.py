@@ -208,7 +208,9 @@ class Catalog:
 
     def family_rule(self, model_id: str) -> FamilyRule | None:
         """The most specific family rule whose pattern matches `model_id`."""
-        pattern = most_specific(self._rules, model_id.strip())
+        model_id = model_id.strip()
+        # Matched against every pattern once per id: a workspace names the same few unlisted models.
+        pattern = self.memo(("family_rule", model_id), lambda: most_specific(self._rules, model_id))
         return self._rules[pattern] if pattern is not None else None
 
     def family_of(self, model_id: str) -> str | None:

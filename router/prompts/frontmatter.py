@@ -8,6 +8,7 @@ non-mapping frontmatter becomes a finding at the right line instead of an except
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import yaml
@@ -30,6 +31,12 @@ MAX_EXPANDED_VALUES = 50_000
 holds dozens; nested anchors and aliases (`b: &b [*a, *a, ...]`, eight levels deep) can stand for
 billions in a few hundred bytes, and anything that reads the values (a check, a hover, a JSON report)
 would walk them all. Past this the file gets an invalid-yaml finding and no values."""
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_INT_TAG = "tag:yaml.org,2002:int"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_BOOLEANS = yaml.SafeLoader.bool_values
 
 _OPEN_FENCE = re.compile(r"---[ \t]*(?:\r\n|\n|\r|$)")
 _CLOSE_FENCE = re.compile(r"(?:^|(?<=\r))(?:---|\.\.\.)[ \t]*(?=\r|\n|\Z)", re.MULTILINE)
@@ -106,7 +113,8 @@ class PromptFile(NamedTuple):
 
     @property
     def name(self) -> str:
-        return prompt_name(self.path, self.dialect, self.value("name"))
+        declared = self.value("name")
+        return _cached_name(self.path, self.dialect, declared if isinstance(declared, str) else None)
 
     def insertion_point(self) -> int:
         """Where a new frontmatter line can be inserted: just before the closing fence."""
@@ -114,6 +122,13 @@ class PromptFile(NamedTuple):
             return self.opening.start
         end = self.frontmatter.end
         return end
+
+
+@lru_cache(maxsize=256)
+def _cached_name(path: str, dialect: Dialect, declared: str | None) -> str:
+    """A prompt's name, asked several times per check (resolution, keys, assignments): worked out once.
+    A declared name that is no string counts as none, so the arguments are always hashable."""
+    return prompt_name(path, dialect, declared)
 
 
 def decode(data: bytes, path: str) -> tuple[str, Finding | None]:
@@ -338,9 +353,6 @@ class _Walk:
         self.base_line = base_line
         self.done: dict[int, tuple[Entry, ...]] = {}
 
-    def span(self, node: yaml.Node) -> Span:
-        return _node_span(node, self.base, self.lines, self.text)
-
     def mapping_entries(self, node: yaml.MappingNode) -> tuple[Entry, ...]:
         known = self.done.get(id(node))
         if known is not None:
@@ -351,51 +363,68 @@ class _Walk:
         return entries
 
     def _entries(self, node: yaml.MappingNode) -> list[Entry]:
-        path, lines, text, base = self.path, self.lines, self.text, self.base
+        path, lines, text, base, base_line = self.path, self.lines, self.text, self.base, self.base_line
+        line_start = lines.line_start
         entries = []
         for key_node, value_node in node.value:
-            key_span = self.span(key_node)
-            if not isinstance(key_node, yaml.ScalarNode):
+            key_span = _node_span(key_node, base, lines, text)
+            if key_node.__class__ is not yaml.ScalarNode:
                 self.problems.append(
                     FrontmatterNotMapping.finding(
                         path, key_span, "a key must be a plain name, not a list or mapping"
                     )
                 )
                 continue
-            value_span = self.span(value_node)
-            value = _construct(path, self.loader, value_node, value_span, self.problems)
+            value_span = _node_span(value_node, base, lines, text)
+            value = self._value(value_node, value_span)
             items: tuple[Item, ...] = ()
             children: tuple[Entry, ...] = ()
-            if isinstance(value_node, yaml.SequenceNode):
+            style = None
+            kind = value_node.__class__
+            if kind is yaml.ScalarNode:
+                style = value_node.style or None
+            elif kind is yaml.SequenceNode:
+                spans = [_node_span(child, base, lines, text) for child in value_node.value]
                 items = tuple(
-                    Item(
-                        _construct(path, self.loader, child, self.span(child), self.problems),
-                        self.span(child),
-                    )
-                    for child in value_node.value
+                    Item(self._value(child, span), span)
+                    for child, span in zip(value_node.value, spans, strict=True)
                 )
-            elif isinstance(value_node, yaml.MappingNode):
+            elif kind is yaml.MappingNode:
                 children = self.mapping_entries(value_node)
             # Lines from the parser's marks (no offset look-ups): the value's last line is its end
             # mark's, less the line breaks trimmed off its end.
-            first_line = self.base_line + key_node.start_mark.line
+            first_line = base_line + key_node.start_mark.line
             end_mark = base + value_node.end_mark.index
-            last_line = self.base_line + value_node.end_mark.line - _breaks(text, value_span.end, end_mark)
-            entry_span = Span(lines.line_start(first_line), lines.line_start(last_line + 1), lines)
-            style = value_node.style if isinstance(value_node, yaml.ScalarNode) else None
+            last_line = base_line + value_node.end_mark.line
+            if end_mark > value_span.end:
+                last_line -= _breaks(text, value_span.end, end_mark)
+            entry_span = Span(line_start(first_line), line_start(last_line + 1), lines)
             entries.append(
-                Entry(
-                    str(key_node.value),
-                    key_span,
-                    value,
-                    value_span,
-                    entry_span,
-                    style or None,
-                    items,
-                    children,
-                )
+                Entry(str(key_node.value), key_span, value, value_span, entry_span, style, items, children)
             )
         return entries
+
+    def _value(self, node: yaml.Node, span: Span) -> Any:
+        # The common values are built here as PyYAML's constructor builds them (most frontmatter
+        # values are strings, booleans, small integers and lists of strings), the rest by it.
+        kind, tag = node.__class__, node.tag
+        if kind is yaml.ScalarNode:
+            if tag == _STR_TAG:
+                return node.value
+            if tag == _BOOL_TAG:
+                return _BOOLEANS[node.value.lower()]
+            if tag == _INT_TAG and _is_decimal(node.value):
+                return int(node.value)
+        elif kind is yaml.SequenceNode and tag == _SEQ_TAG:
+            values = node.value
+            if all(child.__class__ is yaml.ScalarNode and child.tag == _STR_TAG for child in values):
+                return [child.value for child in values]
+        return _construct(self.path, self.loader, node, span, self.problems)
+
+
+def _is_decimal(text: str) -> bool:
+    """Digits only, no leading zero: an integer YAML 1.1 reads as decimal (`010` is octal there)."""
+    return text.isascii() and text.isdigit() and (text[0] != "0" or text == "0")
 
 
 def _breaks(text: str, start: int, end: int) -> int:

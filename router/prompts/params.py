@@ -58,13 +58,17 @@ def type_problem(key: str, value: Any) -> str | None:
     spec = parameter_spec(key)
     if spec is None:
         return None
-    ok = {
-        Kind.INTEGER: isinstance(value, int) and not isinstance(value, bool),
-        Kind.NUMBER: isinstance(value, int | float) and not isinstance(value, bool),
-        Kind.STRINGS: isinstance(value, str)
-        or (isinstance(value, list) and all(isinstance(v, str) for v in value)),
-        Kind.STRING: isinstance(value, str),
-    }.get(spec.kind, True)
+    kind = spec.kind  # only this kind's test runs: every parameter of every file asks
+    if kind is Kind.INTEGER:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind is Kind.NUMBER:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif kind is Kind.STRINGS:
+        ok = isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+    elif kind is Kind.STRING:
+        ok = isinstance(value, str)
+    else:
+        ok = True
     return None if ok else f"`{key}` must be {_article(spec.kind.value)}, not {_shown(value)}"
 
 

@@ -385,8 +385,9 @@ def _param_keys(table: TableView | None) -> list[str]:
 
 
 def _frontmatter_params(prompt: PromptFile) -> Iterable[tuple[str, Any, Source]]:
+    entries = prompt.by_key  # the parameter keys are many, a file's keys few: one dict look-up each
     for key in PARAMETER_KEYS:
-        entry = prompt.get(key)
+        entry = entries.get(key)
         if entry is not None and _param_ok(key, entry.value):
             yield key, entry.value, _frontmatter_source(prompt, key)
     if prompt.dialect is Dialect.DOTPROMPT:

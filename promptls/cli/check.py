@@ -117,6 +117,7 @@ class _Run:
         self.prompt_count = 0
         self.settings_count = 0
         self._settings: dict[str, object] = {}
+        self._remembered: dict[int, object] = {}
         self._prompts_by_root: dict[str | None, list] = {}
 
     def selected(self, select: list[str], ignore: list[str]) -> list[Finding]:
@@ -146,16 +147,22 @@ class _Run:
             results = _check_in_parallel(self.session, prompts, workers)
         else:
             results = (_check_one(self.session, path, explicit) for path, explicit in prompts)
-        for path, (findings, key) in zip((p for p, _ in prompts), results, strict=True):
+        for path, (findings, key, root) in zip((p for p, _ in prompts), results, strict=True):
             self.findings.extend(findings)  # a file that could not be read has a finding, no key
             if key is None:
                 continue
-            settings = self.session.loader.for_prompt(path)
+            # The check found the prompt's project: its folder is looked up here, a cached key, rather
+            # than each prompt's folder walked up again (while the workers still run).
+            loader = self.session.loader
+            settings = loader.for_prompt(path) if root is None else loader.for_directory(root)
             self._remember(settings)
             self._prompts_by_root.setdefault(settings.root, []).append(key)
             self.prompt_count += 1
 
     def _remember(self, settings) -> None:
+        if id(settings) in self._remembered:
+            return
+        self._remembered[id(settings)] = settings  # kept alive: an id is unique while its object lives
         for file in settings.files:
             self._settings.setdefault(os.path.abspath(file.path), (file, settings))
 
@@ -175,9 +182,9 @@ class _Run:
         return any(root == w or root.startswith(w.rstrip(os.sep) + os.sep) for w in self.walked)
 
 
-def _check_one(session, path: str, explicit: bool) -> tuple[list[Finding], object]:
-    """Findings for one candidate file and its assignment key; (no findings, None) if no prompt;
-    (one unreadable-file finding, None) if it cannot be read."""
+def _check_one(session, path: str, explicit: bool) -> tuple[list[Finding], object, str | None]:
+    """Findings for one candidate file, its assignment key and its project's folder; (no findings,
+    None, None) if no prompt; (one unreadable-file finding, None, None) if it cannot be read."""
     from promptls.router.base.reading import Unreadable, Why
     from promptls.router.checks.lint import check_prompt, prompt_key
     from promptls.router.prompts.detect import excluded
@@ -187,18 +194,18 @@ def _check_one(session, path: str, explicit: bool) -> tuple[list[Finding], objec
     settings = session.loader.for_prompt(path)
     check = settings.view.check
     if not explicit and excluded(path, check.value("exclude", ()), settings.root):
-        return [], None
+        return [], None, None
     prompt = load_prompt(
         path, explicit=explicit, include=list(check.value("include", ())), root=settings.root
     )
     if isinstance(prompt, Unreadable):
         # Gone, or no regular file, since the walk looked: skipped, as the walk skips such files.
         if not explicit and prompt.why in (Why.MISSING, Why.FOLDER, Why.NOT_A_FILE):
-            return [], None
-        return [UnreadableFile.for_file(prompt)], None
+            return [], None, None
+        return [UnreadableFile.for_file(prompt)], None, None
     if prompt is None:
-        return [], None
-    return check_prompt(prompt, settings, session.catalog), prompt_key(prompt)
+        return [], None, None
+    return check_prompt(prompt, settings, session.catalog), prompt_key(prompt), settings.root
 
 
 def _worker_count(files: int) -> int:
@@ -213,7 +220,7 @@ def _worker_count(files: int) -> int:
 _worker_session = None
 
 
-def _check_chunk(chunk: list[tuple[str, bool]]) -> list[tuple[list[Finding], object]]:
+def _check_chunk(chunk: list[tuple[str, bool]]) -> list[tuple[list[Finding], object, str | None]]:
     global _worker_session
     if _worker_session is None:
         from promptls.cli.session import Session

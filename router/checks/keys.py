@@ -39,11 +39,14 @@ def check_keys(ctx: PromptContext) -> Iterator[Finding]:
             if problem:
                 yield WrongType.finding(ctx.path, entry.value_span, problem)
             continue
-        problem = type_problem(spec, entry.value)
-        if problem:
-            yield WrongType.finding(ctx.path, entry.value_span, problem)
+        if not _fits(spec.kind, entry.value):
+            problem = type_problem(spec, entry.value)
+            if problem:
+                yield WrongType.finding(ctx.path, entry.value_span, problem)
             continue
-        yield from _allowed(ctx, spec, entry)
+        # Most keys allow any value of their type: only a key with a list or a range is looked at.
+        if not spec.promptls and (spec.allowed or spec.minimum is not None or spec.maximum is not None):
+            yield from _allowed(ctx, spec, entry)
     if not prompt.problems:
         yield from _missing(ctx)
 
@@ -166,10 +169,16 @@ def _allowed(ctx: PromptContext, spec: KeySpec, entry: Entry) -> Iterator[Findin
             )
 
 
+@lru_cache(maxsize=16)
+def _required(dialect: Dialect) -> tuple[KeySpec, ...]:
+    """The dialect's required keys, looked for in every file (of dozens of keys, a few are required)."""
+    return tuple(spec for spec in keys_for(dialect).values() if spec.required)
+
+
 def _missing(ctx: PromptContext) -> Iterator[Finding]:
     prompt = ctx.prompt
-    for spec in keys_for(prompt.dialect).values():
-        if not spec.required or prompt.get(spec.name) is not None:
+    for spec in _required(prompt.dialect):
+        if prompt.get(spec.name) is not None:
             continue
         fix = None
         if spec.name == "name":

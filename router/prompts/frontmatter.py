@@ -263,7 +263,8 @@ def _parse_yaml(
         base_line = lines.position(start).line
         walk = _Walk(path, loader, start, lines, text, problems, base_line)
         entries = walk.mapping_entries(root)
-        _report_duplicates(path, entries, problems, set())
+        if walk.duplicated:
+            _report_duplicates(path, entries, problems, set())
         return entries, problems
     except RecursionError:
         span = lines.span(start, start)
@@ -352,6 +353,7 @@ class _Walk:
         self.problems = problems
         self.base_line = base_line
         self.done: dict[int, tuple[Entry, ...]] = {}
+        self.duplicated = False  # has some mapping a key twice? only then are duplicates looked for
 
     def mapping_entries(self, node: yaml.MappingNode) -> tuple[Entry, ...]:
         known = self.done.get(id(node))
@@ -363,45 +365,57 @@ class _Walk:
         return entries
 
     def _entries(self, node: yaml.MappingNode) -> list[Entry]:
+        # The hot loop of a workspace check (every key of every file): spans are made inline.
         path, lines, text, base, base_line = self.path, self.lines, self.text, self.base, self.base_line
         line_start = lines.line_start
+        scalar = yaml.ScalarNode
         entries = []
         for key_node, value_node in node.value:
             key_span = _node_span(key_node, base, lines, text)
-            if key_node.__class__ is not yaml.ScalarNode:
+            if key_node.__class__ is not scalar:
                 self.problems.append(
                     FrontmatterNotMapping.finding(
                         path, key_span, "a key must be a plain name, not a list or mapping"
                     )
                 )
                 continue
-            value_span = _node_span(value_node, base, lines, text)
-            value = self._value(value_node, value_span)
+            end_mark = value_node.end_mark
+            start = base + value_node.start_mark.index
+            end = stop = base + end_mark.index
+            while end > start and text[end - 1] in " \t\r\n":
+                end -= 1
+            value_span = Span(start, end, lines)
             items: tuple[Item, ...] = ()
             children: tuple[Entry, ...] = ()
             style = None
             kind = value_node.__class__
-            if kind is yaml.ScalarNode:
+            if kind is scalar:
                 style = value_node.style or None
-            elif kind is yaml.SequenceNode:
-                spans = [_node_span(child, base, lines, text) for child in value_node.value]
-                items = tuple(
-                    Item(self._value(child, span), span)
-                    for child, span in zip(value_node.value, spans, strict=True)
+                value = (
+                    value_node.value if value_node.tag == _STR_TAG else self._value(value_node, value_span)
                 )
-            elif kind is yaml.MappingNode:
-                children = self.mapping_entries(value_node)
+            else:
+                value = self._value(value_node, value_span)
+                if kind is yaml.SequenceNode:
+                    spans = [_node_span(child, base, lines, text) for child in value_node.value]
+                    items = tuple(
+                        Item(self._value(child, span), span)
+                        for child, span in zip(value_node.value, spans, strict=True)
+                    )
+                elif kind is yaml.MappingNode:
+                    children = self.mapping_entries(value_node)
             # Lines from the parser's marks (no offset look-ups): the value's last line is its end
             # mark's, less the line breaks trimmed off its end.
             first_line = base_line + key_node.start_mark.line
-            end_mark = base + value_node.end_mark.index
-            last_line = base_line + value_node.end_mark.line
-            if end_mark > value_span.end:
-                last_line -= _breaks(text, value_span.end, end_mark)
+            last_line = base_line + end_mark.line
+            if stop > end:
+                last_line -= _breaks(text, end, stop)
             entry_span = Span(line_start(first_line), line_start(last_line + 1), lines)
             entries.append(
-                Entry(str(key_node.value), key_span, value, value_span, entry_span, style, items, children)
+                Entry(key_node.value, key_span, value, value_span, entry_span, style, items, children)
             )
+        if len({entry.key for entry in entries}) != len(entries):
+            self.duplicated = True
         return entries
 
     def _value(self, node: yaml.Node, span: Span) -> Any:

@@ -24,7 +24,25 @@ from promptls.router.rules.syntax import (
     UnterminatedFrontmatter,
 )
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_PLAIN_TAGS: dict[str, str] = {}
+"""The tag of a plain scalar by its text (`true` a bool, `12` an int, `gpt-4o` a string): the same
+keys and values recur in every file, and the loader asks back in Python for each scalar it reads."""
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        # A plain scalar's tag depends on its text alone (the safe loader has no path resolvers).
+        if kind is yaml.ScalarNode and implicit[0] and len(value) <= 64:
+            tag = _PLAIN_TAGS.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_PLAIN_TAGS) < 4096:  # bounded: a language server runs for days
+                    _PLAIN_TAGS[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
 
 MAX_EXPANDED_VALUES = 50_000
 """How many values the frontmatter may hold once its aliases are expanded. A real prompt's frontmatter
@@ -242,9 +260,9 @@ def _parse_yaml(
                     f"the frontmatter is {kind}, not `key: value` lines; write one `key: value` per line",
                 )
             ]
-        # Only an alias (`*name`) can make the values outnumber the text; without one, a document
-        # that could hold more values than the budget is a long one.
-        could_exceed = "*" in source or len(source) > MAX_EXPANDED_VALUES * 2
+        # Only an alias (`*name`, of an anchor `&name`) can make the values outnumber the text; without
+        # one, a document that could hold more values than the budget is a long one.
+        could_exceed = ("&" in source and "*" in source) or len(source) > MAX_EXPANDED_VALUES * 2
         expanded, distinct = expanded_size(root) if could_exceed else (0, 0)
         if expanded > MAX_EXPANDED_VALUES:
             span = _node_span(root, start, lines, text)

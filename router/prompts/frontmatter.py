@@ -33,8 +33,13 @@ keys and values recur in every file, and the loader asks back in Python for each
 
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
-        # A plain scalar's tag depends on its text alone (the safe loader has no path resolvers).
-        if kind is yaml.ScalarNode and implicit[0] and len(value) <= 64:
+        # Without path resolvers (the safe loader has none) a quoted scalar is a string, and a plain
+        # scalar's tag depends on its text alone.
+        if kind is not yaml.ScalarNode or self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)
+        if not implicit[0]:
+            return self.DEFAULT_SCALAR_TAG
+        if len(value) <= 64:
             tag = _PLAIN_TAGS.get(value)
             if tag is None:
                 tag = super().resolve(kind, value, implicit)
@@ -54,6 +59,9 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _INT_TAG = "tag:yaml.org,2002:int"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_DECIMAL_FRACTION = re.compile(r"[0-9]+\.[0-9]+")
+"""A float as `float()` and PyYAML read it alike (no sign, exponent, `_` or `:`)."""
 _BOOLEANS = yaml.SafeLoader.bool_values
 
 _OPEN_FENCE = re.compile(r"---[ \t]*(?:\r\n|\n|\r|$)")
@@ -447,6 +455,8 @@ class _Walk:
                 return _BOOLEANS[node.value.lower()]
             if tag == _INT_TAG and _is_decimal(node.value):
                 return int(node.value)
+            if tag == _FLOAT_TAG and _DECIMAL_FRACTION.fullmatch(node.value):
+                return float(node.value)
         elif kind is yaml.SequenceNode and tag == _SEQ_TAG:
             values = node.value
             if all(child.__class__ is yaml.ScalarNode and child.tag == _STR_TAG for child in values):

@@ -13,8 +13,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 
-from promptls.keystatus import Provider, providers
+from promptls.keystatus import providers
 from promptls.router.settings.discover import ProjectSettings
+
+KEYRING_TIMEOUT_S = 30
+"""How long the keyring may take to answer (a locked one waits for the user to unlock it)."""
 
 
 class KeyedProviders:
@@ -29,7 +32,7 @@ class KeyedProviders:
     def __call__(self, settings: ProjectSettings) -> frozenset[str]:
         """The providers of `settings` (built-in and declared) that have a key."""
         known = providers(settings)
-        self._ask_keyring_once(tuple(p for p in known.values() if p.needs_key))
+        self._ask_keyring_once(settings.root)
         from promptls.adapters.keys import from_environment
 
         in_env = {
@@ -42,25 +45,38 @@ class KeyedProviders:
     def stored(self, provider: str) -> None:
         self._in_keyring |= {provider}
 
-    def _ask_keyring_once(self, wanted: tuple[Provider, ...]) -> None:
+    def _ask_keyring_once(self, root: str | None) -> None:
         with self._lock:
             if self._asked:
                 return
             self._asked = True
         threading.Thread(
-            target=self._read_keyring, args=(wanted,), name="promptls-keyring", daemon=True
+            target=self._read_keyring, args=(root,), name="promptls-keyring", daemon=True
         ).start()
 
-    def _read_keyring(self, wanted: tuple[Provider, ...]) -> None:
-        from promptls.adapters.keys import KeyringUnavailable, stored_key
+    def _read_keyring(self, root: str | None) -> None:
+        """Asked of `promptls keys list --json` in a child process: the keyring's libraries (D-Bus,
+        cryptography) would stay in the server's memory for good (~8 MB, bench/lsp.py) for one answer.
+        The child prints which providers have a key in the keyring, never a key."""
+        import json
+        import subprocess
+        import sys
 
         found = set()
         try:
-            for provider in wanted:
-                if stored_key(provider.name, provider.env_var):
-                    found.add(provider.name)
-        except KeyringUnavailable:
-            pass  # no keyring here: the environment's keys are all there are
+            proc = subprocess.run(
+                [sys.executable, "-m", "promptls", "keys", "list", "--json"],
+                cwd=root,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=KEYRING_TIMEOUT_S,
+            )
+            for row in json.loads(proc.stdout or "[]"):
+                if isinstance(row, dict) and row.get("in_keyring") is True:
+                    found.add(str(row.get("provider")))
+        except (OSError, subprocess.SubprocessError, ValueError):
+            pass  # no answer: the environment's keys are all there are
         finally:
             self._in_keyring |= found
             self.keyring_read.set()

@@ -25,7 +25,7 @@ from promptls.adapters.keys import (
     store_key,
 )
 
-from tests.conftest import CANARY_KEYS, PROMPTLS, RunPromptls, assert_no_canary
+from tests.conftest import CANARY_KEYS, PROMPTLS, RunPromptls, assert_no_canary, canary_key
 
 FAIL_BACKEND = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 
@@ -418,3 +418,22 @@ def test_a_canary_key_never_reaches_any_output(keys) -> None:
     assert_no_canary(seen, fragments=True)  # not even part of a key
     for key in (stored, exported):
         assert masked(key) in seen  # the masked form, and nothing more, was shown
+
+
+def test_the_server_learns_which_providers_have_a_key_in_the_keyring(tmp_path) -> None:
+    """Completion ranks keyed providers first; the server asks the real keyring through a child
+    `promptls keys list --json` (the keyring's libraries stay out of the server's memory)."""
+    from promptls.router.settings import SettingsLoader
+
+    from promptls.server.keyed import KeyedProviders
+
+    store_key("anthropic", canary_key("anthropic"))
+    try:
+        settings = SettingsLoader(user_config=str(tmp_path / "none.toml")).for_directory(str(tmp_path))
+        keyed = KeyedProviders({})
+        keyed(settings)
+        assert keyed.keyring_read.wait(timeout=60)
+        assert "anthropic" in keyed(settings)
+        assert "openai" not in keyed(settings)
+    finally:
+        delete_key("anthropic")

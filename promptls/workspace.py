@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from promptls.router.base.pathglob import path_matches
@@ -205,13 +206,17 @@ def load_prompt(
     if b"\0" in data[:BINARY_SNIFF] and not explicit:
         return None
     text, problem = decode(data, path)
-    dialect = None
+    plugin = plugin_root(path)
     if include is not None:
         from promptls.router.prompts.detect import classify
 
-        dialect = classify(path, text, include, root)
+        dialect = classify(path, text, include, root, plugin=plugin)
         if dialect is None and not explicit:
             return None
+    else:
+        from promptls.router.prompts.detect import dialect_from_path
+
+        dialect = dialect_from_path(path, plugin=plugin)
     prompt = parse_prompt(path, text, dialect)
     if problem is not None:
         prompt = prompt._replace(problems=(problem, *prompt.problems))
@@ -222,4 +227,27 @@ def _no_prompt(path: str, head: bytes, include: list[str], root: str | None) -> 
     """Does the start of a file show it is no prompt file (its path does not, nor its frontmatter)?"""
     from promptls.router.prompts.detect import classify
 
-    return classify(path, head.decode("utf-8", "replace"), include, root) is None
+    return classify(path, head.decode("utf-8", "replace"), include, root, plugin=plugin_root(path)) is None
+
+
+PLUGIN_MANIFEST = os.path.join(".claude-plugin", "plugin.json")
+"""What makes a folder a Claude Code plugin's root: its `agents/`, `commands/` and `skills/` then
+hold Claude agents, commands and skills (`router/prompts/detect.py`, the rows' `plugin` folders)."""
+
+
+def plugin_root(path: str) -> str | None:
+    """The root of the Claude Code plugin the file at `path` lies in: the nearest folder up holding
+    `.claude-plugin/plugin.json`, looking no higher than a folder holding `.git`; else None."""
+    return _plugin_folder(os.path.dirname(os.path.abspath(path)))
+
+
+@lru_cache(maxsize=4096)
+def _plugin_folder(folder: str) -> str | None:
+    # Cached per folder: a walk asks once for each file, and files share their folders. A plugin
+    # made while the server runs is seen after a restart.
+    if os.path.isfile(os.path.join(folder, PLUGIN_MANIFEST)):
+        return folder
+    parent = os.path.dirname(folder)
+    if parent == folder or os.path.exists(os.path.join(folder, ".git")):
+        return None
+    return _plugin_folder(parent)

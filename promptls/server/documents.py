@@ -263,12 +263,14 @@ class Documents:
 
     def _dialect(self, path: str, text: str):
         from promptls.router.prompts.detect import classify
+        from promptls.workspace import plugin_root
 
-        dialect = dialect_from_path(path)
+        plugin = plugin_root(path)
+        dialect = dialect_from_path(path, plugin=plugin)
         if dialect is not None:
             return dialect
         settings = self.loader.for_prompt(path)
-        return classify(path, text, settings.view.check.value("include", ()), settings.root)
+        return classify(path, text, settings.view.check.value("include", ()), settings.root, plugin=plugin)
 
 
 def _over_limit(path: str, text: str, limit: int = MAX_PROMPT_BYTES) -> Unreadable | None:

@@ -8,15 +8,17 @@ A new kind of file is a new row.
 A file's dialect, first answer wins:
 
 1. a row that names the file alone (`*.prompt.md`) decides it;
-2. a row whose folder (`.claude/agents`) lies above the file decides it; when several do, the one
-   whose folder is nearest the file (a tie: the earlier row);
+2. a row whose folder (`.claude/agents`) lies above the file decides it, or, in a Claude Code plugin,
+   whose plugin folder (`agents`) lies right below the plugin's root; when several do, the one whose
+   folder is nearest the file (a tie: the earlier row);
 3. a `[check] include` glob that matches it makes it a generic prompt;
 4. a row that needs something of the text decides when the text shows it: any file with a
    frontmatter `model:` key is a generic prompt.
 
 Otherwise it is no prompt file. Rows of the first two kinds need only the path, so the editors can
-match them with globs; rows that need the text are the server's to decide, and the editors start for
-`EDITOR_HINTS`, the places such prompts are usually kept.
+match them with globs (all but the plugin folders: which folder is a plugin's root is a fact of the
+disk, found by the front ends and handed in); rows that need the text are the server's to decide,
+and the editors start for `EDITOR_HINTS`, the places such prompts are usually kept.
 """
 
 from __future__ import annotations
@@ -54,7 +56,11 @@ class PromptRule(NamedTuple):
     folder: tuple[str, ...] = ()
     """Folders the file lies below, outermost first (`.claude`, `agents`); compared exactly."""
     depth: int | None = None
-    """Folders between `folder` and the file: None any number, 1 exactly one (a skill's own folder)."""
+    """Folders between `folder` (or `plugin`) and the file: None any number, 1 exactly one (a skill's
+    own folder)."""
+    plugin: tuple[str, ...] = ()
+    """Folders right below a Claude Code plugin's root (the folder holding `.claude-plugin/plugin.json`)
+    the file lies below: a plugin keeps there what a project keeps below `.claude`."""
     needs: Needs = Needs.NOTHING
 
 
@@ -72,16 +78,26 @@ PROMPT_RULES: tuple[PromptRule, ...] = (
     PromptRule(Dialect.COPILOT_AGENT, "Copilot custom agents", suffixes=(".agent.md",)),
     PromptRule(Dialect.COPILOT_AGENT, "Copilot chat modes (agents' former name)", suffixes=(".chatmode.md",)),
     PromptRule(
-        Dialect.CLAUDE_AGENT, "Claude Code agents", suffixes=MARKDOWN_SUFFIXES, folder=(".claude", "agents")
+        Dialect.CLAUDE_AGENT,
+        "Claude Code agents",
+        suffixes=MARKDOWN_SUFFIXES,
+        folder=(".claude", "agents"),
+        plugin=("agents",),
     ),
     PromptRule(
         Dialect.CLAUDE_COMMAND,
         "Claude Code slash commands",
         suffixes=MARKDOWN_SUFFIXES,
         folder=(".claude", "commands"),
+        plugin=("commands",),
     ),
     PromptRule(
-        Dialect.CLAUDE_SKILL, "Claude Code skills", name="SKILL.md", folder=(".claude", "skills"), depth=1
+        Dialect.CLAUDE_SKILL,
+        "Claude Code skills",
+        name="SKILL.md",
+        folder=(".claude", "skills"),
+        depth=1,
+        plugin=("skills",),
     ),
     PromptRule(Dialect.GENERIC, "any file whose frontmatter names a model", needs=Needs.MODEL_KEY),
 )
@@ -124,34 +140,47 @@ WALKED_SUFFIXES: tuple[str, ...] = tuple(
 a row names. A walk cannot read every file; a file of another ending counts when named or opened."""
 
 
-def dialect_from_path(path: str, rules: Sequence[PromptRule] = PROMPT_RULES) -> Dialect | None:
-    """The dialect the path alone decides (steps 1 and 2), or None when that needs more than the path."""
+def dialect_from_path(
+    path: str, rules: Sequence[PromptRule] = PROMPT_RULES, *, plugin: str | None = None
+) -> Dialect | None:
+    """The dialect the path alone decides (steps 1 and 2), or None when that needs more than the path.
+
+    `plugin` is the root of the Claude Code plugin the file lies in, if any, written as `path` is
+    (both absolute, or both from the same folder)."""
     parts = path_segments(path)
     if not parts:
         return None
     name = parts[-1].lower()
+    base = _plugin_base(parts, plugin)
     found, nearest = None, -1
     for rule in rules:
         if rule.needs is not Needs.NOTHING or not _names_file(rule, name):
             continue
-        if not rule.folder:
+        if not rule.folder and not rule.plugin:
             return rule.dialect
-        end = _folder_end(rule, parts)
-        if end is not None and end > nearest:
-            found, nearest = rule.dialect, end
+        for end in (_folder_end(rule, parts) if rule.folder else None, _plugin_end(rule, parts, base)):
+            if end is not None and end > nearest:
+                found, nearest = rule.dialect, end
     return found
 
 
 def classify(
-    path: str, text: str, include: Sequence[str], root: str | None, rules: Sequence[PromptRule] = PROMPT_RULES
+    path: str,
+    text: str,
+    include: Sequence[str],
+    root: str | None,
+    rules: Sequence[PromptRule] = PROMPT_RULES,
+    *,
+    plugin: str | None = None,
 ) -> Dialect | None:
     """The dialect of a file, or None when it is no prompt file.
 
     `include` are the project's `[check] include` globs, relative to `root` (without a root they
-    cannot apply). A relative `path` is taken from the current folder, whatever part of it was typed.
+    cannot apply); `plugin` the root of the Claude Code plugin the file lies in, if any. A relative
+    `path` (or `plugin`) is taken from the current folder, whatever part of it was typed.
     """
     path = os.path.abspath(path)
-    dialect = dialect_from_path(path, rules)
+    dialect = dialect_from_path(path, rules, plugin=os.path.abspath(plugin) if plugin else None)
     if dialect is not None:
         return dialect
     if include and root:
@@ -220,6 +249,28 @@ def _folder_end(rule: PromptRule, parts: Sequence[str]) -> int | None:
         if end >= size - 1 and parts[end] == folder[-1] and tuple(parts[end - size + 1 : end + 1]) == folder:
             return end
     return None
+
+
+def _plugin_base(parts: Sequence[str], plugin: str | None) -> int | None:
+    """How many of `parts` the plugin's root takes, when the file lies below it; else None."""
+    if not plugin:
+        return None
+    root = path_segments(plugin)
+    if len(root) >= len(parts) or tuple(parts[: len(root)]) != tuple(root):
+        return None
+    return len(root)
+
+
+def _plugin_end(rule: PromptRule, parts: Sequence[str], base: int | None) -> int | None:
+    """Where `rule.plugin` ends (an index into `parts`) when it lies right below the plugin's root
+    (`base` segments long) above the file, keeping `depth`; else None."""
+    if base is None or not rule.plugin:
+        return None
+    size = len(rule.plugin)
+    between = len(parts) - 1 - base - size
+    if between < 0 or (rule.depth is not None and between != rule.depth):
+        return None
+    return base + size - 1 if tuple(parts[base : base + size]) == rule.plugin else None
 
 
 def excluded(path: str, globs: Sequence[str], root: str | None) -> bool:

@@ -321,6 +321,36 @@ def test_resolve_from_inside_the_agents_folder_is_the_same_agent(run_promptls, e
     assert lines[1].startswith("model: ollama/qwen2.5-coder")
 
 
+PLUGIN_AGENT = "---\nname: reviewer\ndescription: Reviews\nmodel: sonnet\ncolor: blue\n---\nReview it.\n"
+
+
+def test_a_claude_code_plugin_holds_claude_agents_commands_and_skills(run_promptls, tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, "plug/.claude-plugin/plugin.json", '{"name": "plug"}\n')
+    write(tmp_path, "plug/agents/reviewer.md", PLUGIN_AGENT)
+    write(tmp_path, "plug/commands/ship.md", "---\ndescription: Ship it\n---\nShip $ARGUMENTS\n")
+    write(tmp_path, "plug/skills/pdf/SKILL.md", "---\nname: pdf\ndescription: Read PDFs\n---\nRead.\n")
+    proc = run_promptls("check", "plug", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert proc.stdout.splitlines()[-1] == "All checks passed (3 prompt files, 0 settings files)."
+    proc = run_promptls("check", "plug/agents/reviewer.md", cwd=tmp_path)
+    assert proc.returncode == 0
+    proc = run_promptls("resolve", "agents/reviewer.md", cwd=tmp_path / "plug")
+    lines = proc.stdout.splitlines()
+    assert proc.returncode == 0
+    assert lines[0] == 'agents/reviewer.md  (claude-agent "reviewer")'
+    assert lines[2].startswith(
+        "  ✓ agents/reviewer.md:4 (frontmatter) model = sonnet  (Claude Code alias `sonnet`"
+    )
+    # The same agent outside a plugin is a generic prompt, where `sonnet` names no provider.
+    write(tmp_path, "loose/agents/reviewer.md", PLUGIN_AGENT)
+    proc = run_promptls("check", "loose", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "loose/agents/reviewer.md:4:8: PLS201 `sonnet` has no provider" in proc.stdout
+    proc = run_promptls("resolve", "agents/reviewer.md", cwd=tmp_path / "loose")
+    assert proc.stdout.startswith('agents/reviewer.md  (generic "reviewer")')
+
+
 def test_resolve_on_an_ascii_only_output_degrades_instead_of_crashing(
     run_promptls, examples_copy: Path
 ) -> None:

@@ -13,7 +13,7 @@ from promptls.router.prompts.detect import classify
 from promptls.router.prompts.dialects import Dialect
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from promptls.workspace import ALWAYS_SKIPPED, walk
+from promptls.workspace import ALWAYS_SKIPPED, plugin_root, walk
 from tests.promptls.server.conftest import SERVER_ENV, capabilities, diagnostics, open_doc
 
 
@@ -223,11 +223,26 @@ def test_classify_a_relative_path_by_where_the_file_is_not_how_it_was_typed(
     assert classify("agents/reviewer.md", WITHOUT_MODEL, [], str(tmp_path)) is Dialect.CLAUDE_AGENT
 
 
+def test_plugin_root_is_the_nearest_folder_up_with_a_plugin_manifest(tmp_path: Path) -> None:
+    make(tmp_path, "repo/plug/.claude-plugin/plugin.json", "outer/.claude-plugin/plugin.json", text="{}")
+    (tmp_path / "outer" / "repo").mkdir()
+    (tmp_path / "outer" / "repo" / ".git").mkdir()
+    make(tmp_path, "repo/.claude-plugin/marketplace.json", text="{}")  # a marketplace is no plugin
+    assert plugin_root(str(tmp_path / "repo/plug/agents/team/x.md")) == str(tmp_path / "repo/plug")
+    assert plugin_root(str(tmp_path / "repo/plug/x.md")) == str(tmp_path / "repo/plug")
+    assert plugin_root(str(tmp_path / "repo/x.md")) is None
+    # The repository's top bounds the search: a plugin around the repository is not this file's.
+    assert plugin_root(str(tmp_path / "outer/repo/agents/x.md")) is None
+    assert plugin_root(str(tmp_path / "outer/agents/x.md")) == str(tmp_path / "outer")
+
+
 # --- the shell and the editor agree ---------------------------------------------------------------
 
 FLAWED = "---\nmodel: sonnet\ntemperature: 5\n---\nHi {{name}} $ARGUMENTS\n"
 """Flawed as a prompt of any dialect, and differently by dialect (`sonnet` is a Claude Code alias)."""
 NO_MODEL = "---\ndescription: no model\ntemperature: 5\n---\nHi\n"
+CLAUDE_AGENT = "---\nname: rev\ndescription: Reviews\nmodel: sonnet\ncolor: blue\n---\nReview it.\n"
+"""Clean as a Claude Code agent; as a generic prompt `sonnet` names no provider and `color` is unknown."""
 """Flawed too, but a prompt only where its path or a `[check] include` glob makes it one."""
 
 AGREEMENT = {
@@ -246,6 +261,13 @@ AGREEMENT = {
     "notes/readme.md": "# Notes\n\nmodel: in the body is not frontmatter\n",
     "docs/ai/included.md": NO_MODEL,
     ".github/instructions/style.instructions.md": NO_MODEL,
+    # A Claude Code plugin (`plug/.claude-plugin/plugin.json`): there `sonnet` is a Claude alias.
+    "plug/agents/reviewer.md": FLAWED,
+    "plug/commands/ship.md": NO_MODEL,
+    "plug/skills/pdf/SKILL.md": NO_MODEL,
+    "plug/agents/clean.md": CLAUDE_AGENT,  # no diagnostics, in the shell or the editor
+    "unplugged/agents/reviewer.md": FLAWED,
+    "unplugged/agents/clean.md": CLAUDE_AGENT,
 }
 AGREEMENT_PROMPTS = [
     ".claude/agents/rev.md",
@@ -258,7 +280,12 @@ AGREEMENT_PROMPTS = [
     "dotprompt/hello.prompt",
     "notes/with-model.md",
     "old.chatmode.md",
+    "plug/agents/reviewer.md",
+    "plug/commands/ship.md",
+    "plug/skills/pdf/SKILL.md",
     "prompts/with-model.md",
+    "unplugged/agents/clean.md",
+    "unplugged/agents/reviewer.md",
 ]
 
 
@@ -269,6 +296,7 @@ def mixed_workspace(tmp_path: Path) -> Path:
     for rel, text in AGREEMENT.items():
         make(root, rel, text=text)
     (root / "promptls.toml").write_text('[check]\ninclude = ["docs/ai/*.md"]\n', encoding="utf-8")
+    make(root, "plug/.claude-plugin/plugin.json", text='{"name": "plug"}\n')
     return root
 
 

@@ -72,6 +72,38 @@ def test_classify(tmp_path, rel: str, text: str, dialect: Dialect | None) -> Non
     assert classify(str(tmp_path / rel), text, [], str(tmp_path)) is dialect
 
 
+PLUGIN_CASES: list[tuple[str, str, Dialect | None]] = [
+    # In a Claude Code plugin (root `ws/plug`) its own folders hold agents, commands and skills.
+    ("ws/plug/agents/reviewer.md", PLAIN, A),
+    ("ws/plug/commands/ship.md", PLAIN, C),
+    ("ws/plug/commands/git/commit.md", PLAIN, C),
+    ("ws/plug/skills/pdf/SKILL.md", PLAIN, S),
+    ("ws/plug/skills/SKILL.md", PLAIN, None),  # a skill is a folder of its own, here too
+    ("ws/plug/skills/pdf/forms.md", PLAIN, None),
+    ("ws/plug/docs/agents/notes.md", PLAIN, None),  # right below the plugin's root only
+    ("ws/plug/README.md", PLAIN, None),
+    ("ws/other/agents/reviewer.md", PLAIN, None),  # outside the plugin
+    ("ws/other/agents/reviewer.md", WITH_MODEL, G),
+    ("ws/plug/agents/x.prompt.md", PLAIN, CP),  # a row naming the file still wins
+    ("ws/plug/.claude/commands/x.md", PLAIN, C),  # `.claude` rows keep working inside a plugin
+]
+
+
+@pytest.mark.parametrize(("rel", "text", "dialect"), PLUGIN_CASES)
+def test_classify_in_a_plugin(tmp_path, rel: str, text: str, dialect: Dialect | None) -> None:
+    plugin = str(tmp_path / "ws" / "plug")
+    assert classify(str(tmp_path / rel), text, [], str(tmp_path), plugin=plugin) is dialect
+
+
+def test_plugin_folders_count_only_with_a_plugin_root() -> None:
+    assert dialect_from_path("/w/plug/agents/reviewer.md") is None
+    assert dialect_from_path("/w/plug/agents/reviewer.md", plugin="/w/plug") is Dialect.CLAUDE_AGENT
+    assert dialect_from_path("/w/plug/agents/reviewer.md", plugin="/w/elsewhere") is None
+    assert (
+        dialect_from_path("C:\\w\\plug\\skills\\pdf\\SKILL.md", plugin="C:\\w\\plug") is Dialect.CLAUDE_SKILL
+    )
+
+
 def test_windows_separators_tell_the_same_dialect() -> None:
     assert dialect_from_path("C:\\work\\.claude\\agents\\reviewer.md") is Dialect.CLAUDE_AGENT
     assert dialect_from_path("C:\\work\\.claude\\skills\\x\\SKILL.md") is Dialect.CLAUDE_SKILL

@@ -237,9 +237,10 @@ async def diagnostics(
         )
         return list(report.items)
     while uri not in client.diagnostics:
-        await asyncio.wait_for(
-            client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), timeout=10
-        )
+        # shield: on a timeout pytest-lsp would later resolve the cancelled future and stop the shared
+        # client, failing every later test of the profile instead of this one
+        waiting = asyncio.ensure_future(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS))
+        await asyncio.wait_for(asyncio.shield(waiting), timeout=30)
     return list(client.diagnostics[uri])
 
 

@@ -47,7 +47,10 @@ _TOOLS = {
     Dialect.CLAUDE_SKILL: "Claude Code",
     Dialect.COPILOT_PROMPT: "VS Code Copilot",
     Dialect.COPILOT_AGENT: "VS Code Copilot",
+    Dialect.COPILOT_INSTRUCTIONS: "VS Code Copilot",
+    Dialect.SKILL: "Agent Skills",
     Dialect.DOTPROMPT: "Dotprompt",
+    Dialect.PROMPTY: "Prompty",
     Dialect.GENERIC: "promptls",
 }
 

@@ -77,6 +77,8 @@ PROMPT_RULES: tuple[PromptRule, ...] = (
     PromptRule(Dialect.COPILOT_PROMPT, "Copilot prompt files", suffixes=(".prompt.md",)),
     PromptRule(Dialect.COPILOT_AGENT, "Copilot custom agents", suffixes=(".agent.md",)),
     PromptRule(Dialect.COPILOT_AGENT, "Copilot chat modes (agents' former name)", suffixes=(".chatmode.md",)),
+    PromptRule(Dialect.COPILOT_INSTRUCTIONS, "Copilot instructions files", suffixes=(".instructions.md",)),
+    PromptRule(Dialect.PROMPTY, "Prompty", suffixes=(".prompty",)),
     PromptRule(
         Dialect.CLAUDE_AGENT,
         "Claude Code agents",
@@ -99,6 +101,10 @@ PROMPT_RULES: tuple[PromptRule, ...] = (
         depth=1,
         plugin=("skills",),
     ),
+    PromptRule(
+        Dialect.SKILL, "Agent Skills (Copilot)", name="SKILL.md", folder=(".github", "skills"), depth=1
+    ),
+    PromptRule(Dialect.SKILL, "Agent Skills", name="SKILL.md", folder=(".agents", "skills"), depth=1),
     PromptRule(Dialect.GENERIC, "any file whose frontmatter names a model", needs=Needs.MODEL_KEY),
 )
 
@@ -108,12 +114,6 @@ EDITOR_HINTS: tuple[PromptRule, ...] = (
         "markdown under a prompts/ folder",
         suffixes=MARKDOWN_SUFFIXES,
         folder=("prompts",),
-        needs=Needs.MODEL_KEY,
-    ),
-    PromptRule(
-        Dialect.GENERIC,
-        "Copilot instructions files",
-        suffixes=(".instructions.md",),
         needs=Needs.MODEL_KEY,
     ),
 )

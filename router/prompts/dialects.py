@@ -14,7 +14,12 @@ class Dialect(StrEnum):
     CLAUDE_SKILL = "claude-skill"
     COPILOT_PROMPT = "copilot-prompt"
     COPILOT_AGENT = "copilot-agent"
+    COPILOT_INSTRUCTIONS = "copilot-instructions"
+    SKILL = "skill"
+    """An Agent Skill outside Claude Code's folders (agentskills.io; Copilot's `.github/skills`,
+    `.agents/skills`)."""
     DOTPROMPT = "dotprompt"
+    PROMPTY = "prompty"
     GENERIC = "generic"
 
     @property
@@ -23,7 +28,11 @@ class Dialect(StrEnum):
 
     @property
     def is_copilot(self) -> bool:
-        return self in (Dialect.COPILOT_PROMPT, Dialect.COPILOT_AGENT)
+        return self in (Dialect.COPILOT_PROMPT, Dialect.COPILOT_AGENT, Dialect.COPILOT_INSTRUCTIONS)
+
+    @property
+    def is_skill(self) -> bool:
+        return self in (Dialect.CLAUDE_SKILL, Dialect.SKILL)
 
     @property
     def assignment_table(self) -> str | None:
@@ -37,6 +46,7 @@ _TABLES = {
     Dialect.CLAUDE_COMMAND: "commands",
     Dialect.COPILOT_PROMPT: "commands",
     Dialect.CLAUDE_SKILL: "skills",
+    Dialect.SKILL: "skills",
 }
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
@@ -55,16 +65,25 @@ def prompt_name(path: str, dialect: Dialect, declared: object = None) -> str:
         in (
             Dialect.CLAUDE_AGENT,
             Dialect.CLAUDE_SKILL,
+            Dialect.SKILL,
             Dialect.COPILOT_AGENT,
             Dialect.DOTPROMPT,
         )
     ):
         return declared.strip()
     parts = path_segments(path)
-    if dialect is Dialect.CLAUDE_SKILL:
+    if dialect.is_skill:
         return parts[-2] if len(parts) > 1 else ""
     name = parts[-1] if parts else ""
-    for suffix in (".prompt.md", ".agent.md", ".chatmode.md", ".prompt", *MARKDOWN_SUFFIXES):
+    for suffix in (
+        ".prompt.md",
+        ".agent.md",
+        ".chatmode.md",
+        ".instructions.md",
+        ".prompt",
+        ".prompty",
+        *MARKDOWN_SUFFIXES,
+    ):
         if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return name

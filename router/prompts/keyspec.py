@@ -336,6 +336,10 @@ _DIALECT_KEYS: dict[Dialect, tuple[KeySpec, ...]] = {
         KeySpec("ext", Kind.MAPPING, "Extension fields by namespace."),
         KeySpec("metadata", Kind.MAPPING, "Arbitrary metadata."),
     ),
+    # Filled in by the schema and Prompty work of issue 12.
+    Dialect.COPILOT_INSTRUCTIONS: (),
+    Dialect.SKILL: (),
+    Dialect.PROMPTY: (),
     Dialect.GENERIC: (
         KeySpec("name", Kind.STRING, "The prompt's name; the file name when omitted."),
         KeySpec("title", Kind.STRING, "A human title."),

@@ -275,6 +275,7 @@ AGREEMENT_PROMPTS = [
     ".claude/skills/SKILL.md",
     ".claude/skills/log/SKILL.md",
     ".github/agents/plan.agent.md",
+    ".github/instructions/style.instructions.md",
     ".github/prompts/explain.prompt.md",
     "docs/ai/included.md",
     "dotprompt/hello.prompt",

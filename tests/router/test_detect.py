@@ -61,8 +61,13 @@ CASES: list[tuple[str, str, Dialect | None]] = [
     ("ws/notes/readme.md", PLAIN, None),
     ("ws/notes/draft.md", WITH_MODEL, G),
     ("ws/notes/draft.txt", WITH_MODEL, G),  # any file the walk or an editor hands over
-    ("ws/.github/instructions/style.instructions.md", WITH_MODEL, G),
-    ("ws/.github/instructions/style.instructions.md", WITHOUT_MODEL, None),
+    # Copilot instructions, Agent Skills outside .claude, Prompty: the name (and folder) decides.
+    ("ws/.github/instructions/style.instructions.md", WITHOUT_MODEL, Dialect.COPILOT_INSTRUCTIONS),
+    ("ws/style.instructions.md", PLAIN, Dialect.COPILOT_INSTRUCTIONS),
+    ("ws/.github/skills/pdf/SKILL.md", PLAIN, Dialect.SKILL),
+    ("ws/.agents/skills/pdf/SKILL.md", PLAIN, Dialect.SKILL),
+    ("ws/.agents/skills/SKILL.md", PLAIN, None),
+    ("ws/prompty/basic.prompty", PLAIN, Dialect.PROMPTY),
     ("ws/promptls.toml", PLAIN, None),
 ]
 

@@ -13,15 +13,18 @@ export const PROMPT_PATTERNS: readonly string[] = [
   "**/*.prompt.md", // copilot-prompt: Copilot prompt files
   "**/*.agent.md", // copilot-agent: Copilot custom agents
   "**/*.chatmode.md", // copilot-agent: Copilot chat modes (agents' former name)
+  "**/*.instructions.md", // copilot-instructions: Copilot instructions files
+  "**/*.prompty", // prompty: Prompty
   "**/.claude/agents/**/*.{md,markdown,mdx}", // claude-agent: Claude Code agents
   "**/.claude/commands/**/*.{md,markdown,mdx}", // claude-command: Claude Code slash commands
   "**/.claude/skills/*/SKILL.md", // claude-skill: Claude Code skills
+  "**/.github/skills/*/SKILL.md", // skill: Agent Skills (Copilot)
+  "**/.agents/skills/*/SKILL.md", // skill: Agent Skills
 ];
 
 /** Where prompts that their text decides are usually kept (the server reads the text). */
 export const HINT_PATTERNS: readonly string[] = [
   "**/prompts/**/*.{md,markdown,mdx}", // generic: markdown under a prompts/ folder
-  "**/*.instructions.md", // generic: Copilot instructions files
 ];
 
 /** promptls settings files. */

@@ -20,6 +20,12 @@ return {
       what = "Copilot chat modes (agents' former name)",
     },
     {
+      dialect = "copilot-instructions",
+      suffixes = { ".instructions.md" },
+      what = "Copilot instructions files",
+    },
+    { dialect = "prompty", suffixes = { ".prompty" }, what = "Prompty" },
+    {
       dialect = "claude-agent",
       suffixes = { ".md", ".markdown", ".mdx" },
       folder = { ".claude", "agents" },
@@ -38,6 +44,20 @@ return {
       name = "SKILL.md",
       what = "Claude Code skills",
     },
+    {
+      dialect = "skill",
+      folder = { ".github", "skills" },
+      depth = 1,
+      name = "SKILL.md",
+      what = "Agent Skills (Copilot)",
+    },
+    {
+      dialect = "skill",
+      folder = { ".agents", "skills" },
+      depth = 1,
+      name = "SKILL.md",
+      what = "Agent Skills",
+    },
     { dialect = "generic", needs = "model-key", what = "any file whose frontmatter names a model" },
   },
   hints = {
@@ -47,12 +67,6 @@ return {
       folder = { "prompts" },
       needs = "model-key",
       what = "markdown under a prompts/ folder",
-    },
-    {
-      dialect = "generic",
-      suffixes = { ".instructions.md" },
-      needs = "model-key",
-      what = "Copilot instructions files",
     },
   },
   settings = {

@@ -18,6 +18,7 @@ examples:
   promptls check examples/ .claude/   check these folders
   promptls check --select PLS2        only model-id rules
   promptls check --output-format json | jq '.[].code'
+  promptls check --output-format sarif > promptls.sarif
 """
 
 
@@ -33,9 +34,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the current project)")
     p.add_argument(
         "--output-format",
-        choices=("text", "json", "github"),
+        choices=("text", "json", "github", "sarif"),
         default="text",
-        help="text (default), json, or github (workflow annotations)",
+        help="text (default), json, github (workflow annotations) or sarif (SARIF 2.1.0, for code scanning)",
     )
     p.add_argument(
         "--json",

@@ -1,4 +1,4 @@
-"""Render findings for the shell: ruff-style text lines, JSON, or GitHub workflow annotations."""
+"""Render findings for the shell: ruff-style text lines, JSON, GitHub workflow annotations or SARIF."""
 
 from __future__ import annotations
 
@@ -29,6 +29,12 @@ def findings(items: Sequence[Finding], fmt: str, color: str, prompt_count: int, 
                     edit["path"] = shown_path(edit["path"])
             data.append(entry)
         json.dump(data, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return
+    if fmt == "sarif":
+        from promptls.cli.sarif import sarif_log
+
+        json.dump(sarif_log(items), out, indent=2, ensure_ascii=False)
         out.write("\n")
         return
     if fmt == "github":

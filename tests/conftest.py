@@ -116,6 +116,8 @@ def isolated_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pyte
     monkeypatch.setenv("PROMPTLS_LEDGER", str(tmp_path_factory.mktemp("ledger") / "ledger.sqlite3"))
     home = tmp_path_factory.mktemp("user-config")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    # `promptls models` caches live model lists there: never the developer's cache, never another test's
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
     monkeypatch.setenv("PROMPTLS_CONFIG", str(home / "promptls" / "absent-config.toml"))
     return home
 

@@ -204,6 +204,10 @@ class AnthropicAdapter:
             status=error.status,
         )
 
+    def client(self) -> anthropic.Anthropic:
+        """The SDK client (made on the first call), for the Messages translation (adapters/translate/)."""
+        return self._sdk_client()
+
     def _sdk_client(self) -> anthropic.Anthropic:
         if self._client is None:
             endpoint = self.endpoint

@@ -157,7 +157,7 @@ class StreamWatch:
                 self._changed.wait(remaining)
             else:
                 return
-        _abort(self._response)
+        abort_read(self._response)
 
 
 def response_hook(response: Any) -> None:
@@ -168,7 +168,7 @@ def response_hook(response: Any) -> None:
         watch.attach(response)
 
 
-def _abort(response: Any) -> None:
+def abort_read(response: Any) -> None:
     """End the blocked read of `response` from another thread (see the module docstring)."""
     stream = response.extensions.get("network_stream")
     sock = stream.get_extra_info("socket") if stream is not None else None

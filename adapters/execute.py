@@ -145,7 +145,7 @@ def _try_model(
     try:
         # One adapter (and so one SDK client) per endpoint, reused by retries and later runs:
         # building a client loads the CA bundle, tens of milliseconds a fallback would pay again.
-        adapter = _cached_adapter(endpoint_for(call, env), adapter_for)
+        adapter = cached_adapter(endpoint_for(call, env), adapter_for)
     except AdapterError as error:
         attempt = Attempt(call.model_id, (clock() - begin) * 1000, error)
         attempts.append(attempt)
@@ -189,7 +189,7 @@ def _try_model(
                 )
             if not error.retryable or retry == plan.retry.retries:
                 return error
-            delay = _delay(plan, retry, error.retry_after)
+            delay = retry_delay(plan, retry, error.retry_after)
             events.status(f"{call.model_id}: {error.describe()}; retrying in {delay:.1f} s")
             sleep(delay)
             if cancel.is_set():
@@ -223,7 +223,7 @@ def _interrupted(
 _adapters: dict[tuple, tuple[Callable[[Endpoint], Adapter], Adapter]] = {}
 
 
-def _cached_adapter(endpoint: Endpoint, adapter_for: Callable[[Endpoint], Adapter]) -> Adapter:
+def cached_adapter(endpoint: Endpoint, adapter_for: Callable[[Endpoint], Adapter]) -> Adapter:
     key = tuple(endpoint._replace(headers=tuple(sorted(endpoint.headers.items()))))
     cached = _adapters.get(key)
     if cached is not None and cached[0] is adapter_for:
@@ -239,7 +239,7 @@ def _ms(moment: float | None, started: float) -> float | None:
     return None if moment is None else (moment - started) * 1000
 
 
-def _delay(plan: FallbackPlan, retry: int, retry_after: float | None) -> float:
+def retry_delay(plan: FallbackPlan, retry: int, retry_after: float | None) -> float:
     backoff = min(plan.retry.max_delay, plan.retry.base_delay * (2**retry))
     backoff *= 0.5 + random.random() / 2  # jitter: many clients must not retry in step
     if retry_after is not None:
@@ -283,3 +283,13 @@ def endpoint_for(call: PlannedCall, env: Mapping[str, str]) -> Endpoint:
 
 def reset_cooldowns() -> None:
     _cooldown_until.clear()
+
+
+def cooldown_left(model_id: str, clock: Callable[[], float] = time.monotonic) -> float:
+    """Seconds `model_id` is still skipped after a recent failure (0: not cooled down)."""
+    return max(_cooldown_until.get(model_id, 0.0) - clock(), 0.0)
+
+
+def cool_down(model_id: str, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    """Skip `model_id` for `seconds` in later runs of this process (it just failed)."""
+    _cooldown_until[model_id] = clock() + seconds

@@ -210,6 +210,10 @@ class GeminiAdapter:
             raise map_error(exc, self.endpoint) from exc
         return names
 
+    def client(self) -> genai.Client:
+        """The SDK client (made on the first call), for the Messages translation (adapters/translate/)."""
+        return self._sdk_client()
+
     def _sdk_client(self) -> genai.Client:
         if self._client is None:
             endpoint = self.endpoint

@@ -147,6 +147,10 @@ class OllamaAdapter:
         except _caught() as exc:
             raise map_error(exc, self.endpoint) from exc
 
+    def client(self) -> ollama.Client:
+        """The SDK client (made on the first call), for the Messages translation (adapters/translate/)."""
+        return self._sdk_client()
+
     def _sdk_client(self) -> ollama.Client:
         if self._client is None:
             import ollama

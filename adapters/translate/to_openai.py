@@ -1,0 +1,301 @@
+"""An Anthropic Messages request on OpenAI's chat completions (OpenAI, OpenRouter, llama.cpp, vLLM,
+LM Studio, DeepSeek, any compatible server), and the answer back as Anthropic events.
+
+Request, field by field:
+- `system` and `role: "system"` messages -> one leading `system` message (blocks.system_text).
+- user text and images -> `content` (a string when it is only text: some compatible servers' chat
+  templates take nothing else; else parts, images as `image_url` with a data: URL or the URL).
+- `tool_result` blocks -> `role: "tool"` messages with `tool_call_id` = the `tool_use_id`, before
+  the user's other content (OpenAI wants them right after the assistant's calls); their images
+  follow in a user message, as tool messages take text only.
+- assistant `tool_use` -> `tool_calls` (`id` kept exactly, `arguments` the input as JSON);
+  assistant thinking that came from this kind of server (`reasoning_content`, DeepSeek; `reasoning`,
+  OpenRouter) goes back in that field; other thinking, `redacted_thinking` dropped.
+- `tools` -> `function` tools, schemas less `$schema` (schema.openai_schema), names fitted to
+  `[A-Za-z0-9_-]{1,64}` and the answer's calls renamed back; `tool_choice` auto/any/tool/none ->
+  auto/required/function/none, `disable_parallel_tool_use` -> `parallel_tool_calls: false`.
+- `max_tokens` -> `max_completion_tokens` for OpenAI (its reasoning models refuse `max_tokens`),
+  `max_tokens` elsewhere; `temperature`, `top_p`, `stop_sequences` -> `stop`; `top_k` for servers
+  other than OpenAI (which refuses it).
+- the effort (blocks.effort: `output_config.effort`, or the thinking budget) -> `reasoning_effort`,
+  or OpenRouter's `reasoning: {"effort"}`, only for a model known to reason (`reasoning=True`):
+  non-reasoning models refuse the field.
+- `cache_control`: kept on text parts for OpenRouter (which passes it to the providers that cache
+  on request); dropped elsewhere (OpenAI caches by itself). `metadata` (an Anthropic user id),
+  `context_management`, `container`, `mcp_servers`, `service_tier`, server tools: dropped.
+
+Answer: text deltas -> text block; `reasoning_content`/`reasoning` deltas -> a thinking block
+signed `promptls:<field>:`; tool calls (gathered by index, sent whole when the answer ends, so
+parallel and interleaved calls come out as whole blocks) -> `tool_use`, ids kept, a server's missing
+id replaced by a fresh one; `finish_reason` stop/length/tool_calls/content_filter ->
+end_turn/max_tokens/tool_use/refusal (tool calls with `stop`, as some servers say: tool_use); usage
+with `prompt_tokens_details.cached_tokens` (and DeepSeek's `prompt_cache_hit_tokens`) as cache reads.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from promptls.adapters.answers import SSE, WHOLE_JSON, not_an_answer
+from promptls.adapters.errors import Unavailable
+from promptls.adapters.translate import blocks as b
+from promptls.adapters.translate.call import Call
+from promptls.adapters.translate.events import EventWriter, usage
+from promptls.adapters.translate.schema import openai_schema
+
+REASONING_FIELDS = ("reasoning_content", "reasoning")
+
+FINISH_REASONS = {
+    "stop": "end_turn",
+    "length": "max_tokens",
+    "tool_calls": "tool_use",
+    "function_call": "tool_use",
+    "content_filter": "refusal",
+}
+
+
+def chat_body(
+    body: Mapping[str, Any], model: str, provider: str, *, reasoning: bool | None
+) -> tuple[dict[str, Any], b.ToolNames]:
+    """The chat completions request for an Anthropic request (see the module docstring)."""
+    names = b.ToolNames(b.OPENAI_TOOL_NAME)
+    keep_cache = provider == "openrouter"
+    messages: list[dict[str, Any]] = []
+    system = b.system_text(body)
+    if system:
+        messages.append({"role": "system", "content": _system_content(body, system, keep_cache)})
+    for message in b.conversation(body):
+        if message["role"] == "user":
+            messages += _user_messages(message["content"], keep_cache)
+        else:
+            messages.append(_assistant_message(message["content"], names))
+    wire: dict[str, Any] = {"model": model, "messages": messages, "stream": True}
+    wire["stream_options"] = {"include_usage": True}
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": names.wire(tool["name"]),
+                "description": tool.get("description") or "",
+                "parameters": openai_schema(tool.get("input_schema")),
+            },
+        }
+        for tool in b.client_tools(body)
+    ]
+    if tools:
+        wire["tools"] = tools
+        choice = _tool_choice(body.get("tool_choice"), names)
+        if choice is not None:
+            wire["tool_choice"] = choice
+        if (body.get("tool_choice") or {}).get("disable_parallel_tool_use"):
+            wire["parallel_tool_calls"] = False
+    if body.get("max_tokens") is not None:
+        wire["max_completion_tokens" if provider == "openai" else "max_tokens"] = body["max_tokens"]
+    for name in ("temperature", "top_p"):
+        if body.get(name) is not None:
+            wire[name] = body[name]
+    if body.get("top_k") is not None and provider != "openai":
+        wire["top_k"] = body["top_k"]
+    if body.get("stop_sequences"):
+        wire["stop"] = list(body["stop_sequences"])
+    wanted = b.effort(body)
+    if reasoning and wanted:
+        if provider == "openrouter":
+            wire["reasoning"] = {"effort": wanted}
+        else:
+            wire["reasoning_effort"] = wanted
+    return wire, names
+
+
+def _system_content(body: Mapping[str, Any], system: str, keep_cache: bool) -> Any:
+    """The system text; for OpenRouter, the client's blocks with their `cache_control` marks."""
+    own = [
+        block
+        for block in b.blocks(body.get("system"))
+        if block.get("type") == "text"
+        and block.get("text")
+        and not block["text"].startswith(b.BILLING_HEADER)
+    ]
+    if not keep_cache or not any(block.get("cache_control") for block in own):
+        return system
+    parts = [_text_part(block, keep_cache) for block in own]
+    extra = b.system_messages_text(body)
+    return parts + ([{"type": "text", "text": extra}] if extra else [])
+
+
+def _text_part(block: Mapping[str, Any], keep_cache: bool) -> dict[str, Any]:
+    part: dict[str, Any] = {"type": "text", "text": block.get("text", "")}
+    if keep_cache and block.get("cache_control"):
+        part["cache_control"] = block["cache_control"]
+    return part
+
+
+def _user_messages(content: list[dict[str, Any]], keep_cache: bool) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    parts: list[dict[str, Any]] = []
+    result_images: list[dict[str, Any]] = []
+    for block in content:
+        kind = block.get("type")
+        if kind == "tool_result":
+            result = b.tool_result_parts(block)
+            out.append({"role": "tool", "tool_call_id": result.tool_use_id, "content": result.text})
+            result_images += result.images
+        elif kind == "text":
+            parts.append(_text_part(block, keep_cache))
+        elif kind == "image":
+            url = b.data_url(block)
+            if url:
+                parts.append({"type": "image_url", "image_url": {"url": url}})
+        elif kind == "document":
+            parts.append({"type": "text", "text": b.document_text(block)})
+    if result_images:
+        note = {"type": "text", "text": "(the images the tool returned)"}
+        images = [
+            {"type": "image_url", "image_url": {"url": b.data_url(i)}} for i in result_images if b.data_url(i)
+        ]
+        parts = [note, *images, *parts]
+    if parts:
+        only_text = all(part["type"] == "text" and "cache_control" not in part for part in parts)
+        text = "\n\n".join(part["text"] for part in parts) if only_text else None
+        out.append({"role": "user", "content": text if only_text else parts})
+    return out
+
+
+def _assistant_message(content: list[dict[str, Any]], names: b.ToolNames) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant"}
+    text = "".join(block.get("text", "") for block in content if block.get("type") == "text")
+    calls = [
+        {
+            "id": str(block.get("id")),
+            "type": "function",
+            "function": {
+                "name": names.wire(str(block.get("name"))),
+                "arguments": json.dumps(block.get("input") or {}),
+            },
+        }
+        for block in content
+        if block.get("type") == "tool_use"
+    ]
+    message["content"] = text if text or not calls else None
+    if calls:
+        message["tool_calls"] = calls
+    for block in content:
+        mark = b.signed(block)
+        if mark is not None and mark[0] in REASONING_FIELDS and block.get("thinking"):
+            message[mark[0]] = message.get(mark[0], "") + block["thinking"]
+    return message
+
+
+def _tool_choice(choice: Any, names: b.ToolNames) -> Any:
+    if not isinstance(choice, Mapping):
+        return None
+    kind = choice.get("type")
+    if kind == "any":
+        return "required"
+    if kind == "tool" and choice.get("name"):
+        return {"type": "function", "function": {"name": names.wire(choice["name"])}}
+    if kind in ("auto", "none"):
+        return kind
+    return None
+
+
+# ---- the call ------------------------------------------------------------------------------------
+
+
+def stream(
+    call: Call, client: Any, body: Mapping[str, Any], *, reasoning: bool | None
+) -> Iterator[dict[str, Any]]:
+    """Send the request with the `openai` SDK (the body as built, unchanged by the SDK) and yield
+    the answer as Anthropic events."""
+    import openai
+
+    wire, names = chat_body(body, call.model, call.endpoint.provider, reasoning=reasoning)
+    response = client.post(
+        "/chat/completions", cast_to=object, body=wire, stream=True, stream_cls=openai.Stream[object]
+    )
+    try:
+        chunks: Iterable[Any] = response
+        if call.attach(response.response, SSE) == WHOLE_JSON:
+            chunks = [whole_as_chunk(response.response, call)]
+        yield from answer_events(chunks, call, names)
+    finally:
+        response.close()
+
+
+def whole_as_chunk(response: Any, call: Call) -> dict[str, Any]:
+    """A `chat.completion` (a server that did not stream) as the one chunk it amounts to."""
+    try:
+        payload = json.loads(response.read())
+        choice = payload["choices"][0]
+        delta = dict(choice["message"])
+        delta["tool_calls"] = [{**tc, "index": i} for i, tc in enumerate(delta.get("tool_calls") or ())]
+        return {
+            **payload,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": choice.get("finish_reason") or "stop"}],
+        }
+    except (ValueError, TypeError, LookupError) as exc:
+        raise not_an_answer(call.endpoint, call.model, str(response.url), "a chat completion") from exc
+
+
+def answer_events(chunks: Iterable[Any], call: Call, names: b.ToolNames) -> Iterator[dict[str, Any]]:
+    """Anthropic events for a stream of chat completion chunks (dicts)."""
+    writer = EventWriter(call.model)
+    calls: dict[int, dict[str, Any]] = {}
+    reasoning_field: str | None = None
+    finish: str | None = None
+    final = usage()
+    for chunk in chunks:
+        if not isinstance(chunk, Mapping):
+            continue
+        if chunk.get("usage"):
+            final = chunk_usage(chunk["usage"])
+        for choice in (chunk.get("choices") or ())[:1]:
+            finish = choice.get("finish_reason") or finish
+            delta = choice.get("delta") or {}
+            for field in REASONING_FIELDS:
+                thought = delta.get(field)
+                if isinstance(thought, str) and thought:
+                    call.watch.progress()
+                    reasoning_field = field
+                    yield from writer.thinking(thought)
+                    break
+            text = delta.get("content")
+            if isinstance(text, str) and text:
+                call.watch.progress()
+                if reasoning_field is not None:
+                    yield from writer.signature(b.sign(reasoning_field))
+                    reasoning_field = None
+                yield from writer.text(text)
+            for piece in delta.get("tool_calls") or ():
+                call.watch.progress()
+                slot = calls.setdefault(int(piece.get("index") or 0), {"id": "", "name": "", "arguments": []})
+                function = piece.get("function") or {}
+                slot["id"] = slot["id"] or piece.get("id") or ""
+                if function.get("name") and not slot["name"]:
+                    slot["name"] = function["name"]
+                if function.get("arguments"):
+                    slot["arguments"].append(function["arguments"])
+    if finish is None:
+        raise Unavailable(
+            "the answer ended without a finish_reason", provider=call.endpoint.provider, model=call.model
+        )
+    if reasoning_field is not None:
+        yield from writer.signature(b.sign(reasoning_field))
+    for index in sorted(calls):
+        slot = calls[index]
+        arguments = "".join(slot["arguments"]).strip() or "{}"
+        yield from writer.tool_use(slot["id"] or b.new_id(), names.client(slot["name"]), arguments)
+    stop = FINISH_REASONS.get(finish, "end_turn")
+    if calls and stop == "end_turn":
+        stop = "tool_use"
+    yield from writer.finish(stop, final)
+
+
+def chunk_usage(raw: Mapping[str, Any]) -> dict[str, int]:
+    """Anthropic usage from OpenAI's (cached tokens as cache reads; DeepSeek's own field too)."""
+    details = raw.get("prompt_tokens_details") or {}
+    cached = details.get("cached_tokens") or raw.get("prompt_cache_hit_tokens") or 0
+    written = details.get("cache_write_tokens") or 0
+    return usage(raw.get("prompt_tokens"), raw.get("completion_tokens"), cached, written)

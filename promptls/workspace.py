@@ -8,9 +8,9 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Iterator, Sequence
-from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
+from promptls.plugin_places import plugin_dialect, plugin_root
 from promptls.router.base.pathglob import path_matches
 from promptls.router.base.reading import (
     MAX_GITIGNORE_BYTES,
@@ -20,6 +20,7 @@ from promptls.router.base.reading import (
     read_bytes,
     read_text,
 )
+from promptls.router.plugins.manifest import MANIFEST_FOLDER, MARKETPLACE_FILE, PLUGIN_FILE
 from promptls.router.prompts.detect import SETTINGS_NAMES, is_candidate
 
 if TYPE_CHECKING:
@@ -70,7 +71,8 @@ def relative_to(path: str, base: str) -> str:
 
 
 def walk(paths: Sequence[str], exclude: Sequence[str] = ()) -> Iterator[Found]:
-    """Candidate prompt files and settings files below `paths`, in a stable order.
+    """Candidate prompt files, settings files and Claude Code plugin manifests below `paths`, in a
+    stable order.
 
     A path named that is no folder is yielded as it is (explicit), whatever it is: reading it is
     where a FIFO or a socket is told apart from a file, and reported.
@@ -152,7 +154,8 @@ class _Walk:
                     subdirs.append(entry.path)
                 continue
             settings = name in SETTINGS_NAMES
-            if not (settings or is_candidate(name)):
+            manifest = name in _MANIFEST_NAMES and os.path.basename(folder) == MANIFEST_FOLDER
+            if not (settings or manifest or is_candidate(name)):
                 continue
             # A FIFO, socket or device, or a symlink to nothing (an Emacs lock file `.#x.md`):
             # skipped, as git skips them (it stores a symlink as the link, never reading through it).
@@ -206,8 +209,10 @@ def load_prompt(
     if b"\0" in data[:BINARY_SNIFF] and not explicit:
         return None
     text, problem = decode(data, path)
-    plugin = plugin_root(path)
-    if include is not None:
+    listed, plugin = plugin_dialect(path)
+    if listed is not None:  # a plugin's manifest lists it: an agent, command or skill of the plugin
+        dialect = listed
+    elif include is not None:
         from promptls.router.prompts.detect import classify
 
         dialect = classify(path, text, include, root, plugin=plugin)
@@ -230,24 +235,6 @@ def _no_prompt(path: str, head: bytes, include: list[str], root: str | None) -> 
     return classify(path, head.decode("utf-8", "replace"), include, root, plugin=plugin_root(path)) is None
 
 
-PLUGIN_MANIFEST = os.path.join(".claude-plugin", "plugin.json")
-"""What makes a folder a Claude Code plugin's root: its `agents/`, `commands/` and `skills/` then
-hold Claude agents, commands and skills (`router/prompts/detect.py`, the rows' `plugin` folders)."""
-
-
-def plugin_root(path: str) -> str | None:
-    """The root of the Claude Code plugin the file at `path` lies in: the nearest folder up holding
-    `.claude-plugin/plugin.json`, looking no higher than a folder holding `.git`; else None."""
-    return _plugin_folder(os.path.dirname(os.path.abspath(path)))
-
-
-@lru_cache(maxsize=4096)
-def _plugin_folder(folder: str) -> str | None:
-    # Cached per folder: a walk asks once for each file, and files share their folders. A plugin
-    # made while the server runs is seen after a restart.
-    if os.path.isfile(os.path.join(folder, PLUGIN_MANIFEST)):
-        return folder
-    parent = os.path.dirname(folder)
-    if parent == folder or os.path.exists(os.path.join(folder, ".git")):
-        return None
-    return _plugin_folder(parent)
+_MANIFEST_NAMES = frozenset({PLUGIN_FILE, MARKETPLACE_FILE})
+"""Claude Code's plugin and marketplace manifests, in a `.claude-plugin` folder: a walk checks them
+(`plugin_root` and `plugin_dialect`, in `promptls.plugin_places`, read them for the prompts' dialects)."""

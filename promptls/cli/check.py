@@ -93,7 +93,14 @@ def run(args: argparse.Namespace) -> int:
 
     status = EXIT_FINDINGS if any(f.severity is Severity.ERROR for f in findings) else EXIT_OK
     try:
-        render.findings(findings, args.output_format, args.color, result.prompt_count, result.settings_count)
+        render.findings(
+            findings,
+            args.output_format,
+            args.color,
+            result.prompt_count,
+            result.settings_count,
+            manifest_count=result.manifest_count,
+        )
     except BrokenPipeError:  # `promptls check | head`: the reader left, the verdict stands
         silence_stdout()
     return status
@@ -117,6 +124,7 @@ class _Run:
         self.findings: list[Finding] = []
         self.prompt_count = 0
         self.settings_count = 0
+        self.manifest_count = 0
         self._settings: dict[str, object] = {}
         self._remembered: dict[int, object] = {}
         self._prompts_by_root: dict[str | None, list] = {}
@@ -133,7 +141,8 @@ class _Run:
         return kept
 
     def check_files(self, found: list) -> None:
-        """Check every prompt file found; settings files are only noted here."""
+        """Check every prompt file and plugin manifest found; settings files are only noted here."""
+        from promptls.router.plugins.manifest import manifest_kind
         from promptls.router.prompts.detect import SETTINGS_NAMES
 
         prompts = []
@@ -141,6 +150,8 @@ class _Run:
             if os.path.basename(item.path) in SETTINGS_NAMES:
                 folder = os.path.dirname(os.path.abspath(item.path))
                 self._remember(self.session.loader.for_directory(folder))
+            elif manifest_kind(os.path.abspath(item.path)) is not None:
+                self._check_manifest(item.path, item.explicit)
             else:
                 prompts.append((item.path, item.explicit))
         workers = _worker_count(len(prompts))
@@ -159,6 +170,26 @@ class _Run:
             self._remember(settings)
             self._prompts_by_root.setdefault(settings.root, []).append(key)
             self.prompt_count += 1
+
+    def _check_manifest(self, path: str, explicit: bool) -> None:
+        """A Claude Code plugin or marketplace manifest, checked as `claude plugin validate` would."""
+        from promptls.router.base.reading import Unreadable, Why, read_text
+        from promptls.router.plugins.check import check_manifest
+        from promptls.router.plugins.manifest import MAX_MANIFEST_BYTES, read_manifest
+        from promptls.router.prompts.detect import excluded
+        from promptls.router.rules.syntax import UnreadableFile
+
+        path = os.path.abspath(path)
+        settings = self.session.loader.for_prompt(path)
+        if not explicit and excluded(path, settings.view.check.value("exclude", ()), settings.root):
+            return
+        text = read_text(path, MAX_MANIFEST_BYTES)
+        if isinstance(text, Unreadable):
+            if explicit or text.why not in (Why.MISSING, Why.FOLDER, Why.NOT_A_FILE):
+                self.findings.append(UnreadableFile.for_file(text))
+            return
+        self.manifest_count += 1
+        self.findings.extend(check_manifest(read_manifest(path, text)))
 
     def _remember(self, settings) -> None:
         if id(settings) in self._remembered:

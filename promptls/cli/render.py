@@ -17,7 +17,15 @@ _SEVERITY_STYLE = {
 }
 
 
-def findings(items: Sequence[Finding], fmt: str, color: str, prompt_count: int, settings_count: int) -> None:
+def findings(
+    items: Sequence[Finding],
+    fmt: str,
+    color: str,
+    prompt_count: int,
+    settings_count: int,
+    *,
+    manifest_count: int = 0,
+) -> None:
     out = sys.stdout
     if fmt == "json":
         data = []
@@ -53,7 +61,7 @@ def findings(items: Sequence[Finding], fmt: str, color: str, prompt_count: int, 
         code = paint(f.code, *_SEVERITY_STYLE[f.severity])
         fixable = paint(" [*]", "cyan") if f.fix is not None else ""
         out.write(f"{where}:{f.span.line}:{f.span.column}: {code}{fixable} {printable(f.message)}\n")
-    out.write(summary(items, prompt_count, settings_count, paint) + "\n")
+    out.write(summary(items, prompt_count, settings_count, paint, manifest_count=manifest_count) + "\n")
 
 
 def github_data(text: str) -> str:
@@ -68,11 +76,15 @@ def github_property(text: str) -> str:
     return github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def summary(items: Sequence[Finding], prompt_count: int, settings_count: int, paint=None) -> str:
+def summary(
+    items: Sequence[Finding], prompt_count: int, settings_count: int, paint=None, *, manifest_count: int = 0
+) -> str:
     checked = (
         f"{prompt_count} prompt file{'s' if prompt_count != 1 else ''}, "
         f"{settings_count} settings file{'s' if settings_count != 1 else ''}"
     )
+    if manifest_count:  # Claude Code plugin and marketplace manifests, where a walk found any
+        checked += f", {manifest_count} plugin manifest{'s' if manifest_count != 1 else ''}"
     if not items:
         text = f"All checks passed ({checked})."
         return paint(text, "green") if paint else text

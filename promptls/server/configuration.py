@@ -7,6 +7,7 @@ import os
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from promptls.router.plugins.manifest import manifest_kind
 from promptls.server.documents import ServerConfig, is_settings_path
 from promptls.server.language_server import PromptlsServer
 
@@ -25,6 +26,9 @@ def did_change_watched_files(ls: PromptlsServer, params: types.DidChangeWatchedF
         path = os.path.abspath(path) if path else None
         if path is None or is_settings_path(path, ls.documents.loader.user_path):
             ls.documents.settings_changed(path)
+            changed = True
+        elif manifest_kind(path) is not None:  # which files are a plugin's agents may have changed
+            ls.documents.plugins_changed()
             changed = True
         else:  # a prompt file: it counts where a settings file's per-prompt tables are checked
             changed = ls.documents.file_changed(path) or changed

@@ -23,6 +23,7 @@ from promptls.router.base.reading import (
     read_text,
     too_large,
 )
+from promptls.router.plugins.manifest import manifest_kind
 from promptls.router.prompts.detect import dialect_from_path
 from promptls.router.prompts.frontmatter import PromptFile, invalid_utf8_in_buffer, parse_prompt
 from promptls.router.rules.syntax import UnreadableFile
@@ -76,7 +77,8 @@ class Analysis(NamedTuple):
     path: str
     version: int | None
     kind: str
-    """"prompt", "settings" or "other" (a markdown file that is no prompt)."""
+    """"prompt", "settings", "manifest" (a Claude Code plugin's or marketplace's) or "other" (a
+    markdown file that is no prompt)."""
     text: str
     converter: PositionConverter
     prompt: PromptFile | None
@@ -138,6 +140,14 @@ class Documents:
     def settings_changed(self, path: str | None = None) -> None:
         """A settings file changed (edited, saved, created, deleted): re-resolve everything."""
         self.loader.invalidate(path)
+        self.generation += 1
+
+    def plugins_changed(self) -> None:
+        """A Claude Code plugin or marketplace manifest changed on disk: which files are agents,
+        commands and skills may have changed with it."""
+        from promptls.plugin_places import forget_plugins
+
+        forget_plugins()
         self.generation += 1
 
     def file_changed(self, path: str) -> bool:
@@ -210,6 +220,8 @@ class Documents:
             return Analysis(
                 uri, path, version, "settings", text, converter, None, settings, None, tuple(findings)
             )
+        if manifest_kind(path) is not None:
+            return self._manifest(uri, path, text, version)
         too_large = _over_limit(path, text)
         dialect = self._dialect(path, too_large.head.decode("utf-8", "replace") if too_large else text)
         if dialect is not None and too_large is not None:
@@ -234,6 +246,24 @@ class Documents:
         return Analysis(
             uri, path, version, "prompt", text, converter, prompt, settings, resolution, tuple(findings)
         )
+
+    def _manifest(self, uri: str, path: str, text: str, version: int | None) -> Analysis:
+        """A Claude Code plugin or marketplace manifest, checked as `promptls check` checks it."""
+        from promptls.router.checks.select import select_findings
+        from promptls.router.plugins.check import check_manifest
+        from promptls.router.plugins.manifest import MAX_MANIFEST_BYTES, read_manifest
+
+        view = self.loader.for_prompt(path).view
+        too_large = _over_limit(path, text, MAX_MANIFEST_BYTES)
+        if too_large is not None:
+            converter = PositionConverter(text, _lines(text), self._encoding())
+            findings = [UnreadableFile.for_file(too_large)]
+        else:
+            manifest = read_manifest(path, text)
+            converter = PositionConverter(text, manifest.lines, self._encoding())
+            findings = check_manifest(manifest)
+        findings = select_findings(findings, view, self.config.select, self.config.ignore)
+        return Analysis(uri, path, version, "manifest", text, converter, None, None, None, tuple(findings))
 
     def _assignment_findings(self, file: SettingsFile, settings: ProjectSettings) -> list[Finding]:
         """`[agents.x]` or `[prompts."glob"]` that names no prompt of the project, as `promptls check`
@@ -262,10 +292,12 @@ class Documents:
         return prompt if problem is None else prompt._replace(problems=(problem, *prompt.problems))
 
     def _dialect(self, path: str, text: str):
+        from promptls.plugin_places import plugin_dialect
         from promptls.router.prompts.detect import classify
-        from promptls.workspace import plugin_root
 
-        plugin = plugin_root(path)
+        listed, plugin = plugin_dialect(path)
+        if listed is not None:  # a plugin's manifest lists it: an agent, command or skill of the plugin
+            return listed
         dialect = dialect_from_path(path, plugin=plugin)
         if dialect is not None:
             return dialect

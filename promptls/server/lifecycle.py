@@ -9,7 +9,12 @@ from promptls.server.configuration import pull_configuration
 from promptls.server.documents import ServerConfig
 from promptls.server.language_server import PromptlsServer
 
-WATCHED_GLOBS = ("**/promptls.toml", "**/promptls.local.toml", "**/pyproject.toml")
+WATCHED_GLOBS = (
+    "**/promptls.toml",
+    "**/promptls.local.toml",
+    "**/pyproject.toml",
+    "**/.claude-plugin/*.json",  # Claude Code plugin and marketplace manifests: which files are agents
+)
 PROMPT_GLOBS = tuple(sorted({f"**/*.{suffix.rsplit('.', 1)[-1]}" for suffix in WALKED_SUFFIXES}))
 """Prompt files created, saved or deleted: whether a settings file's `[agents.x]` names one."""
 

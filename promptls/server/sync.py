@@ -8,6 +8,7 @@ import os
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from promptls.router.plugins.manifest import manifest_kind
 from promptls.server.documents import is_settings_path
 from promptls.server.language_server import PromptlsServer
 
@@ -33,6 +34,9 @@ def did_save(ls: PromptlsServer, params: types.DidSaveTextDocumentParams) -> Non
     if is_settings_uri(ls, uri):
         ls.documents.changed(uri)
         ls.refresh_all()
+    elif is_manifest_uri(uri):  # a plugin's manifest on disk decides which files are its agents
+        ls.documents.plugins_changed()
+        ls.refresh_all()
 
 
 def did_close(ls: PromptlsServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -44,6 +48,11 @@ def did_close(ls: PromptlsServer, params: types.DidCloseTextDocumentParams) -> N
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
     if was_settings:
         ls.refresh_all()
+
+
+def is_manifest_uri(uri: str) -> bool:
+    path = to_fs_path(uri)
+    return bool(path) and manifest_kind(os.path.abspath(path)) is not None
 
 
 def is_settings_uri(ls: PromptlsServer, uri: str) -> bool:

@@ -135,7 +135,9 @@ def _layout(
 
 def _lists(component: Component, listed: str, path: str, name: str) -> bool:
     if component is Component.AGENTS:
-        return path == listed
+        # A folder here is refused by Claude Code (PLS505); its files are still read as the agents
+        # they were meant to be, rather than as prompts of no dialect.
+        return path == listed or path.startswith(listed + os.sep)
     if component is Component.COMMANDS:
         return name.lower().endswith(".md") and (path == listed or path.startswith(listed + os.sep))
     # A skill folder (holding SKILL.md), or a folder of skill folders.

@@ -308,8 +308,8 @@ class _Place:
                 yield MissingComponentPath.finding(
                     self.path,
                     text.span,
-                    f"`{component.value}` path `{value}` names nothing in the plugin "
-                    f"(`{_shown(root)}`): it never loads",
+                    f"`{component.value}` path `{value}` names nothing in the plugin's folder: "
+                    "it never loads",
                 )
             elif component is Component.AGENTS and kind != "file":
                 yield InvalidComponentPath.finding(
@@ -341,7 +341,3 @@ def _path_form(component: Component, value: str) -> str | None:
             "the plugin"
         )
     return None
-
-
-def _shown(root: str) -> str:
-    return os.path.basename(root.rstrip(os.sep)) or root

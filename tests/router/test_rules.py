@@ -30,6 +30,8 @@ import pytest
 from promptls.router.base.findings import Finding
 from promptls.router.checks.lint import check_assignments, check_prompt, check_settings_file
 from promptls.router.models.catalog import Catalog, load_catalog
+from promptls.router.plugins.check import check_manifest
+from promptls.router.plugins.manifest import manifest_kind, read_manifest
 from promptls.router.prompts.detect import is_candidate
 from promptls.router.prompts.frontmatter import decode, parse_prompt
 from promptls.router.rules.index import all_rules, explain, find_rule
@@ -52,7 +54,7 @@ def catalog() -> Catalog:
 
 def test_there_are_rules_in_every_area():
     areas = {code[3] for code in CODES}
-    assert areas == {"1", "2", "3", "4"}
+    assert areas == {"1", "2", "3", "4", "5"}
 
 
 def test_codes_are_unique_and_well_formed():
@@ -146,6 +148,9 @@ def run_fixture_in_place(tmp_path: Path, catalog: Catalog) -> tuple[list[tuple[s
         findings += check_prompt(prompt, loader.for_prompt(str(path)), catalog, today=today)
         found += [(path.relative_to(project).as_posix(), f) for f in findings]
     for path in files:
+        if manifest_kind(str(path)) is not None:  # a Claude Code plugin's or marketplace's manifest
+            manifest = read_manifest(str(path), path.read_text(encoding="utf-8"))
+            found += [(path.relative_to(project).as_posix(), f) for f in check_manifest(manifest)]
         if path.name not in SETTINGS_FILES:
             continue
         settings = loader.for_directory(str(path.parent))

@@ -106,7 +106,7 @@ def editor_text(path: Path) -> str:
 
 
 def language_of(path: Path) -> str:
-    return {".toml": "toml", ".prompt": "prompt"}.get(path.suffix, "markdown")
+    return {".toml": "toml", ".prompt": "prompt", ".json": "json"}.get(path.suffix, "markdown")
 
 
 @pytest.mark.parametrize("name", [*RULE_FIXTURES, "check-table"])

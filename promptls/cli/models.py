@@ -1,4 +1,12 @@
-"""`promptls models [QUERY]`: the model catalog, with limits, prices and flags."""
+"""`promptls models [QUERY]`: the model catalog, with limits, prices and flags; and the live models:
+
+promptls models list [QUERY]     what the configured providers offer now (promptls/cli/models_live.py)
+promptls models show MODEL       every fact about one model, with its source
+promptls models status [MODEL]   available / installed / loaded / unreachable / no key
+promptls models pull|rm MODEL    get or remove an Ollama model (promptls/cli/models_pull.py)
+promptls models load|unload MODEL
+promptls models test MODEL       reach the provider with the key promptls would use
+"""
 
 from __future__ import annotations
 
@@ -16,7 +24,20 @@ examples:
   promptls models --provider openrouter --free
   promptls models --capability vision --json | jq '.[].id'
   promptls models test openrouter/deepseek/deepseek-chat     check the key and the connection
+
+live models (asked now; lists cached 60 s, one model's details 5 min):
+  promptls models list                       every configured provider's models
+  promptls models list qwen --installed      installed local models matching "qwen"
+  promptls models list --provider openrouter --free --json
+  promptls models list --offline             the cached lists, with their age; nothing is asked
+  promptls models show ollama/qwen2.5-coder:7b   catalog + live facts, the num_ctx Ollama will use
+  promptls models status                     is each provider reachable, with its latency
+  promptls models status ollama/llama3.2:3b openai/gpt-4o
+  promptls models pull ollama/qwen2.5-coder:7b   with progress; Ctrl-C cancels
+  promptls models rm ollama/llama3.2:3b      refuses while a prompt of the project uses it
+  promptls models load ollama/llama3.2:3b --keep-alive 30m
 """
+LIVE_COMMANDS = ("list", "show", "status", "pull", "rm", "load", "unload")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -28,7 +49,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "settings). Prices are USD per million tokens; '?' means unknown, never free.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("query", nargs="*", help="part of a model id or name; or `test MODEL`")
+    p.add_argument(
+        "query",
+        nargs="*",
+        help="part of a model id or name (the catalog); or list|show|status|pull|rm|load|unload|test ...",
+    )
     p.add_argument("--provider", help="only this provider (openai, anthropic, gemini, ...)")
     p.add_argument("--free", action="store_true", help="only free (or local) models")
     p.add_argument(
@@ -39,6 +64,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="only models with this capability; repeatable",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    live = p.add_argument_group("live models (list, show, status, pull, rm, load, unload)")
+    live.add_argument("--installed", action="store_true", help="list: only models on this machine")
+    live.add_argument("--loaded", action="store_true", help="list: only models in memory now")
+    live.add_argument("--refresh", action="store_true", help="ask the providers even if the cache is fresh")
+    live.add_argument(
+        "--offline", action="store_true", help="ask nothing: the cached data, with its age (stale or not)"
+    )
+    live.add_argument(
+        "--force", action="store_true", help="pull: even if it will not fit; rm: even if a prompt uses it"
+    )
+    live.add_argument(
+        "--keep-alive", default="5m", help="load: how long the model stays in memory (Ollama's keep_alive)"
+    )
     add_color_option(p)
     p.set_defaults(run=run)
 
@@ -54,6 +92,11 @@ def run(args: argparse.Namespace) -> int:
         if len(args.query) != 2:
             raise UsageError("usage: promptls models test MODEL (e.g. promptls models test openai/gpt-4o)")
         return _test(session, settings, args.query[1], args)
+    if args.query and args.query[0] in LIVE_COMMANDS:
+        return _live(session, settings, args)
+    for flag in ("installed", "loaded", "refresh", "offline", "force"):
+        if getattr(args, flag):
+            raise UsageError(f"--{flag} is for the live models: promptls models list ... --{flag}")
     if len(args.query) > 1:
         raise UsageError("give one query (quote it if it has spaces), or `test MODEL`")
     args.query = args.query[0] if args.query else None
@@ -82,6 +125,25 @@ def run(args: argparse.Namespace) -> int:
     sources = ", ".join(f"{s.get('name')} {s.get('version', '')}".strip() for s in catalog.sources)
     print(paint(f"{len(models)} models · catalog of {catalog.generated} from {sources}", "dim"))
     return EXIT_OK
+
+
+def _live(session, settings, args: argparse.Namespace) -> int:
+    command = args.query[0]
+    args.query = args.query[1:]
+    if args.refresh and args.offline:
+        raise UsageError("--refresh asks the providers and --offline asks nothing: give one")
+    if command in ("list", "show", "status"):
+        from promptls.cli import models_live
+
+        run_command = {
+            "list": models_live.run_list,
+            "show": models_live.run_show,
+            "status": models_live.run_status,
+        }
+        return run_command[command](session, settings, args)
+    from promptls.cli import models_pull
+
+    return models_pull.run(command, session, settings, args)
 
 
 def _num(value) -> str:

@@ -7,12 +7,19 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from promptls.router.base.findings import Edit, Finding, Fix
+from promptls.router.base.findings import Edit, Finding, Fix, Severity
 from promptls.router.checks.context import PromptContext
 from promptls.router.prompts.dialects import Dialect
 from promptls.router.prompts.frontmatter import Entry
 from promptls.router.prompts.keyspec import KeySpec, Kind, keys_for
-from promptls.router.rules.keys import DeprecatedKey, InvalidValue, MissingRequiredKey, UnknownKey, WrongType
+from promptls.router.rules.keys import (
+    DeprecatedKey,
+    InvalidValue,
+    MissingRequiredKey,
+    UnknownKey,
+    ValueTooLong,
+    WrongType,
+)
 
 
 def check_keys(ctx: PromptContext) -> Iterator[Finding]:
@@ -26,14 +33,8 @@ def check_keys(ctx: PromptContext) -> Iterator[Finding]:
         if spec is None:
             yield _unknown(ctx, entry, specs)
             continue
-        if spec.replaced_by:
-            fix = Fix(
-                f"Rename `{entry.key}` to `{spec.replaced_by}`",
-                (Edit(ctx.path, entry.key_span, spec.replaced_by),),
-            )
-            yield DeprecatedKey.finding(
-                ctx.path, entry.key_span, f"`{entry.key}` is deprecated: use `{spec.replaced_by}`", fix=fix
-            )
+        if spec.replaced_by or spec.deprecated:
+            yield _deprecated(ctx, spec, entry)
         if spec.kind in (Kind.MODEL, Kind.MODELS, Kind.MODEL_LIST):
             problem = _model_type_problem(spec, entry.value)
             if problem:
@@ -44,11 +45,46 @@ def check_keys(ctx: PromptContext) -> Iterator[Finding]:
             if problem:
                 yield WrongType.finding(ctx.path, entry.value_span, problem)
             continue
-        # Most keys allow any value of their type: only a key with a list or a range is looked at.
+        # Most keys allow any value of their type: only a key with a list, a range or a length is looked at.
         if not spec.promptls and (spec.allowed or spec.minimum is not None or spec.maximum is not None):
             yield from _allowed(ctx, spec, entry)
+        if (
+            spec.max_length is not None
+            and isinstance(entry.value, str)
+            and len(entry.value) > spec.max_length
+        ):
+            yield ValueTooLong.finding(
+                ctx.path,
+                entry.value_span,
+                f"`{spec.name}` has {len(entry.value)} characters; at most {spec.max_length} are allowed",
+            )
     if not prompt.problems:
         yield from _missing(ctx)
+
+
+def _deprecated(ctx: PromptContext, spec: KeySpec, entry: Entry) -> Finding:
+    if spec.replaced_by:
+        fix = Fix(
+            f"Rename `{entry.key}` to `{spec.replaced_by}`",
+            (Edit(ctx.path, entry.key_span, spec.replaced_by),),
+        )
+        return DeprecatedKey.finding(
+            ctx.path, entry.key_span, f"`{entry.key}` is deprecated: use `{spec.replaced_by}`", fix=fix
+        )
+    # A key replaced by several: the replacement depends on the value (`infer: false` hid the agent
+    # from both the picker and other agents).
+    replacement = next((text for value, text in spec.rewrites if value == entry.value), None)
+    fix = None
+    if replacement is not None and isinstance(entry.value, bool):
+        # Keys the file already sets are left as they are.
+        kept = [line for line in replacement.splitlines() if ctx.prompt.get(line.split(":")[0]) is None]
+        written = f"`{entry.key}: {_shown(entry.value)}`"
+        shown = ", ".join(f"`{line}`" for line in kept)
+        title = f"Replace {written} with {shown}" if kept else f"Remove {written}"
+        fix = Fix(title, (Edit(ctx.path, entry.entry_span, "".join(f"{line}\n" for line in kept)),))
+    return DeprecatedKey.finding(
+        ctx.path, entry.key_span, f"`{entry.key}` is deprecated: {spec.deprecated}", fix=fix
+    )
 
 
 def _unknown(ctx: PromptContext, entry: Entry, specs: dict[str, KeySpec]) -> Finding:
@@ -62,11 +98,13 @@ def _unknown(ctx: PromptContext, entry: Entry, specs: dict[str, KeySpec]) -> Fin
             f"unknown key `{entry.key}` for a {dialect} file; did you mean `{close[0]}`?",
             fix=fix,
         )
+    advice = "remove it, or see `promptls explain PLS110` for the known keys"
+    if ctx.prompt.dialect.is_skill and "metadata" not in (entry.key, *close):
+        advice = "keep your own data under `metadata:`, as the Agent Skills spec says, or remove it"
     return UnknownKey.finding(
         ctx.path,
         entry.key_span,
-        f"unknown key `{entry.key}` for a {dialect} file; the tool ignores it "
-        "(remove it, or see `promptls explain PLS110` for the known keys)",
+        f"unknown key `{entry.key}` for a {dialect} file; the tool ignores it ({advice})",
         fix=Fix(f"Remove `{entry.key}`", (Edit(ctx.path, entry.entry_span, ""),)),
     )
 
@@ -82,7 +120,7 @@ def type_problem(spec: KeySpec, value: Any) -> str | None:
     if _fits(kind, value):
         return None
     hint = ""
-    if kind in (Kind.NUMBER, Kind.INTEGER, Kind.BOOLEAN) and isinstance(value, str):
+    if kind in (Kind.NUMBER, Kind.INTEGER, Kind.BOOLEAN, Kind.FLAG) and isinstance(value, str):
         hint = "; remove the quotes"
     elif kind is Kind.STRING_LIST and isinstance(value, str):
         hint = f"; write it as a list: [{value}]"
@@ -97,6 +135,12 @@ def _fits(kind: Kind, value: Any) -> bool:
         return isinstance(value, str)
     if kind is Kind.BOOLEAN:
         return isinstance(value, bool)
+    if kind is Kind.FLAG:
+        if isinstance(value, bool):
+            return True
+        if isinstance(value, int):
+            return value in (0, 1)
+        return isinstance(value, str) and value.lower() in _FLAG_WORDS
     if kind is Kind.INTEGER:
         return isinstance(value, int) and not isinstance(value, bool)
     if kind is Kind.NUMBER:
@@ -108,6 +152,10 @@ def _fits(kind: Kind, value: Any) -> bool:
     if kind is Kind.MAPPING:
         return isinstance(value, dict)
     return True
+
+
+_FLAG_WORDS = frozenset(("true", "false", "yes", "no", "on", "off", "1", "0"))
+"""Claude Code: "Boolean fields accept yes, no, on, off, 1, and 0 in any letter case"."""
 
 
 def _model_type_problem(spec: KeySpec, value: Any) -> str | None:
@@ -172,7 +220,7 @@ def _allowed(ctx: PromptContext, spec: KeySpec, entry: Entry) -> Iterator[Findin
 @lru_cache(maxsize=16)
 def _required(dialect: Dialect) -> tuple[KeySpec, ...]:
     """The dialect's required keys, looked for in every file (of dozens of keys, a few are required)."""
-    return tuple(spec for spec in keys_for(dialect).values() if spec.required)
+    return tuple(spec for spec in keys_for(dialect).values() if spec.required or spec.recommended)
 
 
 def _missing(ctx: PromptContext) -> Iterator[Finding]:
@@ -192,9 +240,11 @@ def _missing(ctx: PromptContext) -> Iterator[Finding]:
                     f"Add frontmatter with `name: {prompt.name}`", (Edit(ctx.path, at, f"---\n{line}---\n"),)
                 )
         where = "the frontmatter" if prompt.has_frontmatter else "a frontmatter block (`---` lines)"
+        needs = "needs" if spec.required else "should have"
         yield MissingRequiredKey.finding(
             ctx.path,
             prompt.opening,
-            f"a {prompt.dialect.value} needs `{spec.name}`: add it to {where} ({spec.doc.rstrip('.')})",
+            f"a {prompt.dialect.value} {needs} `{spec.name}`: add it to {where} ({spec.doc.rstrip('.')})",
             fix=fix,
+            severity=None if spec.required else Severity.WARNING,
         )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from promptls.router.base.findings import Finding
 from promptls.router.base.pathglob import path_matches, path_under_root
-from promptls.router.checks import cost, keys, models
+from promptls.router.checks import agents, cost, keys, models, skills, tools
 from promptls.router.checks.context import PromptContext
 from promptls.router.prompts.dialects import Dialect
 from promptls.router.prompts.frontmatter import PromptFile
@@ -28,6 +28,9 @@ PromptCheck = Callable[[PromptContext], Iterable[Finding]]
 
 PROMPT_CHECKS: tuple[PromptCheck, ...] = (
     keys.check_keys,
+    skills.check_names,
+    tools.check_tools,
+    agents.check_agent_prompt,
     models.check_model,
     models.check_fallback,
     models.check_params,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from promptls.router.base.findings import Edit, Finding, Fix, Severity
 from promptls.router.base.source import Span
 from promptls.router.checks.context import PromptContext, replace_value_fix
+from promptls.router.checks.copilot_models import copilot_value_findings, is_picker_value
 from promptls.router.models.modelid import (
     CLAUDE_ALIASES,
     ModelId,
@@ -76,6 +77,7 @@ def check_model(ctx: PromptContext) -> Iterator[Finding]:
                     ctx.today,
                     fixer=quoted_fixer(ctx.path, item.span, ctx.prompt.text),
                     declared=_declared(ctx),
+                    in_list=True,
                 )
         return
     if not isinstance(entry.value, str):
@@ -120,13 +122,19 @@ def model_value_findings(
     prompt_name: str | None = None,
     rule: type[Rule] | None = None,
     suggest: bool = True,
+    in_list: bool = False,
 ) -> Iterator[Finding]:
     """Findings for one model value, wherever it is written (frontmatter, settings, fallback).
 
     `fixer(new_value, title)` makes the edit that writes another model in its place. Without
-    `suggest`, no "did you mean" is searched for (the catalog search costs ~1 ms a value).
+    `suggest`, no "did you mean" is searched for (the catalog search costs ~1 ms a value). `in_list`:
+    an entry of a Copilot file's prioritized model list.
     """
     ref = interpret(raw, dialect, catalog, providers)
+    if dialect.is_copilot and rule is None and is_picker_value(raw):
+        # Copilot reads this value: what matters is Copilot's own model list, not the APIs'.
+        yield from copilot_value_findings(catalog, path, span, raw, ref, today, fixer, suggest, in_list)
+        return
     if ref.kind in (RefKind.DEFAULT, RefKind.INHERIT):
         return
     invalid_rule = rule or InvalidModelId

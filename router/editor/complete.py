@@ -24,10 +24,11 @@ from promptls.router.base.source import Span
 from promptls.router.editor import ranking
 from promptls.router.editor.cursor import TOP_KEYS, CursorContext, cursor_context, frontmatter_region
 from promptls.router.editor.hover import key_markdown, model_detail, model_markdown
+from promptls.router.models.catalog import recency_key
+from promptls.router.models.copilot import AUTO, CopilotModel, copilot_models
 from promptls.router.models.modelid import (
     CLAUDE_ALIASES,
     ModelId,
-    copilot_names,
     interpret,
     native_spelling,
     parse_model_id,
@@ -257,10 +258,10 @@ def _value_options(
         # (`fallback`) take promptls ids.
         spelling = prompt.dialect if key == "model" else Dialect.GENERIC
         options = _model_options(prompt, catalog, settings, in_list, spelling, keyed, today)
-    elif spec.kind is Kind.BOOLEAN:
+    elif spec.kind in (Kind.BOOLEAN, Kind.FLAG):
         options = [_value("true", 0), _value("false", 1)]
-    elif spec.allowed:
-        options = [_value(v, i) for i, v in enumerate(spec.allowed)]
+    elif spec.allowed or spec.tools:
+        options = [_value(v, i) for i, v in enumerate(spec.allowed or spec.tools)]
     elif key == "profile":
         options = [_value(name, i) for i, name in enumerate(_profile_names(settings))]
     elif key == "agent" and prompt.dialect is Dialect.COPILOT_PROMPT:
@@ -364,23 +365,58 @@ def _ranked_models(
     return options + rest
 
 
+_COPILOT_MAJOR = ("OpenAI", "Anthropic", "Google")
+"""The providers whose models Copilot's picker names take turns first; the others' follow."""
+
+
 def _picker_options(catalog: Catalog, today: datetime.date) -> list[_Option]:
-    """Copilot's model picker names (`GPT-5 mini`, `Claude Sonnet 4.5`, `Gemini 2.5 Pro`) of the
-    catalog's current OpenAI, Anthropic and Gemini models (`modelid.copilot_names`), newest first, the
-    three taking turns."""
+    """`Auto`, then the names Copilot's model picker offers (`models.copilot`: Copilot's own list, not
+    the APIs'), newest first, the providers taking turns (OpenAI, Anthropic, Google, the others)."""
 
     def build() -> list[_Option]:
         known = _catalog_options(catalog)
-        names = copilot_names(catalog)
-        newest = ranking.ranking(catalog, today).newest
-        ids = ranking.take_turns([newest.get(p, ()) for p in ("openai", "anthropic", "gemini")])
-        return [
-            known[model_id.lower()]._replace(label=names[model_id], insert_text=names[model_id])
-            for model_id in ids
-            if model_id in names
-        ]
+        by_provider: dict[str, list[CopilotModel]] = {}
+        for model in copilot_models().models:
+            if model.offered:
+                by_provider.setdefault(model.provider, []).append(model)
+        lists = {
+            provider: [m.name for m in sorted(found, key=lambda m: recency_key(m.name), reverse=True)]
+            for provider, found in by_provider.items()
+        }
+        major = [lists.pop(p) for p in _COPILOT_MAJOR if p in lists]
+        entries = {m.name: m for found in by_provider.values() for m in found}
+        options = [_auto_option()]
+        for name in ranking.take_turns(major) + ranking.take_turns(list(lists.values())):
+            model = entries[name]
+            if model.model is None:
+                options.append(_copilot_only_option(model))
+                continue
+            option = known.get(model.model.lower()) or _model_option(catalog.lookup(model.model))
+            options.append(option._replace(label=name, insert_text=name))
+        return options
 
-    return catalog.memo(("complete", "copilot-names", today), build)
+    return catalog.memo(("complete", "copilot-picker", today), build)
+
+
+def _auto_option() -> _Option:
+    return _Option(
+        AUTO,
+        "model",
+        "Copilot picks the model for each request · promptls runs the default",
+        f"Copilot's `Auto`: {copilot_models().auto_about}. promptls runs the prompt on the default model "
+        "from settings (`[defaults] model`).",
+        AUTO,
+        False,
+        "",
+    )
+
+
+def _copilot_only_option(model: CopilotModel) -> _Option:
+    doc = (
+        f"`{model.name}` ({model.provider}): a model only Copilot runs (no provider API serves it); "
+        "promptls runs the prompt on the default model from settings."
+    )
+    return _Option(model.name, "model", f"{model.provider} · only in Copilot", doc, model.name, False, "")
 
 
 def _ordered_options(catalog: Catalog, today: datetime.date, spelling: Dialect) -> list[tuple[str, _Option]]:
@@ -494,19 +530,25 @@ def _alias_options(catalog: Catalog) -> list[_Option]:
     return catalog.memo(("complete", "claude-aliases", today), lambda: _build_aliases(catalog))
 
 
+_ALIAS_ABOUT = {
+    "best": "Fable where the organization has it, else the newest Opus",
+    "opusplan": "Opus in plan mode, Sonnet otherwise",
+}
+"""What an alias that names no family means (the others: the newest model of their family)."""
+
+
 def _build_aliases(catalog: Catalog) -> list[_Option]:
+    """Claude Code's aliases and `opusplan`, each with the model promptls runs for it."""
     options = []
-    for index, alias in enumerate(CLAUDE_ALIASES):
+    for index, alias in enumerate((*CLAUDE_ALIASES, "opusplan")):
         ref = interpret(alias, Dialect.CLAUDE_AGENT, catalog)
+        about = _ALIAS_ABOUT.get(alias, f"the newest {alias.capitalize()} model")
         if ref.model is None:
             detail, doc, deprecated = "no Claude model of this family in the catalog", None, False
         else:
             info = catalog.lookup(str(ref.model))
             detail = f"→ {ref.model} · {model_detail(info)}"
-            doc = (
-                f"Claude Code alias `{alias}`: the newest {alias.capitalize()} model, "
-                f"now `{ref.model}`.\n\n{model_markdown(info)}"
-            )
+            doc = f"Claude Code alias `{alias}`: {about}, now `{ref.model}`.\n\n{model_markdown(info)}"
             deprecated = bool(info.deprecation_date)
         target = str(ref.model) if ref.model is not None else None
         options.append(_Option(alias, "model", detail, doc, alias, deprecated, f"0{index}", target))

@@ -104,7 +104,7 @@ def _value_context(
     if offset > stop:
         return None
     spec = keys_for(prompt.dialect).get(key)
-    if spec is not None and spec.kind is Kind.STRINGS and spec.allowed:
+    if spec is not None and spec.kind is Kind.STRINGS and (spec.allowed or spec.tools):
         return _list_context(text, key, first, stop, offset, prefix)
     token = _token(text, first, stop, offset)
     if token is None:

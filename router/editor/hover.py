@@ -340,11 +340,17 @@ def key_markdown(spec: KeySpec, dialect: Dialect) -> str:
     facts = []
     if spec.allowed:
         facts.append("Allowed values: " + ", ".join(_code(v) for v in spec.allowed))
+    if spec.tools:
+        facts.append("Known tools (MCP and other tools too): " + ", ".join(map(_code, spec.tools)))
+    if spec.max_length is not None:
+        facts.append(f"At most {spec.max_length} characters.")
     bounds = _bounds(spec)
     if bounds:
         facts.append(bounds)
     if spec.required:
         facts.append(f"Required in {dialect.value} files.")
+    elif spec.recommended:
+        facts.append(f"Recommended in {dialect.value} files.")
     if spec.replaced_by and "Deprecated" not in spec.doc:
         facts.append(f"Deprecated: use {_code(spec.replaced_by)}.")
     if spec.promptls and dialect is not Dialect.GENERIC:

@@ -1,91 +1,34 @@
 """The frontmatter keys each dialect knows: type, allowed values, bounds, and what they mean.
 
-Taken from each tool's documentation (Claude Code subagents, slash commands and skills; VS Code Copilot
-prompt and agent files; Dotprompt). promptls's own keys are accepted in every dialect. The `doc` of
-each key is what hover and completion show.
+Each harness's table is data in `promptls.router.prompts.schemas` with the documentation page it was
+taken from and the date it was checked (`sources_for`). promptls's own keys are accepted in every
+dialect. The `doc` of each key is what hover and completion show.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
 from functools import cache
-from typing import NamedTuple
 
 from promptls.router.prompts.dialects import Dialect
+from promptls.router.prompts.schemas import claude, copilot, skills
+from promptls.router.prompts.schemas.base import KeySpec, Kind, Source
+from promptls.router.prompts.schemas.claude import CLAUDE_TOOLS
+from promptls.router.prompts.schemas.copilot import COPILOT_TOOLS
 
+__all__ = [
+    "CLAUDE_TOOLS",
+    "COPILOT_TOOLS",
+    "DOTPROMPT_CONFIG_PARAMS",
+    "PARAMETER_KEYS",
+    "PROMPTLS_KEYS",
+    "KeySpec",
+    "Kind",
+    "Source",
+    "keys_for",
+    "parameter_spec",
+    "sources_for",
+]
 
-class Kind(StrEnum):
-    STRING = "string"
-    BOOLEAN = "boolean"
-    INTEGER = "integer"
-    NUMBER = "number"
-    STRINGS = "list of strings or a comma-separated string"
-    STRING_LIST = "list of strings"
-    MAPPING = "mapping"
-    ANY = "any value"
-    MODEL = "model id"
-    MODELS = "model id or list of model ids"
-    MODEL_LIST = "list of model ids"
-
-
-class KeySpec(NamedTuple):
-    name: str
-    kind: Kind
-    doc: str
-    allowed: tuple[str, ...] = ()
-    required: bool = False
-    minimum: float | None = None
-    maximum: float | None = None
-    replaced_by: str | None = None
-    promptls: bool = False
-    """A promptls key (run parameters, fallback), accepted in every dialect."""
-
-
-CLAUDE_TOOLS = (
-    "Agent",
-    "Bash",
-    "BashOutput",
-    "Edit",
-    "ExitPlanMode",
-    "Glob",
-    "Grep",
-    "KillShell",
-    "LS",
-    "MultiEdit",
-    "NotebookEdit",
-    "NotebookRead",
-    "Read",
-    "SlashCommand",
-    "Skill",
-    "Task",
-    "TodoWrite",
-    "WebFetch",
-    "WebSearch",
-    "Write",
-)
-COPILOT_TOOLS = (
-    "changes",
-    "codebase",
-    "editFiles",
-    "extensions",
-    "fetch",
-    "findTestFiles",
-    "githubRepo",
-    "new",
-    "openSimpleBrowser",
-    "problems",
-    "runCommands",
-    "runNotebooks",
-    "runTasks",
-    "runTests",
-    "search",
-    "searchResults",
-    "terminalLastCommand",
-    "terminalSelection",
-    "testFailure",
-    "usages",
-    "vscodeAPI",
-)
 
 PROMPTLS_KEYS: tuple[KeySpec, ...] = (
     KeySpec(
@@ -188,131 +131,23 @@ PROMPTLS_KEYS: tuple[KeySpec, ...] = (
     ),
 )
 
-_CLAUDE_MODEL_DOC = (
-    "The model: an alias (`sonnet`, `opus`, `haiku`), `inherit` for the main "
-    "conversation's model, or an Anthropic model id."
+DOTPROMPT_SOURCE = Source(
+    "Dotprompt: Prompt frontmatter", "https://google.github.io/dotprompt/reference/frontmatter", "2026-12-07"
+)
+GENERIC_SOURCE = Source(
+    "promptls README: generic prompts (no harness reads them; these keys are the common convention)",
+    "README.md",
+    "2026-12-07",
 )
 
 _DIALECT_KEYS: dict[Dialect, tuple[KeySpec, ...]] = {
-    Dialect.CLAUDE_AGENT: (
-        KeySpec("name", Kind.STRING, "Unique identifier: lowercase letters and hyphens.", required=True),
-        KeySpec("description", Kind.STRING, "When Claude should delegate to this subagent.", required=True),
-        KeySpec(
-            "tools", Kind.STRINGS, "Tools the subagent may use; all tools when omitted.", allowed=CLAUDE_TOOLS
-        ),
-        KeySpec(
-            "disallowedTools",
-            Kind.STRINGS,
-            "Tools removed from the inherited or listed ones.",
-            allowed=CLAUDE_TOOLS,
-        ),
-        KeySpec("model", Kind.MODEL, _CLAUDE_MODEL_DOC),
-        KeySpec(
-            "permissionMode",
-            Kind.STRING,
-            "How tool permissions are handled.",
-            allowed=("default", "acceptEdits", "dontAsk", "bypassPermissions", "plan"),
-        ),
-        KeySpec("maxTurns", Kind.INTEGER, "Most agentic turns before the subagent stops.", minimum=1),
-        KeySpec("skills", Kind.STRINGS, "Skills preloaded into the subagent's context."),
-        KeySpec("mcpServers", Kind.ANY, "MCP servers for this subagent."),
-        KeySpec("hooks", Kind.MAPPING, "Lifecycle hooks scoped to this subagent."),
-        KeySpec("memory", Kind.STRING, "Persistent memory scope.", allowed=("user", "project", "local")),
-        KeySpec("background", Kind.BOOLEAN, "Always run as a background task."),
-        KeySpec("isolation", Kind.STRING, "Run in a temporary git worktree.", allowed=("worktree",)),
-        KeySpec(
-            "color",
-            Kind.STRING,
-            "Display colour in the terminal.",
-            allowed=(
-                "red",
-                "blue",
-                "green",
-                "yellow",
-                "purple",
-                "orange",
-                "pink",
-                "cyan",
-                "magenta",
-                "white",
-            ),
-        ),
-    ),
-    Dialect.CLAUDE_COMMAND: (
-        KeySpec("description", Kind.STRING, "What the command does (shown in `/help`)."),
-        KeySpec(
-            "allowed-tools", Kind.STRINGS, "Tools the command may use without asking.", allowed=CLAUDE_TOOLS
-        ),
-        KeySpec("argument-hint", Kind.STRINGS, "The arguments the command expects, e.g. `[pr-number]`."),
-        KeySpec("model", Kind.MODEL, _CLAUDE_MODEL_DOC),
-        KeySpec(
-            "disable-model-invocation", Kind.BOOLEAN, "Keep Claude from running this command on its own."
-        ),
-    ),
-    Dialect.CLAUDE_SKILL: (
-        KeySpec(
-            "name", Kind.STRING, "The skill's name: lowercase letters, digits and hyphens.", required=True
-        ),
-        KeySpec(
-            "description", Kind.STRING, "What the skill does and when Claude should use it.", required=True
-        ),
-        KeySpec(
-            "allowed-tools", Kind.STRINGS, "Tools the skill may use without asking.", allowed=CLAUDE_TOOLS
-        ),
-        KeySpec("model", Kind.MODEL, _CLAUDE_MODEL_DOC),
-        KeySpec("license", Kind.STRING, "The skill's licence."),
-        KeySpec("metadata", Kind.MAPPING, "Free-form metadata."),
-        KeySpec("argument-hint", Kind.STRINGS, "The arguments the skill expects."),
-        KeySpec("disable-model-invocation", Kind.BOOLEAN, "Keep Claude from loading this skill on its own."),
-        KeySpec("user-invocable", Kind.BOOLEAN, "Whether the skill shows in the `/` menu."),
-        KeySpec("context", Kind.STRING, "Run the skill in a forked subagent context.", allowed=("fork",)),
-        KeySpec("agent", Kind.STRING, "The subagent type a forked skill runs in."),
-        KeySpec("hooks", Kind.MAPPING, "Lifecycle hooks scoped to this skill."),
-    ),
-    Dialect.COPILOT_PROMPT: (
-        KeySpec("description", Kind.STRING, "A short description of the prompt."),
-        KeySpec("name", Kind.STRING, "The name typed after `/` in chat; the file name when omitted."),
-        KeySpec("argument-hint", Kind.STRINGS, "Hint text shown in the chat input."),
-        KeySpec(
-            "agent",
-            Kind.STRING,
-            "The agent that runs the prompt: `ask`, `edit`, `agent` or a custom agent's name.",
-        ),
-        KeySpec(
-            "mode",
-            Kind.STRING,
-            "Deprecated: use `agent`.",
-            replaced_by="agent",
-            allowed=("ask", "edit", "agent"),
-        ),
-        KeySpec(
-            "model",
-            Kind.MODELS,
-            "The language model, by the name Copilot's model picker shows "
-            "(`GPT-4o`, `Claude Sonnet 4`), or a list tried in order.",
-        ),
-        KeySpec(
-            "tools", Kind.STRING_LIST, "Tools or tool sets available to the prompt.", allowed=COPILOT_TOOLS
-        ),
-    ),
-    Dialect.COPILOT_AGENT: (
-        KeySpec("description", Kind.STRING, "A short description, shown as placeholder text in chat."),
-        KeySpec("name", Kind.STRING, "The agent's name; the file name when omitted."),
-        KeySpec("argument-hint", Kind.STRINGS, "Hint text shown in the chat input."),
-        KeySpec("tools", Kind.STRING_LIST, "Tools or tool sets the agent can use.", allowed=COPILOT_TOOLS),
-        KeySpec(
-            "model",
-            Kind.MODELS,
-            "The language model, by the name Copilot's model picker shows, or a list tried in order.",
-        ),
-        KeySpec("target", Kind.STRING, "Where the agent is used.", allowed=("vscode", "github-copilot")),
-        KeySpec("handoffs", Kind.ANY, "Suggested next agents, with a prompt to send."),
-        KeySpec("mcp-servers", Kind.ANY, "MCP servers for this agent."),
-        KeySpec("infer", Kind.BOOLEAN, "Allow the agent to be used as a subagent."),
-        KeySpec("user-invokable", Kind.BOOLEAN, "Whether the agent shows in the agents list."),
-        KeySpec("disable-model-invocation", Kind.BOOLEAN, "Keep other agents from invoking it."),
-        KeySpec("agents", Kind.STRING_LIST, "Agents this agent may use as subagents."),
-    ),
+    Dialect.CLAUDE_AGENT: claude.AGENT.keys,
+    Dialect.CLAUDE_COMMAND: claude.COMMAND.keys,
+    Dialect.CLAUDE_SKILL: claude.SKILL.keys,
+    Dialect.COPILOT_PROMPT: copilot.PROMPT.keys,
+    Dialect.COPILOT_AGENT: copilot.AGENT.keys,
+    Dialect.COPILOT_INSTRUCTIONS: copilot.INSTRUCTIONS.keys,
+    Dialect.SKILL: skills.SKILL.keys,
     Dialect.DOTPROMPT: (
         KeySpec("name", Kind.STRING, "The prompt's name; the file name when omitted."),
         KeySpec("variant", Kind.STRING, "A variant of the prompt (`name.variant.prompt`)."),
@@ -336,9 +171,6 @@ _DIALECT_KEYS: dict[Dialect, tuple[KeySpec, ...]] = {
         KeySpec("ext", Kind.MAPPING, "Extension fields by namespace."),
         KeySpec("metadata", Kind.MAPPING, "Arbitrary metadata."),
     ),
-    # Filled in by the schema and Prompty work of issue 12.
-    Dialect.COPILOT_INSTRUCTIONS: (),
-    Dialect.SKILL: (),
     Dialect.PROMPTY: (),
     Dialect.GENERIC: (
         KeySpec("name", Kind.STRING, "The prompt's name; the file name when omitted."),
@@ -352,6 +184,19 @@ _DIALECT_KEYS: dict[Dialect, tuple[KeySpec, ...]] = {
     ),
 }
 
+_DIALECT_SOURCES: dict[Dialect, tuple[Source, ...]] = {
+    Dialect.CLAUDE_AGENT: claude.AGENT.sources,
+    Dialect.CLAUDE_COMMAND: claude.COMMAND.sources,
+    Dialect.CLAUDE_SKILL: claude.SKILL.sources,
+    Dialect.COPILOT_PROMPT: copilot.PROMPT.sources,
+    Dialect.COPILOT_AGENT: copilot.AGENT.sources,
+    Dialect.COPILOT_INSTRUCTIONS: copilot.INSTRUCTIONS.sources,
+    Dialect.SKILL: skills.SKILL.sources,
+    Dialect.DOTPROMPT: (DOTPROMPT_SOURCE,),
+    Dialect.GENERIC: (GENERIC_SOURCE,),
+}
+"""The pages each dialect's keys were read from, with the date they were checked."""
+
 DOTPROMPT_CONFIG_PARAMS = {
     "temperature": "temperature",
     "maxOutputTokens": "max_tokens",
@@ -360,6 +205,11 @@ DOTPROMPT_CONFIG_PARAMS = {
     "stopSequences": "stop",
 }
 """Dotprompt `config:` keys and the promptls parameter each one is."""
+
+
+def sources_for(dialect: Dialect) -> tuple[Source, ...]:
+    """The documentation pages a dialect's keys come from (empty for a dialect without keys yet)."""
+    return _DIALECT_SOURCES.get(dialect, ())
 
 
 @cache

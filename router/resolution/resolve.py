@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from promptls.router.base.pathglob import path_under_root
+from promptls.router.models.copilot import find_copilot_model, is_auto, vendor
 from promptls.router.models.modelid import (
     BUILTIN_PROVIDERS,
     LOCAL_PROVIDERS,
@@ -56,6 +57,8 @@ class Candidate(NamedTuple):
     chosen: bool = False
     defers: bool = False
     """Says "use the default" (`model: default`, Claude Code's `inherit`): lets lower layers decide."""
+    skipped: bool = False
+    """An entry of a Copilot file's model list passed over for the next one (`copilot_list_choice`)."""
 
 
 class FallbackModel(NamedTuple):
@@ -135,14 +138,18 @@ def resolve(
     declared = view.provider_values
     assignments = assigned_tables(prompt, settings)
 
-    model_steps = _model_candidates(prompt, view, overrides, assignments, catalog, providers)
+    listed = prompt.value("model") if prompt.dialect.is_copilot else None
+    choice = (
+        copilot_list_choice(listed, prompt.dialect, catalog, providers) if isinstance(listed, list) else None
+    )
+    model_steps = _model_candidates(prompt, view, overrides, assignments, catalog, providers, choice)
     shown_from = settings.root or os.path.dirname(os.path.abspath(prompt.path))
     model, ref, steps, problem = _choose_model(model_steps, catalog, prompt.dialect, providers, shown_from)
     info = model_info(model, settings, catalog, declared) if model else None
 
     params, param_steps = _params(prompt, view, overrides, assignments, model)
     fallback, fallback_source, fallback_steps = _fallback(
-        prompt, view, overrides, assignments, catalog, providers, model
+        prompt, view, overrides, assignments, catalog, providers, model, choice
     )
     options = sdk_options(model, settings) if model else {}
     all_steps = {"model": steps, "fallback": fallback_steps, **param_steps}
@@ -206,18 +213,23 @@ def _model_candidates(
     assignments: tuple[TableView, ...],
     catalog: Catalog,
     providers: tuple[str, ...],
+    list_choice: int | None = None,
 ) -> list[tuple[Candidate, ModelRef]]:
     generic = Dialect.GENERIC
     out: list[tuple[Candidate, ModelRef]] = []
 
-    def add(value: Any, source: Source, dialect: Dialect, note: str | None = None) -> None:
+    def add(
+        value: Any, source: Source, dialect: Dialect, note: str | None = None, skipped: str | None = None
+    ) -> None:
         ref = interpret(value, dialect, catalog, providers)
         if note is None:
             note = f"{ref.via} → {ref.model}" if ref.via and ref.model else ref.via
         defers = ref.kind in (RefKind.DEFAULT, RefKind.INHERIT)
         if ref.kind is RefKind.INHERIT:
             note = "Claude Code's `inherit` (the main conversation's model): promptls uses the default"
-        out.append((Candidate("model", value, source, note, defers=defers), ref))
+        if skipped is not None:
+            note, defers = skipped, False
+        out.append((Candidate("model", value, source, note, defers=defers, skipped=skipped is not None), ref))
 
     if overrides.model:
         add(overrides.model, Source(Layer.CLI, "--model"), generic)
@@ -231,9 +243,19 @@ def _model_candidates(
     model_entry = prompt.get("model")
     if model_entry is not None:
         value = model_entry.value
-        if isinstance(value, list) and prompt.dialect.is_copilot and value:
-            value = value[0]  # Copilot's prioritized list: the first is the model
-        add(value, _frontmatter_source(prompt, "model"), prompt.dialect)
+        if list_choice is not None:  # Copilot's prioritized list: the entries up to the one in effect
+            for index, item in enumerate(model_entry.items[: list_choice + 1]):
+                source = Source(Layer.FRONTMATTER, f"model list #{index + 1}", prompt.path, item.span)
+                why = (
+                    None
+                    if index == list_choice
+                    else _why_skipped(item.value, prompt.dialect, catalog, providers)
+                )
+                add(item.value, source, prompt.dialect, skipped=why)
+        else:
+            if isinstance(value, list) and prompt.dialect.is_copilot and value:
+                value = value[0]  # a list of which promptls can run nothing: the first says why
+            add(value, _frontmatter_source(prompt, "model"), prompt.dialect)
     profile = _lookup_choice(prompt, assignments, "profile")
     if profile is not None:
         table = view.profiles.get(profile)
@@ -263,6 +285,52 @@ def _model_candidates(
     return out
 
 
+def copilot_list_choice(
+    values: list[Any], dialect: Dialect, catalog: Catalog, providers: tuple[str, ...]
+) -> int | None:
+    """The entry of a Copilot file's prioritized `model:` list that promptls runs, or None when it can
+    run none of them. VS Code uses the first model available; for promptls that is the first entry
+    Copilot offers that promptls can run (`Auto` ends the walk: Copilot always has it, and promptls
+    runs the default for it), else, when Copilot offers none of them, the first promptls can run. The
+    entries after it are the fallback chain."""
+    first_runnable = None
+    for index, value in enumerate(values):
+        if not isinstance(value, str):
+            continue
+        if is_auto(value):
+            return index
+        ref = interpret(value, dialect, catalog, providers)
+        if ref.kind is not RefKind.MODEL or ref.model is None or ref.model.provider not in providers:
+            continue
+        if _copilot_offers(value):
+            return index
+        if first_runnable is None:
+            first_runnable = index
+    return first_runnable
+
+
+def _copilot_offers(value: str) -> bool:
+    if vendor(value) not in (None, "copilot"):
+        return True  # a model brought with one's own key: VS Code has it if the user set it up
+    listed = find_copilot_model(value)
+    return listed is not None and listed.offered
+
+
+def _why_skipped(value: Any, dialect: Dialect, catalog: Catalog, providers: tuple[str, ...]) -> str:
+    """Why an entry before the one in effect is passed over, in words."""
+    if not isinstance(value, str):
+        return "not a model name: the next entry is tried"
+    listed = find_copilot_model(value) if vendor(value) in (None, "copilot") else None
+    if listed is not None and listed.offered and listed.model is None:
+        return f"Copilot's own `{listed.name}`: only Copilot runs it, so promptls tries the next entry"
+    if listed is not None and not listed.offered:
+        return "Copilot no longer offers it: VS Code tries the next entry"
+    ref = interpret(value, dialect, catalog, providers)
+    if ref.kind is RefKind.MODEL and ref.model is not None and ref.model.provider in providers:
+        return "Copilot does not offer it: VS Code tries the next entry"
+    return "not a model promptls can run: the next entry is tried"
+
+
 def _layers(table: TableView | None, key: str) -> tuple[Setting, ...]:
     """Every layer's value of `key`, nearest first: the candidates an explanation lists."""
     layered = table.layered(key) if table is not None else None
@@ -290,7 +358,7 @@ def _choose_model(
     chosen: tuple[ModelId, ModelRef] | None = None
     problem = None
     for cand, ref in candidates:
-        if chosen is not None or problem is not None or cand.defers:
+        if chosen is not None or problem is not None or cand.defers or cand.skipped:
             steps.append(cand)
             continue
         if cand.value == "" and cand.note:  # a profile that found no model to pick
@@ -416,6 +484,7 @@ def _fallback(
     catalog: Catalog,
     providers: tuple[str, ...],
     model: ModelId | None,
+    list_choice: int | None = None,
 ) -> tuple[tuple[FallbackModel, ...], Source | None, tuple[Candidate, ...]]:
     """Walk the layers: an explicit list wins; `model_fallback` true uses the default chain."""
     layers: list[tuple[Any, Source, Dialect]] = []
@@ -431,7 +500,8 @@ def _fallback(
             for setting in _layers(assigned, key):
                 layers.append((setting.value, setting.source, generic))
     if prompt.dialect.is_copilot and isinstance(prompt.value("model"), list):
-        rest = [m for m in prompt.value("model")[1:] if isinstance(m, str)]
+        after = 1 if list_choice is None else list_choice + 1  # the entries after the one in effect
+        rest = [m for m in prompt.value("model")[after:] if isinstance(m, str)]
         if rest:
             layers.append((rest, _frontmatter_source(prompt, "model", "model (list)"), prompt.dialect))
     for key in ("fallback", "model_fallback"):

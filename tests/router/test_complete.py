@@ -74,7 +74,7 @@ def test_an_empty_line_offers_the_dialects_keys_not_yet_written(tmp_path):
     assert mode.insert_text == "permissionMode: "
     assert (mode.replace.start, mode.replace.end) == (len("---\nname: rev\n"),) * 2
     assert "How tool permissions are handled." in mode.documentation
-    assert "Allowed values: `default`, `acceptEdits`, `dontAsk`, `bypassPermissions`, `plan`" in (
+    assert "Allowed values: `default`, `acceptEdits`, `auto`, `dontAsk`, `bypassPermissions`, `plan`" in (
         mode.documentation
     )
     temperature = _by_label(items, "temperature")
@@ -437,7 +437,7 @@ def test_the_60_items_an_editor_gets_first_span_providers_and_leave_retired_mode
         (
             ".claude/agents/rev.md",
             "permissionMode: acc‸",
-            ["default", "acceptEdits", "dontAsk", "bypassPermissions", "plan"],
+            ["default", "acceptEdits", "auto", "dontAsk", "bypassPermissions", "plan", "manual"],
             "acc",
         ),
         (".claude/agents/rev.md", "background: ‸", ["true", "false"], ""),

@@ -202,8 +202,9 @@ def test_keys_with_allowed_values_and_unknown_keys(tmp_path):
     text = "---\nname: rev\ndescription: d\npermission‸Mode: plan\nfoo: 1\n---\n"
     _, result = _hover(tmp_path, ".claude/agents/rev.md", text)
     assert result.markdown == (
-        "**`permissionMode`** — string\n\nHow tool permissions are handled.\n\n"
-        "Allowed values: `default`, `acceptEdits`, `dontAsk`, `bypassPermissions`, `plan`"
+        "**`permissionMode`** — string\n\nHow tool permissions are handled. `manual` is an alias of "
+        "`default`; ignored for plugin agents.\n\n"
+        "Allowed values: `default`, `acceptEdits`, `auto`, `dontAsk`, `bypassPermissions`, `plan`, `manual`"
     )
     _, result = _hover(
         tmp_path,

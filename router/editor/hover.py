@@ -146,6 +146,8 @@ def _steps(cands: tuple[Candidate, ...], root: str | None, failed: bool) -> list
             lines.append(f"- ✓ {text}")
         elif cand.defers:
             lines.append(f"- ↓ {text} — defers to the default")
+        elif cand.skipped:
+            lines.append(f"- ↷ {text} — skipped")
         elif failed and not blamed:
             blamed = True
             lines.append(f"- ⚠ {text} — not usable")
@@ -216,21 +218,40 @@ def _size_and_cost(res: Resolution, catalog: Catalog) -> list[str]:
 def _list_item_hover(
     prompt: PromptFile, entry: Entry, offset: int, res: Resolution, catalog: Catalog
 ) -> HoverResult | None:
+    in_effect = _list_entry_in_effect(prompt, entry, res)
     for index, item in enumerate(entry.items):
         if not _inside(item.span, offset):
             continue
-        if entry.key == "model" and (index == 0 or not prompt.dialect.is_copilot):
+        if entry.key == "model" and (index == in_effect or not prompt.dialect.is_copilot):
             return HoverResult(_model_hover(res, catalog), item.span)
-        return HoverResult(_item_markdown(prompt, entry, index, item, res, catalog), item.span)
+        return HoverResult(_item_markdown(prompt, entry, index, item, res, catalog, in_effect), item.span)
     return None
 
 
+def _list_entry_in_effect(prompt: PromptFile, entry: Entry, res: Resolution) -> int:
+    """Which entry of a Copilot file's model list the resolution runs (`copilot_list_choice`): the
+    last of its entries among the model steps; the first when none is there."""
+    spans = {item.span: index for index, item in enumerate(entry.items)}
+    found = [spans[c.source.span] for c in res.steps.get("model", ()) if c.source.span in spans]
+    return found[-1] if entry.key == "model" and found else 0
+
+
 def _item_markdown(
-    prompt: PromptFile, entry: Entry, index: int, item: Item, res: Resolution, catalog: Catalog
+    prompt: PromptFile,
+    entry: Entry,
+    index: int,
+    item: Item,
+    res: Resolution,
+    catalog: Catalog,
+    in_effect: int = 0,
 ) -> str:
     root = res.settings.root
-    if entry.key == "model":
-        role = f"fallback {index} of Copilot's model list (tried in order)"
+    if entry.key == "model" and index < in_effect:
+        skipped = next((c for c in res.steps.get("model", ()) if c.source.span == item.span), None)
+        why = f": {skipped.note}" if skipped is not None and skipped.note else ""
+        role = f"entry {index + 1} of Copilot's model list, skipped{why}"
+    elif entry.key == "model":
+        role = f"fallback {index - in_effect} of Copilot's model list (tried in order)"
     else:
         role = f"fallback {index + 1} of {len(entry.items)}"
     raw = item.value
@@ -239,7 +260,11 @@ def _item_markdown(
         return f"{_code(_value_text(raw))} — {role}\n\n⚠ not a model id: write `provider/name`"
     providers = known_providers(res.settings)
     ref = interpret(raw, prompt.dialect, catalog, providers)
-    if ref.kind in (RefKind.DEFAULT, RefKind.INHERIT):
+    if ref.kind in (RefKind.DEFAULT, RefKind.INHERIT) and entry.key == "model" and ref.via:
+        out.append(f"**{_code(raw)}** — {role}")  # Copilot's `Auto`, or a model only Copilot runs
+        out.append("")
+        out.append(ref.via)
+    elif ref.kind in (RefKind.DEFAULT, RefKind.INHERIT):
         out.append(f"**{_code(raw)}** — {role}")
         out.append("")
         out.append("⚠ defers to the default model: a fallback chain needs concrete models")

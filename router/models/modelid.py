@@ -2,8 +2,9 @@
 
 `openrouter/meta-llama/llama-3.3-70b-instruct:free` is provider `openrouter` and name
 `meta-llama/llama-3.3-70b-instruct:free`: the name may hold `/` and `:`. Claude Code writes `sonnet`
-or `claude-sonnet-4-5`, Copilot writes `Claude Sonnet 4 (copilot)`, Dotprompt writes
-`googleai/gemini-2.5-flash`; `interpret` turns each into one canonical id and says how it did.
+or `claude-sonnet-4-5`, Copilot writes `Claude Sonnet 4.5 (copilot)` (the names of its own model list,
+`models.copilot`) or `Auto`, Dotprompt writes `googleai/gemini-2.5-flash`; `interpret` turns each
+into one canonical id and says how it did.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Collection
 from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
+from promptls.router.models.copilot import find_copilot_model, is_auto, vendor
 from promptls.router.prompts.dialects import Dialect
 
 if TYPE_CHECKING:
@@ -23,8 +25,13 @@ if TYPE_CHECKING:
 BUILTIN_PROVIDERS = ("openai", "openrouter", "gemini", "ollama", "anthropic")
 LOCAL_PROVIDERS = frozenset({"ollama"})
 
-CLAUDE_ALIASES = ("sonnet", "opus", "haiku")
+CLAUDE_ALIASES = ("sonnet", "opus", "haiku", "fable", "best")
+"""Claude Code's model aliases (code.claude.com/docs/en/model-config, checked 2026-12-07); each also
+takes `[1m]` (the 1M-token context), and `opusplan` is Opus in plan mode, Sonnet otherwise."""
 CLAUDE_SPECIAL = ("inherit", "opusplan", "sonnet[1m]")
+_ALIAS_FAMILY = {"opusplan": "opus", "best": "fable"}
+"""The family an alias runs when it is not one itself: `best` is Fable where the organization has it
+(otherwise the newest Opus, which promptls cannot know)."""
 DOTPROMPT_PREFIXES = {
     "googleai": "gemini",
     "vertexai": "gemini",
@@ -162,7 +169,7 @@ def _claude(raw: str, text: str, catalog: Catalog) -> ModelRef | None:
         return ModelRef(raw, RefKind.INHERIT, via="Claude Code `inherit`")
     alias = text.removesuffix("[1m]")
     if alias in CLAUDE_ALIASES or alias == "opusplan":
-        family = "opus" if alias == "opusplan" else alias
+        family = _ALIAS_FAMILY.get(alias, alias)
         target = latest_claude(catalog, family)
         if target is None:
             return ModelRef(raw, RefKind.INVALID, problem=SyntaxProblem.NO_PROVIDER)
@@ -204,9 +211,21 @@ def _version(rest: str) -> tuple[int, ...] | None:
     return tuple(int(p) for p in parts)
 
 
+COPILOT_AUTO_VIA = "Copilot's `Auto` (Copilot picks a model for each request): promptls runs the default"
+
+
 def _copilot(raw: str, text: str, catalog: Catalog) -> ModelRef | None:
     if "/" in text and " " not in text:
         return None  # a promptls id; interpret() reports it as not native to Copilot
+    if is_auto(text):
+        return ModelRef(raw, RefKind.DEFAULT, via=COPILOT_AUTO_VIA)
+    listed = find_copilot_model(text) if vendor(text) in (None, "copilot") else None
+    if listed is not None and listed.model is None:
+        via = f"Copilot's own `{listed.name}` (no provider API serves it): promptls runs the default"
+        return ModelRef(raw, RefKind.DEFAULT, via=via)
+    if listed is not None:
+        return ModelRef(raw, RefKind.MODEL, parse_model_id(listed.model), via=f"Copilot model name `{text}`")
+    # Not in Copilot's list (an old name, a model brought with one's own key): read the name.
     name = _COPILOT_SUFFIX.sub("", text).strip()
     slug = re.sub(r"\s+", "-", name.lower())
     if not slug:
@@ -254,54 +273,6 @@ def _copilot_provider(slug: str) -> str | None:
     if slug.startswith(("gpt", "o1", "o3", "o4", "chatgpt", "codex")):
         return "openai"
     return None
-
-
-def copilot_name(model: ModelId) -> str | None:
-    """How Copilot's model picker writes `model` (`Claude Sonnet 4.5`, `GPT-5 mini`, `Gemini 2.5 Pro`,
-    `o4-mini`), for the providers Copilot names models of; None for the others. Reading the name back
-    (`interpret`) gives `model` again when the catalog knows it."""
-    words = model.name.split("-")
-    if any(len(w) >= 4 and w.isdigit() for w in words):
-        return None  # a dated snapshot: the picker names the model, not the pin
-    if model.provider == "anthropic" and words[0] == "claude" and len(words) >= 3:
-        family, version = words[1], [w for w in words[2:] if not (w == "0" and len(words) == 4)]
-        if not family.isalpha() or not all(w.isdigit() and len(w) <= 2 for w in version):
-            return None  # a variant (`claude-3-5-sonnet`-style names read the other way)
-        return f"Claude {family.capitalize()} {'.'.join(version)}"
-    numbered = len(words) >= 2 and words[1][:1].isdigit()  # `gpt-5-mini`, not `gpt-oss-20b`
-    if model.provider == "openai" and words[0] == "gpt" and numbered:
-        return " ".join([f"GPT-{words[1]}", *words[2:]])
-    if model.provider == "openai" and re.fullmatch(r"o\d", words[0]):
-        return model.name
-    if model.provider == "gemini" and words[0] == "gemini" and numbered:
-        return " ".join(["Gemini", *(w if w[:1].isdigit() else w.capitalize() for w in words[1:])])
-    return None
-
-
-_PICKER_STYLE = r"(?:GPT-|Claude |Gemini |o\d)"
-
-
-def copilot_names(catalog: Catalog) -> dict[str, str]:
-    """The Copilot picker name of each catalog model that has one, by id: the catalog's display name
-    when it is written that way (`GPT-6.1 Sol`), else `copilot_name`; each reads back as its model.
-
-    promptls has no list of the models Copilot offers: these are the names its picker gives them."""
-    return catalog.memo(("copilot-names",), lambda: _copilot_names(catalog))
-
-
-def _copilot_names(catalog: Catalog) -> dict[str, str]:
-    names = {}
-    for provider in ("openai", "anthropic", "gemini"):
-        for model_id in catalog.ids(provider):
-            model = parse_model_id(model_id)
-            if model is None:
-                continue
-            display = catalog.lookup(model_id).display_name or ""
-            for name in (display if re.match(_PICKER_STYLE, display) else None, copilot_name(model)):
-                if name and interpret(name, Dialect.COPILOT_AGENT, catalog).model == model:
-                    names[model_id] = name
-                    break
-    return names
 
 
 def _dotprompt(raw: str, text: str) -> ModelRef | None:

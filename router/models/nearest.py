@@ -2,9 +2,10 @@
 
 In a Claude Code agent `model: sonet` means `sonnet`, not OpenRouter's `perplexity/sonar`. So the
 spellings the dialect's own tool reads come first (Claude Code's aliases, `inherit` and `claude-…`
-ids; Copilot's picker names), then the catalog's nearest ids, those the tool can run before the
-others, each written as the tool writes it when the user wrote the tool's spelling
-(`claude-sonet-4-5` → `claude-sonnet-4-5`, `googleai/gemini-2.5-prp` → `googleai/gemini-2.5-pro`).
+ids; the names Copilot's model picker offers, `models.copilot`), then the catalog's nearest ids,
+those the tool can run before the others, each written as the tool writes it when the user wrote the
+tool's spelling (`claude-sonet-4-5` → `claude-sonnet-4-5`, `googleai/gemini-2.5-prp` →
+`googleai/gemini-2.5-pro`).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from __future__ import annotations
 import difflib
 from typing import TYPE_CHECKING
 
+from promptls.router.models.copilot import offered_names
 from promptls.router.models.modelid import (
     CLAUDE_ALIASES,
     ModelId,
-    copilot_names,
     native_spelling,
     parse_model_id,
 )
@@ -60,10 +61,18 @@ def own_spellings(catalog: Catalog, dialect: Dialect) -> dict[str, str]:
     if dialect.is_claude:
         return catalog.memo(("nearest", "claude-spellings"), lambda: _claude_spellings(catalog))
     if dialect.is_copilot:
-        return catalog.memo(
-            ("nearest", "copilot-spellings"), lambda: {n.lower(): n for n in copilot_names(catalog).values()}
-        )
+        return catalog.memo(("nearest", "copilot-spellings"), lambda: {n.lower(): n for n in offered_names()})
     return {}
+
+
+def nearest_copilot_names(written: str, limit: int = 3) -> list[str]:
+    """Up to `limit` names Copilot's model picker offers near `written`, best first: what a Copilot
+    file's unknown model name was most likely meant to be (`Claude Sonet 4.6` → `Claude Sonnet 4.6`)."""
+    names = {name.lower(): name for name in offered_names()}
+    text = written.strip().lower()
+    if limit <= 0 or not text:
+        return []
+    return [names[key] for key in difflib.get_close_matches(text, list(names), n=limit, cutoff=0.6)]
 
 
 def _claude_spellings(catalog: Catalog) -> dict[str, str]:

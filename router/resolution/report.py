@@ -140,6 +140,7 @@ def _candidate_dict(cand: Candidate, relative_to: str | None) -> dict[str, Any]:
         "value": cand.value,
         "chosen": cand.chosen,
         "defers": cand.defers,
+        "skipped": cand.skipped,
         "note": cand.note,
         "source": _source_dict(cand.source, relative_to),
     }
@@ -214,6 +215,8 @@ def _steps(cands: tuple[Candidate, ...], relative_to: str | None) -> list[tuple[
             out.append(("chosen", f"✓ {candidate_text(cand, relative_to)}"))
         elif cand.defers:
             out.append(("note", f"↓ {candidate_text(cand, relative_to)}  (defers to the default)"))
+        elif cand.skipped:
+            out.append(("note", f"↷ {candidate_text(cand, relative_to)}  (skipped)"))
         else:
             out.append(("overridden", f"✗ {candidate_text(cand, relative_to)}  (overridden)"))
     return out

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from promptls.router.editor.complete import Completion, complete, completion_list, narrow
 from promptls.router.models.catalog import Catalog, load_catalog, unknown_model
+from promptls.router.models.copilot import offered_names
 from promptls.router.models.modelid import interpret
 from promptls.router.prompts.dialects import Dialect
 from promptls.router.prompts.frontmatter import parse_prompt
@@ -131,7 +132,7 @@ def test_claude_model_value_offers_aliases_first_then_every_catalog_id(tmp_path)
     text, items = _complete(tmp_path, ".claude/agents/rev.md", "---\nname: rev\nmodel: ‸\n---\n", SETTINGS)
     catalog = load_catalog()
     labels = _labels(items)
-    assert labels[:5] == ["sonnet", "opus", "haiku", "inherit", "default"]
+    assert labels[:8] == ["sonnet", "opus", "haiku", "fable", "best", "opusplan", "inherit", "default"]
     assert [c.sort_text for c in items] == sorted(c.sort_text for c in items)
     sonnet = items[0]
     target = interpret("sonnet", Dialect.CLAUDE_AGENT, catalog).model
@@ -341,10 +342,13 @@ def test_model_ids_newest_first_with_a_fair_share_for_each_provider(tmp_path):
 
 def test_a_claude_agent_offers_aliases_and_claude_ids_first(tmp_path):
     labels = _ranked(tmp_path, ".claude/agents/rev.md")
-    assert labels[:10] == [
+    assert labels[:13] == [
         "sonnet",
         "opus",
         "haiku",
+        "fable",
+        "best",
+        "opusplan",
         "inherit",
         "default",
         "claude-opus-4-5",  # written as Claude Code reads them, not `anthropic/claude-opus-4-5`
@@ -357,23 +361,19 @@ def test_a_claude_agent_offers_aliases_and_claude_ids_first(tmp_path):
     assert labels[-3:-1] == ["openai/gpt-3.5-turbo", "claude-3-opus"]  # retired, still offered
 
 
-def test_a_copilot_prompt_offers_the_picker_names_first(tmp_path):
+def test_a_copilot_prompt_offers_auto_then_the_names_copilot_offers(tmp_path):
     labels = _ranked(tmp_path, ".github/prompts/p.prompt.md")
-    assert labels[:9] == [
-        # the names Copilot's picker shows, newest first, OpenAI, Anthropic and Gemini taking turns
-        "GPT-5.1",
-        "Claude Opus 4.5",
-        "Gemini 3 Pro Preview",
-        "GPT-5",
-        "Claude Haiku 4.5",
-        "Gemini 2.5 Pro",
-        "GPT-5 mini",
-        "Claude Sonnet 4.5",
-        "Gemini 2.5 Flash",
-    ]
+    offered = offered_names()
+    assert labels[0] == "Auto"
+    # the names from Copilot's own list (models.copilot), newest first, OpenAI, Anthropic and Google
+    # taking turns, whatever the catalog knows
+    assert labels[1:4] == ["GPT-6.1 Sol", "Claude Opus 5.5", "Gemini 3.8 Flash"]
+    picker = labels[: labels.index("default")]
+    assert sorted(picker[1:]) == sorted(offered)
+    assert "GPT-4.1" not in picker and "Claude Sonnet 4" not in picker  # Copilot retired them
+    assert picker.index("Raptor mini") > picker.index("Gemini 2.5 Pro")  # the other providers' after
     after = labels[labels.index("default") :]
     assert after[:3] == ["default", "openai/gpt-5.1", "openai/gpt-5"]  # then promptls's own, as anywhere
-    assert "GPT-3.5 turbo" not in labels and "openai/gpt-3.5-turbo" in labels  # retired: its id only
 
 
 def test_a_project_whose_settings_use_ollama_sees_ollama_first(tmp_path):

@@ -9,12 +9,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from promptls.router.models.catalog import Catalog, load_catalog, unknown_model
+from promptls.router.models.copilot import (
+    copilot_key,
+    copilot_models,
+    current_alternative,
+    find_copilot_model,
+    offered_for,
+    offered_names,
+    vendor,
+)
 from promptls.router.models.modelid import (
     ModelId,
     RefKind,
     SyntaxProblem,
-    copilot_name,
-    copilot_names,
     interpret,
     latest_claude,
     native_spelling,
@@ -107,7 +114,7 @@ def _newest_current(catalog: Catalog, family: str) -> str:
     return best[1]
 
 
-@pytest.mark.parametrize("alias", ["sonnet", "opus", "haiku"])
+@pytest.mark.parametrize("alias", ["sonnet", "opus", "haiku", "fable"])
 def test_claude_aliases_name_the_newest_current_model_in_the_catalog(catalog, alias):
     ref = interpret(alias, Dialect.CLAUDE_AGENT, catalog)
     assert ref.kind is RefKind.MODEL
@@ -141,7 +148,16 @@ def test_alias_skips_deprecated_dated_and_variant_ids():
 
 def test_claude_alias_suffixes(catalog):
     assert interpret("sonnet[1m]", Dialect.CLAUDE_AGENT, catalog).model == latest_claude(catalog, "sonnet")
+    assert interpret("opus[1m]", Dialect.CLAUDE_AGENT, catalog).model == latest_claude(catalog, "opus")
     assert interpret("opusplan", Dialect.CLAUDE_COMMAND, catalog).model == latest_claude(catalog, "opus")
+
+
+def test_best_is_fable_where_there_is_one(catalog):
+    # Claude Code's `best`: Fable where the organization has it (else the newest Opus, which
+    # promptls cannot know); `fable` and `best` were false "no provider" errors before
+    ref = interpret("best", Dialect.CLAUDE_SKILL, catalog)
+    assert ref.model == latest_claude(catalog, "fable")
+    assert ref.via == "Claude Code alias `best`"
 
 
 @pytest.mark.parametrize("dialect", [Dialect.CLAUDE_AGENT, Dialect.CLAUDE_COMMAND, Dialect.CLAUDE_SKILL])
@@ -175,58 +191,60 @@ def test_a_non_anthropic_id_in_a_claude_file_is_not_native(catalog):
     assert interpret("anthropic/claude-opus-4-1", Dialect.CLAUDE_AGENT, catalog).native
 
 
-# --- Copilot and Dotprompt ----------------------------------------------------------------------
+# --- Copilot: its own model list ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("GPT-4o", "openai/gpt-4o"),
-        ("GPT-4.1", "openai/gpt-4.1"),
-        ("Claude Sonnet 4.5 (copilot)", "anthropic/claude-sonnet-4-5"),
-        ("Claude Sonnet 4", "anthropic/claude-sonnet-4-0"),
-        ("Claude Opus 4.1 (Preview)", "anthropic/claude-opus-4-1"),
-        ("Gemini 2.5 Pro", "gemini/gemini-2.5-pro"),
-        ("o3-mini", "openai/o3-mini"),
+        ("Claude Sonnet 4.5", "anthropic/claude-sonnet-4-5"),
+        ("Claude Sonnet 4.5 (copilot)", "anthropic/claude-sonnet-4-5"),  # VS Code's qualified name
+        ("claude-sonnet-4.5", "anthropic/claude-sonnet-4-5"),  # Copilot's id (the CLI's `--model`)
+        ("GPT-5 mini", "openai/gpt-5-mini"),
+        ("GPT-5.3-Codex", "openai/gpt-5.3-codex"),
+        ("Gemini 3 Flash", "gemini/gemini-3-flash-preview"),
+        ("Grok 4.7", "openrouter/x-ai/grok-4.7"),
+        ("GPT-4.1", "openai/gpt-4.1"),  # retired in Copilot: still read as its model
+        ("Claude 3.5 Sonnet", "anthropic/claude-3-5-sonnet"),  # the picker's older name
     ],
 )
-def test_copilot_display_names_map_to_canonical_ids(catalog, raw, expected):
+def test_copilot_names_map_to_the_model_copilots_list_gives(catalog, raw, expected):
     ref = interpret(raw, Dialect.COPILOT_PROMPT, catalog)
     assert ref.kind is RefKind.MODEL
     assert str(ref.model) == expected
     assert ref.native
     assert raw in ref.via
-    assert expected in catalog  # every name above is one the catalog knows
+    assert expected in catalog
+
+
+@pytest.mark.parametrize("raw", ["Auto", "auto", "Auto (copilot)"])
+def test_copilot_auto_runs_the_default(catalog, raw):
+    ref = interpret(raw, Dialect.COPILOT_AGENT, catalog)
+    assert ref.kind is RefKind.DEFAULT
+    assert ref.via.startswith("Copilot's `Auto`") and "promptls runs the default" in ref.via
+
+
+def test_a_model_only_copilot_runs_defers_to_the_default(catalog):
+    ref = interpret("Raptor mini", Dialect.COPILOT_AGENT, catalog)
+    assert ref.kind is RefKind.DEFAULT
+    assert ref.via == "Copilot's own `Raptor mini` (no provider API serves it): promptls runs the default"
 
 
 @pytest.mark.parametrize(
-    ("model", "name"),
+    ("raw", "expected"),
     [
-        ("anthropic/claude-sonnet-4-5", "Claude Sonnet 4.5"),
-        ("anthropic/claude-sonnet-4-0", "Claude Sonnet 4"),
-        ("openai/gpt-5-mini", "GPT-5 mini"),
-        ("openai/gpt-4o", "GPT-4o"),
-        ("openai/o4-mini", "o4-mini"),
-        ("gemini/gemini-2.5-pro", "Gemini 2.5 Pro"),
-        ("openai/gpt-4o-2024-08-06", None),  # a pinned snapshot: the picker names models, not pins
-        ("anthropic/claude-sonnet-4-5-20250929", None),
-        ("openai/gpt-oss-20b", None),
-        ("openrouter/openai/gpt-4o", None),
+        ("GPT-4o", "openai/gpt-4o"),  # names Copilot's list lacks are read as before
+        ("Claude Sonnet 3.5", "anthropic/claude-3-5-sonnet"),
+        ("o3-mini", "openai/o3-mini"),
+        ("claude-sonnet-4-5-20250929", "anthropic/claude-sonnet-4-5-20250929"),
     ],
 )
-def test_copilot_name_is_how_the_picker_writes_a_model(model, name):
-    assert copilot_name(parse_model_id(model)) == name
+def test_other_copilot_style_names_are_read_by_their_shape(catalog, raw, expected):
+    assert str(interpret(raw, Dialect.COPILOT_PROMPT, catalog).model) == expected
 
 
-def test_every_copilot_name_reads_back_as_its_model(catalog):
-    names = copilot_names(catalog)
-    assert names["openai/gpt-4o"] == "GPT-4o" and names["anthropic/claude-opus-4-1"] == "Claude Opus 4.1"
-    for model_id, name in names.items():
-        assert str(interpret(name, Dialect.COPILOT_AGENT, catalog).model) == model_id
-
-
-def test_copilot_name_of_an_unknown_vendor_is_invalid(catalog):
-    ref = interpret("Grok Code Fast 1", Dialect.COPILOT_AGENT, catalog)
+def test_a_name_of_no_known_vendor_is_invalid(catalog):
+    ref = interpret("Acme Coder 2", Dialect.COPILOT_AGENT, catalog)
     assert ref.kind is RefKind.INVALID
     assert ref.problem is SyntaxProblem.NO_PROVIDER
 
@@ -235,6 +253,71 @@ def test_a_promptls_id_in_a_copilot_file_is_read_but_not_native(catalog):
     ref = interpret("openai/gpt-4o", Dialect.COPILOT_PROMPT, catalog)
     assert ref.model == ModelId("openai", "gpt-4o")
     assert not ref.native
+
+
+def test_copilots_list_is_dated_and_sourced():
+    models = copilot_models()
+    assert datetime.date.fromisoformat(models.checked) <= datetime.date(2026, 12, 7)
+    assert any("docs.github.com" in url for url in models.sources)
+    assert all(m.status in ("ga", "preview", "retired") for m in models.models)
+
+
+def test_every_model_in_copilots_list_is_one_the_catalog_knows(catalog):
+    for model in copilot_models().models:
+        assert model.model is None or model.model in catalog, model
+
+
+def test_claude_sonnet_4_5_is_offered_though_anthropics_api_retired_it(catalog):
+    listed = find_copilot_model("Claude Sonnet 4.5")
+    assert listed.offered and listed.status == "ga"
+    assert catalog.get(listed.model).is_deprecated(datetime.date(2026, 12, 7))
+
+
+@pytest.mark.parametrize(
+    ("raw", "retired", "switch"),
+    [
+        ("GPT-4.1", "2026-06-01", "GPT-5 mini"),
+        ("gpt-4.1", "2026-06-01", "GPT-5 mini"),
+        ("Claude Opus 4", "2025-10-23", "Claude Opus 4.8"),  # its own suggestion retired too: followed
+        ("GPT-4o", None, "GPT-5 mini"),
+    ],
+)
+def test_models_copilot_retired_say_when_and_what_instead(raw, retired, switch):
+    listed = find_copilot_model(raw)
+    assert not listed.offered
+    assert listed.retired == retired
+    assert current_alternative(listed) == switch
+    assert switch in offered_names()
+
+
+@pytest.mark.parametrize(
+    ("written", "key"),
+    [
+        ("Claude Sonnet 4.5 (copilot)", "claude-sonnet-4-5"),
+        ("claude-sonnet-4.5", "claude-sonnet-4-5"),
+        ("  GPT-5.4 mini ", "gpt-5-4-mini"),
+        ("qwen3 (ollama)", "qwen3-(ollama)"),  # another vendor's model stays apart
+    ],
+)
+def test_copilot_key(written, key):
+    assert copilot_key(written) == key
+
+
+def test_vendor_qualifiers():
+    assert vendor("GPT-5 mini (copilot)") == "copilot"
+    assert vendor("qwen3 (Ollama)") == "ollama"
+    assert vendor("Claude Opus 4.8 (fast mode) (preview)") is None  # part of the name
+    assert vendor("GPT-5 mini") is None
+
+
+def test_offered_for_finds_the_picker_name_of_a_provider_id_and_its_snapshots():
+    assert offered_for("anthropic/claude-sonnet-4-5-20250929").name == "Claude Sonnet 4.5"
+    assert offered_for("openai/gpt-5.4-2026-03-05").name == "GPT-5.4"
+    assert offered_for("anthropic/claude-opus-4-8").name == "Claude Opus 4.8"  # not its fast mode
+    assert offered_for("openai/gpt-4.1") is None  # retired in Copilot
+
+
+# --- Dotprompt ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -295,8 +378,3 @@ def test_model_ids_round_trip(provider, name):
     assert model.name.count("/") == name.count("/")
     assert model.name.count(":") == name.count(":")
     assert split_model_id(str(model)) == model
-
-
-def test_copilot_names_of_claude_3_models_put_the_version_first():
-    ref = interpret("Claude Sonnet 3.5", Dialect.COPILOT_PROMPT, load_catalog())
-    assert str(ref.model) == "anthropic/claude-3-5-sonnet"

@@ -502,11 +502,37 @@ def test_env_fallback(project, catalog):
 
 
 def test_copilot_model_list_first_is_the_model_the_rest_fall_back(project, catalog):
-    text = "---\nmodel: [GPT-4o, Claude Sonnet 4.5, GPT-4o, Gemini 2.5 Pro]\n---\nx\n"
+    text = "---\nmodel: [GPT-5.4, Claude Sonnet 4.6, GPT-5.4, Gemini 2.5 Pro]\n---\nx\n"
     resolution = project.resolve(".github/prompts/review.prompt.md", text, catalog)
-    assert chain(resolution) == ["openai/gpt-4o", "anthropic/claude-sonnet-4-5", "gemini/gemini-2.5-pro"]
+    assert chain(resolution) == ["openai/gpt-5.4", "anthropic/claude-sonnet-4-6", "gemini/gemini-2.5-pro"]
+    assert resolution.model_candidate.source.label == "model list #1"
     assert resolution.fallback_source.label == "model (list)"
-    assert [f.raw for f in resolution.fallback] == ["Claude Sonnet 4.5", "Gemini 2.5 Pro"]
+    assert [f.raw for f in resolution.fallback] == ["Claude Sonnet 4.6", "Gemini 2.5 Pro"]
+
+
+def test_copilot_model_list_runs_the_first_entry_copilot_offers_and_promptls_can_run(project, catalog):
+    # VS Code takes the first model available: Copilot runs Raptor mini (no API serves it) and no
+    # longer offers GPT-4.1, so promptls runs Claude Sonnet 4.6 and falls back to the rest.
+    text = "---\nmodel: [Raptor mini, GPT-4.1, Claude Sonnet 4.6, GPT-5.4]\n---\nx\n"
+    resolution = project.resolve(".github/agents/a.agent.md", text, catalog)
+    assert chain(resolution) == ["anthropic/claude-sonnet-4-6", "openai/gpt-5.4"]
+    steps = resolution.steps["model"]
+    assert [(c.value, c.skipped, c.chosen) for c in steps[:3]] == [
+        ("Raptor mini", True, False),
+        ("GPT-4.1", True, False),
+        ("Claude Sonnet 4.6", False, True),
+    ]
+    assert "only Copilot runs it" in steps[0].note
+    assert steps[1].note == "Copilot no longer offers it: VS Code tries the next entry"
+
+
+def test_copilot_auto_runs_the_default(project, catalog):
+    project.write("promptls.toml", '[defaults]\nmodel = "openai/gpt-5.4-mini"\n')
+    for value in ("Auto", "[Auto, Claude Sonnet 4.6]"):
+        resolution = project.resolve(".github/agents/a.agent.md", f"---\nmodel: {value}\n---\nx\n", catalog)
+        assert str(resolution.model) == "openai/gpt-5.4-mini"
+        auto = resolution.steps["model"][0]
+        assert auto.defers and "Copilot's `Auto`" in auto.note and "promptls runs the default" in auto.note
 
 
 def test_bad_fallback_entries_have_no_model(project, catalog):

@@ -24,6 +24,7 @@ from promptls.router.plugins.manifest import MANIFEST_FOLDER, MARKETPLACE_FILE, 
 from promptls.router.prompts.detect import SETTINGS_NAMES, is_candidate
 
 if TYPE_CHECKING:
+    from promptls.router.prompts.detect import DialectGlobs
     from promptls.router.prompts.frontmatter import PromptFile
 
 ALWAYS_SKIPPED = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__"})
@@ -191,10 +192,12 @@ def load_prompt(
     explicit: bool = True,
     include: list[str] | None = None,
     root: str | None = None,
+    dialects: DialectGlobs = (),
 ) -> PromptFile | Unreadable | None:
     """Parse a prompt file; None when it is binary or (with `include`, in a workspace walk)
     no prompt file at all, unless it was named explicitly; `Unreadable` (with the absolute
-    path) when it cannot be read: no regular file, over `MAX_PROMPT_BYTES`, no permission."""
+    path) when it cannot be read: no regular file, over `MAX_PROMPT_BYTES`, no permission.
+    `dialects` is the project's `[dialects]` table (`SettingsView.dialect_globs`), anchored at `root`."""
     from promptls.router.prompts.frontmatter import decode, parse_prompt
 
     data = read_bytes(path, MAX_PROMPT_BYTES)
@@ -203,7 +206,7 @@ def load_prompt(
     if isinstance(data, Unreadable):
         # A large markdown file that is no prompt (a changelog) is none of promptls's business.
         walked = include is not None and not explicit
-        if walked and data.why is Why.TOO_LARGE and _no_prompt(path, data.head, include, root):
+        if walked and data.why is Why.TOO_LARGE and _no_prompt(path, data.head, include, root, dialects):
             return None
         return data._replace(path=path)
     if b"\0" in data[:BINARY_SNIFF] and not explicit:
@@ -215,24 +218,25 @@ def load_prompt(
     elif include is not None:
         from promptls.router.prompts.detect import classify
 
-        dialect = classify(path, text, include, root, plugin=plugin)
+        dialect = classify(path, text, include, root, plugin=plugin, dialects=dialects)
         if dialect is None and not explicit:
             return None
     else:
-        from promptls.router.prompts.detect import dialect_from_path
+        from promptls.router.prompts.detect import dialect_from_globs, dialect_from_path
 
-        dialect = dialect_from_path(path, plugin=plugin)
+        dialect = dialect_from_globs(path, dialects, root) or dialect_from_path(path, plugin=plugin)
     prompt = parse_prompt(path, text, dialect)
     if problem is not None:
         prompt = prompt._replace(problems=(problem, *prompt.problems))
     return prompt
 
 
-def _no_prompt(path: str, head: bytes, include: list[str], root: str | None) -> bool:
+def _no_prompt(path: str, head: bytes, include: list[str], root: str | None, dialects: DialectGlobs) -> bool:
     """Does the start of a file show it is no prompt file (its path does not, nor its frontmatter)?"""
     from promptls.router.prompts.detect import classify
 
-    return classify(path, head.decode("utf-8", "replace"), include, root, plugin=plugin_root(path)) is None
+    text = head.decode("utf-8", "replace")
+    return classify(path, text, include, root, plugin=plugin_root(path), dialects=dialects) is None
 
 
 _MANIFEST_NAMES = frozenset({PLUGIN_FILE, MARKETPLACE_FILE})

@@ -228,7 +228,11 @@ def _check_one(session, path: str, explicit: bool) -> tuple[list[Finding], objec
     if not explicit and excluded(path, check.value("exclude", ()), settings.root):
         return [], None, None
     prompt = load_prompt(
-        path, explicit=explicit, include=list(check.value("include", ())), root=settings.root
+        path,
+        explicit=explicit,
+        include=list(check.value("include", ())),
+        root=settings.root,
+        dialects=settings.view.dialect_globs,
     )
     if isinstance(prompt, Unreadable):
         # Gone, or no regular file, since the walk looked: skipped, as the walk skips such files.

@@ -47,10 +47,13 @@ class Session:
         root: str | None = None,
     ) -> PromptFile | None:
         """`workspace.load_prompt`, for a command about one file: one that cannot be read is a usage error
-        naming it (exit 2)."""
+        naming it (exit 2). Its project's `[dialects]` apply, as in `promptls check`."""
         from promptls.workspace import load_prompt
 
-        prompt = load_prompt(path, explicit=explicit, include=include, root=root)
+        settings = self.loader.for_prompt(path)
+        root = root or settings.root
+        dialects = settings.view.dialect_globs
+        prompt = load_prompt(path, explicit=explicit, include=include, root=root, dialects=dialects)
         if isinstance(prompt, Unreadable):
             raise UsageError(cannot_read(path, prompt))
         return prompt

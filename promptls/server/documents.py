@@ -24,7 +24,6 @@ from promptls.router.base.reading import (
     too_large,
 )
 from promptls.router.plugins.manifest import manifest_kind
-from promptls.router.prompts.detect import dialect_from_path
 from promptls.router.prompts.frontmatter import PromptFile, invalid_utf8_in_buffer, parse_prompt
 from promptls.router.rules.syntax import UnreadableFile
 from promptls.router.settings.discover import (
@@ -298,11 +297,11 @@ class Documents:
         listed, plugin = plugin_dialect(path)
         if listed is not None:  # a plugin's manifest lists it: an agent, command or skill of the plugin
             return listed
-        dialect = dialect_from_path(path, plugin=plugin)
-        if dialect is not None:
-            return dialect
+        # The project's `[dialects]` beat where a file lies: its settings are asked first.
         settings = self.loader.for_prompt(path)
-        return classify(path, text, settings.view.check.value("include", ()), settings.root, plugin=plugin)
+        view = settings.view
+        include = view.check.value("include", ())
+        return classify(path, text, include, settings.root, plugin=plugin, dialects=view.dialect_globs)
 
 
 def _over_limit(path: str, text: str, limit: int = MAX_PROMPT_BYTES) -> Unreadable | None:

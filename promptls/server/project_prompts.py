@@ -40,7 +40,9 @@ def project_prompt_keys(
         check = settings.view.check
         if excluded(found.path, check.value("exclude", ()), root):
             continue
-        prompt = load_prompt(found.path, explicit=False, include=list(check.value("include", ())), root=root)
+        include = list(check.value("include", ()))
+        dialects = settings.view.dialect_globs
+        prompt = load_prompt(found.path, explicit=False, include=include, root=root, dialects=dialects)
         if prompt is not None and not isinstance(prompt, Unreadable):
             keys.append(prompt_key(prompt))
     return tuple(keys)

@@ -7,13 +7,16 @@ A new kind of file is a new row.
 
 A file's dialect, first answer wins:
 
+0. the project's `[dialects]` table, globs that map a collection laid out any other way to a dialect
+   (the most specific matching glob);
 1. a row that names the file alone (`*.prompt.md`) decides it;
 2. a row whose folder (`.claude/agents`) lies above the file decides it, or, in a Claude Code plugin,
    whose plugin folder (`agents`) lies right below the plugin's root; when several do, the one whose
    folder is nearest the file (a tie: the earlier row);
 3. a `[check] include` glob that matches it makes it a generic prompt;
-4. a row that needs something of the text decides when the text shows it: any file with a
-   frontmatter `model:` key is a generic prompt.
+4. a row that needs something of the text decides when the text shows it: markdown with frontmatter
+   under a `prompts/` folder, and any file whose frontmatter has a `model:` key (or a key one edit
+   away from it, `modle:`: the typo that silently drops the model) are generic prompts.
 
 Otherwise it is no prompt file. Rows of the first two kinds need only the path, so the editors can
 match them with globs (all but the plugin folders: which folder is a plugin's root is a fact of the
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -38,7 +41,11 @@ class Needs(StrEnum):
 
     NOTHING = "nothing"
     MODEL_KEY = "model-key"
-    """A frontmatter block at the top of the file with a top-level `model:` line."""
+    """A frontmatter block at the top of the file with a top-level key `model`, or one a typo away
+    from it (`modle`, `mdoel`, `modl`; not `MODEL_LOOKALIKES`), written plain, quoted or in a flow
+    mapping (`{model: openai/gpt-4o}`)."""
+    FRONTMATTER = "frontmatter"
+    """A frontmatter block at the top of the file: its first line is `---`."""
     PROMPTLS_TABLE = "promptls-table"
     """A `[tool.promptls]` table (or one below it): pyproject.toml holds promptls settings."""
 
@@ -72,6 +79,21 @@ class SettingsRule(NamedTuple):
     needs: Needs = Needs.NOTHING
 
 
+# Where the tools read these files, checked 2026-12-07 against their documentation:
+# - VS Code: code.visualstudio.com/docs/agent-customization/custom-agents ("VS Code detects any `.md`
+#   files in the `.github/agents` folder ... as custom agents"; user agents in `~/.copilot/agents`;
+#   `.claude/agents` in Claude's format), .../prompt-files (`*.prompt.md`, `.github/prompts`),
+#   .../custom-instructions (`*.instructions.md` in `.github/instructions`, searched recursively;
+#   `copilot-instructions.md`, `AGENTS.md` and `CLAUDE.md` are plain markdown, no frontmatter is read:
+#   no rows), .../agent-skills (`SKILL.md` in a folder of its own below `.github/skills`,
+#   `.claude/skills`, `.agents/skills`, and `~/.copilot/skills`, `~/.claude/skills`, `~/.agents/skills`).
+# - GitHub: docs.github.com/en/copilot/reference/custom-agents-configuration (an agent profile's name
+#   is its file name "minus `.md` or `.agent.md`": a plain `.md` in `.github/agents` is a profile).
+# - Claude Code: code.claude.com/docs/en/sub-agents and /skills (`.claude/agents`, `.claude/commands`,
+#   `.claude/skills/<name>/SKILL.md` in the project, in nested folders of a monorepo and in the user's
+#   `~/.claude/`; agents are read from subfolders too). `promptls check ~/.claude` finds them by the
+#   `.claude` folder in the path. Left out (no model, a schema of their own): `.claude/rules/*.md`
+#   (`paths:`, which VS Code also reads as instructions), `.claude/output-styles/*.md`.
 PROMPT_RULES: tuple[PromptRule, ...] = (
     PromptRule(Dialect.DOTPROMPT, "Dotprompt", suffixes=(".prompt",)),
     PromptRule(Dialect.COPILOT_PROMPT, "Copilot prompt files", suffixes=(".prompt.md",)),
@@ -79,6 +101,21 @@ PROMPT_RULES: tuple[PromptRule, ...] = (
     PromptRule(Dialect.COPILOT_AGENT, "Copilot chat modes (agents' former name)", suffixes=(".chatmode.md",)),
     PromptRule(Dialect.COPILOT_INSTRUCTIONS, "Copilot instructions files", suffixes=(".instructions.md",)),
     PromptRule(Dialect.PROMPTY, "Prompty", suffixes=(".prompty",)),
+    # Only the files right in the folder: the documents name no subfolders for agents.
+    PromptRule(
+        Dialect.COPILOT_AGENT,
+        "Copilot agent profiles (any .md in .github/agents)",
+        suffixes=(".md",),
+        folder=(".github", "agents"),
+        depth=0,
+    ),
+    PromptRule(
+        Dialect.COPILOT_AGENT,
+        "Copilot personal agents (~/.copilot/agents)",
+        suffixes=(".md",),
+        folder=(".copilot", "agents"),
+        depth=0,
+    ),
     PromptRule(
         Dialect.CLAUDE_AGENT,
         "Claude Code agents",
@@ -105,6 +142,20 @@ PROMPT_RULES: tuple[PromptRule, ...] = (
         Dialect.SKILL, "Agent Skills (Copilot)", name="SKILL.md", folder=(".github", "skills"), depth=1
     ),
     PromptRule(Dialect.SKILL, "Agent Skills", name="SKILL.md", folder=(".agents", "skills"), depth=1),
+    PromptRule(
+        Dialect.SKILL,
+        "Agent Skills (Copilot, personal)",
+        name="SKILL.md",
+        folder=(".copilot", "skills"),
+        depth=1,
+    ),
+    PromptRule(
+        Dialect.GENERIC,
+        "markdown with frontmatter under a prompts/ folder",
+        suffixes=MARKDOWN_SUFFIXES,
+        folder=("prompts",),
+        needs=Needs.FRONTMATTER,
+    ),
     PromptRule(Dialect.GENERIC, "any file whose frontmatter names a model", needs=Needs.MODEL_KEY),
 )
 
@@ -114,7 +165,7 @@ EDITOR_HINTS: tuple[PromptRule, ...] = (
         "markdown under a prompts/ folder",
         suffixes=MARKDOWN_SUFFIXES,
         folder=("prompts",),
-        needs=Needs.MODEL_KEY,
+        needs=Needs.FRONTMATTER,
     ),
 )
 """Where prompts that the text decides are usually kept. An editor that cannot read the text starts
@@ -164,6 +215,20 @@ def dialect_from_path(
     return found
 
 
+DialectGlobs = Sequence[tuple[str, Dialect]]
+"""The project's `[dialects]` table: (glob, dialect) pairs, the most specific glob first
+(`SettingsView.dialect_globs`)."""
+
+
+def dialect_from_globs(path: str, globs: DialectGlobs, root: str | None) -> Dialect | None:
+    """The dialect the project's `[dialects]` table gives `path` (its globs anchored at `root`, as
+    `[check] include` is): the first glob that matches; None when none does or there is no root."""
+    if not globs or not root:
+        return None
+    rel = path_under_root(path, root)
+    return next((dialect for glob, dialect in globs if path_matches(glob, rel)), None)
+
+
 def classify(
     path: str,
     text: str,
@@ -172,19 +237,24 @@ def classify(
     rules: Sequence[PromptRule] = PROMPT_RULES,
     *,
     plugin: str | None = None,
+    dialects: DialectGlobs = (),
 ) -> Dialect | None:
     """The dialect of a file, or None when it is no prompt file.
 
-    `include` are the project's `[check] include` globs, relative to `root` (without a root they
-    cannot apply); `plugin` the root of the Claude Code plugin the file lies in, if any. A relative
-    `path` (or `plugin`) is taken from the current folder, whatever part of it was typed.
+    `include` are the project's `[check] include` globs and `dialects` its `[dialects]` table, both
+    relative to `root` (without a root they cannot apply); `plugin` the root of the Claude Code plugin
+    the file lies in, if any. A relative `path` (or `plugin`) is taken from the current folder,
+    whatever part of it was typed.
     """
     path = os.path.abspath(path)
+    dialect = dialect_from_globs(path, dialects, root)
+    if dialect is not None:
+        return dialect
     dialect = dialect_from_path(path, rules, plugin=os.path.abspath(plugin) if plugin else None)
     if dialect is not None:
         return dialect
     if include and root:
-        rel = os.path.relpath(path, root).replace(os.sep, "/")
+        rel = path_under_root(path, root)
         if any(path_matches(glob, rel) for glob in include):
             return Dialect.GENERIC
     parts = path_segments(path)
@@ -213,24 +283,141 @@ def is_settings_name(path: str) -> bool:
 
 
 def text_shows(needs: Needs, text: str) -> bool:
-    """Does `text` show what a rule needs of it? A cheap look, before any parsing."""
+    """Does `text` show what a rule needs of it? A cheap look, before any parsing: a walk asks it of
+    every markdown file whose path decides nothing, so it reads lines, never YAML."""
     if needs is Needs.MODEL_KEY:
-        return _frontmatter_has_model(text)
+        block = _frontmatter_block(text)
+        return block is not None and any(_names_model(key) for key in _top_level_keys(block))
+    if needs is Needs.FRONTMATTER:
+        return _frontmatter_block(text) is not None
     if needs is Needs.PROMPTLS_TABLE:
         return _PROMPTLS_TABLE.search(text) is not None
     return True
 
 
-_PROMPTLS_TABLE = re.compile(r"^[ \t]*\[\[?[ \t]*tool\.promptls[ \t]*[\].]", re.MULTILINE)
+MODEL_LOOKALIKES = frozenset({"mode", "modes", "modal", "models", "modem", "motel", "morel", "yodel"})
+"""Keys one edit away from `model` that are words of their own, not typos of it: a file whose
+frontmatter has one is no prompt for that alone. Measured (2026-12-07): `mode` is in 16 of the 1,598
+markdown files with frontmatter on this machine (Copilot's old prompt files, `mode: agent`), `models`
+lists the models a Hugging Face Space uses (its README.md's documented key: all of 10 sampled hits of
+`pinned: false` + `models:` in public repositories were Space cards), `modal` and `modes` are UI
+words; none of them means `model` misspelt. Under a `prompts/` folder such a file is a prompt anyway,
+and its key is reported there."""
 
 
-def _frontmatter_has_model(text: str) -> bool:
-    start = 1 if text.startswith("\ufeff") else 0
-    if not text.startswith("---", start):
+def _names_model(key: str) -> bool:
+    """Is `key` the `model` key, or a typo of it (one letter wrong, missing, extra or swapped)?"""
+    if key == "model":
+        return True
+    lower = key.lower()
+    return lower not in MODEL_LOOKALIKES and (lower == "model" or _one_edit(lower, "model"))
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Are `a` and `b` different by one letter substituted, inserted, deleted or two swapped?"""
+    if a == b or abs(len(a) - len(b)) > 1:
         return False
-    end = text.find("\n---", start + 3)
-    block = text[start : end if end != -1 else len(text)]
-    return "\nmodel:" in block or "\nmodel :" in block
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) < len(b):
+        return a[i:] == b[i + 1 :]
+    swapped = i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+    return a[i + 1 :] == b[i + 1 :] or swapped
+
+
+_PROMPTLS_TABLE = re.compile(r"^[ \t]*\[\[?[ \t]*tool\.promptls[ \t]*[\].]", re.MULTILINE)
+# As the frontmatter parser reads the fences (router/prompts/frontmatter.py).
+_OPEN_FENCE = re.compile(r"---[ \t]*(?:\r\n|\n|\r|$)")
+_CLOSE_FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
+_BLOCK_KEY = re.compile(
+    r"""^(?:"([^"\r\n]{1,8})"|'([^'\r\n]{1,8})'|([A-Za-z][A-Za-z0-9_-]{0,7}))[ \t]*:(?=[ \t\r\n]|$)""",
+    re.MULTILINE,
+)
+"""A key at the start of a line (a top-level key), plain or quoted: only short ones, as `model` is."""
+_FLOW_KEY = re.compile(
+    r"""[ \t\r\n]*(?:"([^"\\\r\n]*)"|'([^'\r\n]*)'|([^\s"'{}\[\],:#][^{}\[\],:\r\n]*?))[ \t\r\n]*:"""
+)
+_FLOW_MARK = re.compile(r"""[{}\[\],"'#]""")
+
+
+def _frontmatter_block(text: str) -> str | None:
+    """The frontmatter's text between its fences (to the end when it is never closed), or None when
+    the file opens with no `---` line. A BOM and any line ending are allowed."""
+    start = 1 if text.startswith("\ufeff") else 0
+    fence = _OPEN_FENCE.match(text, start)
+    if fence is None:
+        return None
+    close = _CLOSE_FENCE.search(text, fence.end())
+    block = text[fence.end() : close.start() if close else len(text)]
+    return block.replace("\r", "\n") if "\r" in block and "\n" not in block else block
+
+
+def _top_level_keys(block: str) -> Iterator[str]:
+    """The short top-level keys of a frontmatter, block style or one flow mapping (`{model: x}`)."""
+    first = block.lstrip(" \t\r\n")
+    while first.startswith("#"):  # comment lines before a flow mapping
+        first = first.partition("\n")[2].lstrip(" \t\r\n")
+    if first.startswith("{"):
+        yield from _flow_keys(first)
+        return
+    for match in _BLOCK_KEY.finditer(block):
+        yield match.group(1) or match.group(2) or match.group(3)
+
+
+def _flow_keys(text: str) -> Iterator[str]:
+    """The keys of the flow mapping `text` opens, not those of mappings nested in it. Quoted strings
+    and comments are skipped, so a brace or comma inside them counts for nothing."""
+    depth, i = 0, 0
+    while (mark := _FLOW_MARK.search(text, i)) is not None:
+        i, char = mark.end(), mark.group()
+        if char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+            if depth <= 0:
+                return
+        elif char == "#":
+            if mark.start() == 0 or text[mark.start() - 1] in " \t\r\n":
+                i = _line_end(text, i)
+            continue
+        elif char in "\"'":
+            if text[: mark.start()].rstrip(" \t\r\n")[-1:] in ("{", "[", ",", ":"):
+                i = _quote_end(text, i, char)
+            continue
+        if depth == 1 and char in "{,":
+            key = _FLOW_KEY.match(text, i)
+            if key is not None:
+                yield (key.group(1) or key.group(2) or key.group(3) or "").strip()
+                i = key.end()
+
+
+def _line_end(text: str, i: int) -> int:
+    end = text.find("\n", i)
+    return len(text) if end == -1 else end
+
+
+def _quote_end(text: str, i: int, quote: str) -> int:
+    """The index after the quoted string whose opening `quote` ends at `i`."""
+    while True:
+        end = text.find(quote, i)
+        if end == -1:
+            return len(text)
+        if quote == '"' and _escaped(text, end):
+            i = end + 1
+        elif quote == "'" and text.startswith("''", end):
+            i = end + 2
+        else:
+            return end + 1
+
+
+def _escaped(text: str, i: int) -> bool:
+    backslashes = 0
+    while i - backslashes - 1 >= 0 and text[i - backslashes - 1] == "\\":
+        backslashes += 1
+    return backslashes % 2 == 1
 
 
 def _names_file(rule: PromptRule, name: str) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import NamedTuple
 
+from promptls.router.prompts.dialects import Dialect
 from promptls.router.prompts.keyspec import PARAMETER_KEYS, parameter_spec
 
 
@@ -78,9 +79,6 @@ DEFAULT_FIRST_TOKEN_TIMEOUT = 60.0
 """Seconds a run waits for the first token: generous, as a local model may first have to load."""
 DEFAULT_IDLE_TIMEOUT = 30.0
 """Seconds a streaming answer may pause between tokens."""
-
-DEFAULT_PROXY_PORT = 8719
-"""Where `promptls proxy` listens unless `--port` or `[proxy] port` says otherwise."""
 
 _DEADLINES: dict[str, Field] = {
     "first_token_timeout": Field(
@@ -170,27 +168,6 @@ SCHEMA: Table = {
         "daily_usd": Field(VKind.NUMBER, "Warn when today's spend passes this.", minimum=0),
         "per_run_usd": Field(VKind.NUMBER, "Refuse a run estimated above this.", minimum=0),
     },
-    "proxy": {
-        "port": Field(
-            VKind.INTEGER,
-            f"The port `promptls proxy` listens on (default {DEFAULT_PROXY_PORT}).",
-            minimum=1,
-            maximum=65535,
-        ),
-        "token_env": Field(
-            VKind.STRING,
-            "Environment variable holding the token clients must send (as `x-api-key` or bearer); "
-            "required to listen on an address other than loopback (default PROMPTLS_PROXY_TOKEN).",
-        ),
-        "routes": MapOf(
-            Field(VKind.MODEL, "The model that answers requests for a model id matching this glob."),
-            "glob of requested model ids",
-        ),
-        "profile": Field(
-            VKind.STRING, "A routing profile for requested ids no route matches (`[profiles.NAME]`)."
-        ),
-        "fallback": Field(VKind.MODELS, "Models a routed request falls back to, in order."),
-    },
     "check": {
         # Globs are anchored at the project's folder (the one holding promptls.toml).
         "include": Field(
@@ -202,4 +179,16 @@ SCHEMA: Table = {
         # Silencing adds up: a personal `ignore` must not bring back what the project ignores.
         "ignore": Field(VKind.STRINGS, "Rule codes or prefixes never to report.", combine=Combine.CONCAT),
     },
+    # `"library/agents/**/*.md" = "claude-agent"`: a collection laid out as no tool does, read in a
+    # dialect. Globs anchored at the project's folder, as `[check] include`; a glob's nearest layer wins,
+    # and of the globs matching a file the most specific (`SettingsView.dialect_globs`).
+    "dialects": MapOf(
+        Field(
+            VKind.STRING,
+            "The dialect of the prompt files this glob matches; beats where they lie.",
+            allowed=tuple(dialect.value for dialect in Dialect),
+        ),
+        "glob of prompt paths",
+        keys_are_globs=True,
+    ),
 }

@@ -28,6 +28,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from promptls.router.base.pathglob import path_matches, specificity
+from promptls.router.prompts.dialects import Dialect
 from promptls.router.settings.layers import Setting, Source
 from promptls.router.settings.spec import SCHEMA, Combine, Field, MapOf, Table
 
@@ -139,13 +140,14 @@ class SettingsView:
         "check",
         "commands",
         "defaults",
+        "dialect_globs",
+        "dialects",
         "layers",
         "models",
         "profiles",
         "prompts",
         "provider_values",
         "providers",
-        "proxy",
         "run",
         "skills",
         "tiers",
@@ -165,12 +167,13 @@ class SettingsView:
         self.profiles: Mapping[str, TableView] = _named(top, "profiles")
         self.tiers: Mapping[str, Layered] = _named(top, "tiers")
         self.check: TableView = top.table("check") or _NO_TABLE
+        self.dialects: Mapping[str, Layered] = _named(top, "dialects")
+        """`[dialects]`: globs of prompt paths, each with the dialect its files are read in."""
+        self.dialect_globs: tuple[tuple[str, Dialect], ...] = _dialect_globs(self.dialects)
+        """`[dialects]` as prompt detection takes it: the most specific glob first."""
         self.run: TableView = top.table("run") or _NO_TABLE
         """How long a run waits for a streamed answer (`[providers.NAME]` may say otherwise)."""
         self.budget: TableView = top.table("budget") or _NO_TABLE
-        self.proxy: TableView = top.table("proxy") or _NO_TABLE
-        """`promptls proxy`: its port and token, and which model answers a requested id (`routes`:
-        glob → model, read with `proxy_routes`)."""
         self.provider_values: Mapping[str, Mapping[str, Any]] = MappingProxyType(
             {name: MappingProxyType(table.values()) for name, table in self.providers.items()}
         )
@@ -178,12 +181,6 @@ class SettingsView:
 
     def __repr__(self) -> str:
         return f"SettingsView({len(self.layers)} layers)"
-
-    @property
-    def proxy_routes(self) -> Mapping[str, Layered]:
-        """`[proxy.routes]`: each glob of requested model ids with its model, merged across layers."""
-        routes = self.proxy.entries.get("routes")
-        return routes if isinstance(routes, Mapping) else _EMPTY
 
     def assigned(self, section: str | None, names: Sequence[str], rel_path: str) -> tuple[TableView, ...]:
         """The per-prompt tables that apply to one prompt, one per layer that has one, nearest first.
@@ -211,6 +208,13 @@ class SettingsView:
         if not matching:
             return None
         return self.prompts[max(matching, key=lambda g: (specificity(g), g))]
+
+
+def _dialect_globs(table: Mapping[str, Layered]) -> tuple[tuple[str, Dialect], ...]:
+    # The most specific glob first, then by its text, so that one answer holds whatever the order of
+    # the files; each glob's value is its nearest layer's (`Combine.NEAREST`).
+    ranked = sorted(table, key=lambda glob: (specificity(glob), glob), reverse=True)
+    return tuple((glob, Dialect(table[glob].value)) for glob in ranked)
 
 
 def _named(top: TableView, key: str) -> Mapping[str, Any]:

@@ -194,7 +194,7 @@ def test_classify_by_path_whatever_the_content(tmp_path: Path, rel: str, dialect
 
 
 def test_classify_plain_markdown_is_generic_only_with_a_model_key(tmp_path: Path) -> None:
-    path = str(tmp_path / "prompts" / "x.md")
+    path = str(tmp_path / "notes" / "x.md")
     assert classify(path, WITH_MODEL, [], str(tmp_path)) is Dialect.GENERIC
     assert classify(path, "\ufeff" + WITH_MODEL, [], str(tmp_path)) is Dialect.GENERIC
     assert classify(path, "---\r\nname: x\r\nmodel: openai/gpt-4o\r\n---\r\n", [], None) is Dialect.GENERIC
@@ -202,15 +202,25 @@ def test_classify_plain_markdown_is_generic_only_with_a_model_key(tmp_path: Path
     assert classify(path, "# A README\n\nmodel: not frontmatter\n", [], str(tmp_path)) is None
     nested = "---\nconfig:\n  model: openai/gpt-4o\n---\n"
     assert classify(path, nested, [], str(tmp_path)) is None
+    # A typo of `model` counts (it is what silently drops the model); `mode`, a key of its own, not.
+    assert classify(path, "---\nmodle: openai/gpt-4o\n---\n", [], None) is Dialect.GENERIC
+    assert classify(path, "---\nmode: agent\n---\n", [], None) is None
+
+
+def test_classify_markdown_with_frontmatter_under_a_prompts_folder_is_generic(tmp_path: Path) -> None:
+    for rel in ("prompts/x.md", "docs/prompts/team/x.md", ".github/prompts/x.md"):
+        path = str(tmp_path / rel)
+        assert classify(path, WITHOUT_MODEL, [], None) is Dialect.GENERIC
+        assert classify(path, "# A README\n\nmodel: not frontmatter\n", [], None) is None
 
 
 def test_classify_include_globs_make_plain_markdown_generic(tmp_path: Path) -> None:
-    path = str(tmp_path / "prompts" / "x.md")
-    assert classify(path, WITHOUT_MODEL, ["prompts/*.md"], str(tmp_path)) is Dialect.GENERIC
+    path = str(tmp_path / "notes" / "x.md")
+    assert classify(path, WITHOUT_MODEL, ["notes/*.md"], str(tmp_path)) is Dialect.GENERIC
     assert classify(path, WITHOUT_MODEL, ["*.md"], str(tmp_path)) is Dialect.GENERIC
     assert classify(path, WITHOUT_MODEL, ["docs/**"], str(tmp_path)) is None
     # Include globs are anchored at the project root; without one they cannot apply.
-    assert classify(path, WITHOUT_MODEL, ["prompts/*.md"], None) is None
+    assert classify(path, WITHOUT_MODEL, ["notes/*.md"], None) is None
 
 
 def test_classify_a_relative_path_by_where_the_file_is_not_how_it_was_typed(
@@ -234,6 +244,61 @@ def test_plugin_root_is_the_nearest_folder_up_with_a_plugin_manifest(tmp_path: P
     # The repository's top bounds the search: a plugin around the repository is not this file's.
     assert plugin_root(str(tmp_path / "outer/repo/agents/x.md")) is None
     assert plugin_root(str(tmp_path / "outer/agents/x.md")) == str(tmp_path / "outer")
+
+
+# --- what a walk finds, as a user sees it ----------------------------------------------------------
+
+
+def test_a_walk_checks_a_draft_whose_frontmatter_misspells_model(tmp_path: Path, run_promptls) -> None:
+    make(tmp_path, "prompts/draft.md", text="---\nmodle: openai/gpt-4o\n---\nSummarize {{text}}\n")
+    make(tmp_path, "notes/typo.md", text="---\nname: x\nmdoel: openai/gpt-4o\n---\nHi\n")
+    # One edit away from `model` too, but keys of their own: a Copilot prompt of old, a Space card.
+    make(tmp_path, "notes/old.md", text="---\nmode: agent\ntemperature: 5\n---\nHi\n")
+    make(tmp_path, "README.md", text="---\ntitle: Demo\nsdk: gradio\nmodels:\n  - Qwen/Qwen3-4B\n---\n")
+    proc = run_promptls("check", ".", cwd=tmp_path)
+    assert proc.stdout.splitlines()[:2] == [
+        "notes/typo.md:3:1: PLS110 [*] unknown key `mdoel` for a generic file; did you mean `model`?",
+        "prompts/draft.md:2:1: PLS110 [*] unknown key `modle` for a generic file; did you mean `model`?",
+    ]
+    assert "in 2 prompt files" in proc.stdout
+
+
+def test_check_on_the_users_claude_folder_checks_its_agents_commands_and_skills(
+    tmp_path: Path, run_promptls
+) -> None:
+    home = tmp_path / "home"
+    make(home, ".claude/agents/rev.md", text="---\nname: rev\ndescription: x\nmodel: sonet\n---\nHi\n")
+    make(home, ".claude/commands/git/commit.md", text="---\ndescription: x\nmodel: sonet\n---\nHi\n")
+    make(home, ".claude/skills/pdf/SKILL.md", text="---\nname: pdf\ndescription: x\nmodel: sonet\n---\nHi\n")
+    make(home, ".claude/CLAUDE.md", text="# My instructions\n")
+    make(home, ".claude/agents/ok.md", text="---\nname: ok\ndescription: x\nmodel: sonnet\n---\nHi\n")
+    for where in (home, home / ".claude"):
+        proc = run_promptls(
+            "check", str(home / ".claude"), "--output-format", "json", cwd=where, env={"HOME": str(home)}
+        )
+        found = sorted((Path(f["path"]).as_posix(), f["code"]) for f in json.loads(proc.stdout))
+        assert [(path.split(".claude/")[-1], code) for path, code in found] == [
+            ("agents/rev.md", "PLS201"),
+            ("commands/git/commit.md", "PLS201"),
+            ("skills/pdf/SKILL.md", "PLS201"),
+        ]
+        assert all("did you mean `sonnet`" in f["message"] for f in json.loads(proc.stdout))
+
+
+def test_resolve_and_check_read_a_file_in_the_dialect_settings_give_it(tmp_path: Path, run_promptls) -> None:
+    (tmp_path / "promptls.toml").write_text('[dialects]\n"library/agents/**/*.md" = "claude-agent"\n')
+    make(
+        tmp_path,
+        "library/agents/team/rev.md",
+        text="---\nname: rev\ndescription: x\nmodel: sonnet\n---\nHi\n",
+    )
+    check = run_promptls("check", ".", cwd=tmp_path)
+    assert (check.returncode, check.stdout.splitlines()[0]) == (
+        0,
+        "All checks passed (1 prompt file, 1 settings file).",
+    )
+    resolved = run_promptls("resolve", "library/agents/team/rev.md", "--json", cwd=tmp_path)
+    assert json.loads(resolved.stdout)["dialect"] == "claude-agent"
 
 
 # --- the shell and the editor agree ---------------------------------------------------------------
@@ -268,6 +333,15 @@ AGREEMENT = {
     "plug/agents/clean.md": CLAUDE_AGENT,  # no diagnostics, in the shell or the editor
     "unplugged/agents/reviewer.md": FLAWED,
     "unplugged/agents/clean.md": CLAUDE_AGENT,
+    # Layouts and generic prompts of issue 12: a plain `.md` in .github/agents is an agent profile;
+    # a typo of `model` makes a prompt (and is reported), `mode` does not.
+    ".github/agents/plan.md": NO_MODEL,
+    "prompts/draft.md": "---\nmodle: openai/gpt-4o\n---\nHi\n",
+    "notes/typo.md": "---\nmdoel: openai/gpt-4o\n---\nHi\n",
+    "notes/mode.md": "---\nmode: agent\ntemperature: 5\n---\nHi\n",
+    # `[dialects]` in promptls.toml reads library/agents as Claude Code agents, in both.
+    "library/agents/rev.md": FLAWED,
+    "library/agents/clean.md": CLAUDE_AGENT,
 }
 AGREEMENT_PROMPTS = [
     ".claude/agents/rev.md",
@@ -275,16 +349,21 @@ AGREEMENT_PROMPTS = [
     ".claude/skills/SKILL.md",
     ".claude/skills/log/SKILL.md",
     ".github/agents/plan.agent.md",
+    ".github/agents/plan.md",
     ".github/instructions/style.instructions.md",
     ".github/prompts/explain.prompt.md",
     "docs/ai/included.md",
     "dotprompt/hello.prompt",
+    "library/agents/rev.md",
+    "notes/typo.md",
     "notes/with-model.md",
     "old.chatmode.md",
     "plug/agents/reviewer.md",
     "plug/commands/ship.md",
     "plug/skills/pdf/SKILL.md",
+    "prompts/draft.md",
     "prompts/with-model.md",
+    "prompts/without-model.md",
     "unplugged/agents/clean.md",
     "unplugged/agents/reviewer.md",
 ]
@@ -296,7 +375,8 @@ def mixed_workspace(tmp_path: Path) -> Path:
     (root / ".git").mkdir(parents=True)
     for rel, text in AGREEMENT.items():
         make(root, rel, text=text)
-    (root / "promptls.toml").write_text('[check]\ninclude = ["docs/ai/*.md"]\n', encoding="utf-8")
+    settings = '[check]\ninclude = ["docs/ai/*.md"]\n\n[dialects]\n"library/agents/*.md" = "claude-agent"\n'
+    (root / "promptls.toml").write_text(settings, encoding="utf-8")
     make(root, "plug/.claude-plugin/plugin.json", text='{"name": "plug"}\n')
     return root
 

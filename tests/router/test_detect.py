@@ -8,12 +8,14 @@ from __future__ import annotations
 import pytest
 from promptls.router.prompts.detect import (
     EDITOR_HINTS,
+    MODEL_LOOKALIKES,
     PROMPT_RULES,
     SETTINGS_FILES,
     WALKED_SUFFIXES,
     Needs,
     classify,
     covers,
+    dialect_from_globs,
     dialect_from_path,
     is_candidate,
     is_settings_name,
@@ -25,9 +27,48 @@ from promptls.router.settings.discover import LOCAL_FILE, PROJECT_FILE, PYPROJEC
 WITH_MODEL = "---\nname: x\nmodel: openai/gpt-4o\n---\nHello\n"
 WITHOUT_MODEL = "---\nname: x\ndescription: no model here\n---\nmodel: in the body is not frontmatter\n"
 PLAIN = "# Notes\n\nNot a prompt.\n"
+TYPO = "---\nname: draft\nmodle: openai/gpt-4o\n---\nHello\n"
+"""The typo that silently drops the model: one edit away from `model`."""
+MODE = "---\ndescription: a Copilot prompt of old\nmode: agent\n---\nHello\n"
+"""`mode` is one edit away from `model` too, but a key of its own (MODEL_LOOKALIKES)."""
+SPACE_CARD = "---\ntitle: Demo\nsdk: gradio\npinned: false\nmodels:\n  - Qwen/Qwen3-4B\n---\n# Demo\n"
+"""A Hugging Face Space's README.md: `models` lists the models the Space uses."""
+FLOW = "---\n{name: x, model: openai/gpt-4o}\n---\nHello\n"
 
 A, C, S = Dialect.CLAUDE_AGENT, Dialect.CLAUDE_COMMAND, Dialect.CLAUDE_SKILL
 CP, CA, D, G = Dialect.COPILOT_PROMPT, Dialect.COPILOT_AGENT, Dialect.DOTPROMPT, Dialect.GENERIC
+
+MODEL_KEY_TEXTS: list[tuple[str, bool]] = [
+    # A typo of `model`: one letter wrong, missing, extra or two swapped; any case.
+    ("---\nmodle: openai/gpt-4o\n---\n", True),
+    ("---\nmdoel: openai/gpt-4o\n---\n", True),
+    ("---\nmodl: openai/gpt-4o\n---\n", True),
+    ("---\nmodell: openai/gpt-4o\n---\n", True),
+    ("---\nmodek: openai/gpt-4o\n---\n", True),
+    ("---\nModel: openai/gpt-4o\n---\n", True),
+    # Words of their own, one edit away but no typo; two edits away.
+    *((f"---\n{key}: x\n---\n", False) for key in sorted(MODEL_LOOKALIKES)),
+    ("---\nMode: agent\n---\n", False),
+    ("---\nmdl: openai/gpt-4o\n---\n", False),
+    ("---\nmodels_used: [a]\n---\n", False),
+    # Quoted keys, a flow mapping (its own keys only), a BOM and CRLF line endings.
+    ('---\n"model": openai/gpt-4o\n---\n', True),
+    ("---\n'modle': openai/gpt-4o\n---\n", True),
+    ("---\n{model: openai/gpt-4o}\n---\n", True),
+    ('---\n# a comment first\n{"name": "x", "modle": "openai/gpt-4o"}\n---\n', True),
+    ("---\n{description: 'it''s {odd}, isn''t it', model: x}\n---\n", True),
+    ('---\n{description: "a \\" {", model: x}\n---\n', True),
+    ("---\n{description: don't, model: x}\n---\n", True),
+    ("---\n{config: {model: x}, tags: [model]}\n---\n", False),
+    ("---\n{description: x # {, model: y\n}\n---\n", False),
+    ("\ufeff---\r\nname: x\r\nmodle: y\r\n---\r\n", True),
+    # Not a top-level key of the frontmatter.
+    ("---\nconfig:\n  model: x\n---\n", False),
+    ("---\nmodel:x\n---\n", False),
+    ("---\nname: x\n---\nmodle: in the body\n", False),
+    ("----\nmodel: x\n---\n", False),
+]
+"""Frontmatters that show a `model` key (or a typo of it) or do not; the editors are held to them too."""
 
 CASES: list[tuple[str, str, Dialect | None]] = [
     # Claude Code: the folder decides, whatever the text.
@@ -54,11 +95,37 @@ CASES: list[tuple[str, str, Dialect | None]] = [
     ("ws/Explain.PROMPT.MD", PLAIN, CP),
     ("ws/.github/agents/planner.agent.md", PLAIN, CA),
     ("ws/.github/chatmodes/planner.chatmode.md", PLAIN, CA),
+    # GitHub and VS Code read any `.md` right in .github/agents as an agent profile; Copilot's personal
+    # folders (~/.copilot) hold agents and skills too.
+    ("ws/.github/agents/planner.md", PLAIN, CA),
+    ("ws/.github/agents/team/planner.md", PLAIN, None),
+    ("ws/.github/agents/planner.markdown", PLAIN, None),
+    ("home/.copilot/agents/helper.md", PLAIN, CA),
+    ("home/.copilot/skills/pdf/SKILL.md", PLAIN, Dialect.SKILL),
+    ("home/.copilot/skills/pdf/notes.md", PLAIN, None),
+    # The user's ~/.claude, when promptls is pointed at it, and .claude folders nested in a monorepo.
+    ("home/.claude/agents/reviewer.md", PLAIN, A),
+    ("home/.claude/commands/ship.md", PLAIN, C),
+    ("home/.claude/skills/pdf/SKILL.md", PLAIN, S),
+    ("home/.claude/CLAUDE.md", WITHOUT_MODEL, None),
+    ("ws/packages/web/.claude/agents/reviewer.md", PLAIN, A),
+    # Instructions the tools read as plain markdown, with no frontmatter of theirs: no prompts.
+    ("ws/AGENTS.md", WITHOUT_MODEL, None),
+    ("ws/.github/copilot-instructions.md", WITHOUT_MODEL, None),
     ("ws/dotprompt/summarize.prompt", PLAIN, D),
-    # Generic: the text decides.
+    # Generic: the text decides. Under a prompts/ folder any frontmatter makes a prompt.
     ("ws/prompts/hello.md", WITH_MODEL, G),
-    ("ws/prompts/readme.md", WITHOUT_MODEL, None),
+    ("ws/prompts/readme.md", WITHOUT_MODEL, G),
+    ("ws/prompts/team/old.md", MODE, G),
+    ("ws/prompts/readme.md", PLAIN, None),
+    ("ws/prompts/notes.txt", WITHOUT_MODEL, None),
     ("ws/notes/readme.md", PLAIN, None),
+    # Elsewhere a `model` key does, or a typo of it; a word that is only one edit away does not.
+    ("ws/notes/draft.md", TYPO, G),
+    ("ws/notes/flow.md", FLOW, G),
+    ("ws/notes/old.md", MODE, None),
+    ("ws/README.md", SPACE_CARD, None),
+    ("ws/notes/readme.md", WITHOUT_MODEL, None),
     ("ws/notes/draft.md", WITH_MODEL, G),
     ("ws/notes/draft.txt", WITH_MODEL, G),  # any file the walk or an editor hands over
     # Copilot instructions, Agent Skills outside .claude, Prompty: the name (and folder) decides.
@@ -69,6 +136,9 @@ CASES: list[tuple[str, str, Dialect | None]] = [
     ("ws/.agents/skills/SKILL.md", PLAIN, None),
     ("ws/prompty/basic.prompty", PLAIN, Dialect.PROMPTY),
     ("ws/promptls.toml", PLAIN, None),
+    # Every frontmatter of the text test, in a file whose path decides nothing (a CR-only file aside:
+    # an editor splits it into lines no other way).
+    *((f"ws/notes/{n}.md", text, G if shows else None) for n, (text, shows) in enumerate(MODEL_KEY_TEXTS)),
 ]
 
 
@@ -131,6 +201,46 @@ def test_model_key_is_a_top_level_key_of_the_frontmatter() -> None:
     assert not text_shows(Needs.MODEL_KEY, WITHOUT_MODEL)
     assert not text_shows(Needs.MODEL_KEY, "# A README\n\nmodel: not frontmatter\n")
     assert not text_shows(Needs.MODEL_KEY, "---\nconfig:\n  model: openai/gpt-4o\n---\n")
+
+
+@pytest.mark.parametrize(("text", "shows"), MODEL_KEY_TEXTS)
+def test_model_key_or_a_typo_of_it(text: str, shows: bool) -> None:
+    assert text_shows(Needs.MODEL_KEY, text) is shows
+
+
+def test_a_file_of_cr_line_endings_is_read_by_lines_too() -> None:
+    assert text_shows(Needs.MODEL_KEY, "---\rname: x\rmodel: y\r---\r")
+
+
+def test_frontmatter_is_a_first_line_of_three_dashes() -> None:
+    assert text_shows(Needs.FRONTMATTER, WITHOUT_MODEL)
+    assert text_shows(Needs.FRONTMATTER, "\ufeff---\r\ntitle: x\r\n---\r\n")
+    assert text_shows(Needs.FRONTMATTER, "---\ntitle: never closed\n")
+    assert not text_shows(Needs.FRONTMATTER, PLAIN)
+    assert not text_shows(Needs.FRONTMATTER, "# Title\n---\nx: y\n---\n")
+    assert not text_shows(Needs.FRONTMATTER, "------\n")
+
+
+A_TABLE = (("library/agents/**/*.md", A), ("library/**", C), ("*.prompt.md", G))
+"""A project's `[dialects]`, most specific glob first (as `SettingsView.dialect_globs` gives it)."""
+
+
+@pytest.mark.parametrize(
+    ("rel", "dialect"),
+    [
+        ("library/agents/team/reviewer.md", A),
+        ("library/commands/ship.md", C),
+        ("library/agents/notes.txt", C),  # the next glob that matches
+        ("docs/explain.prompt.md", G),  # the table beats where the file lies, and its name
+        (".claude/agents/reviewer.md", A),  # no glob matches: the rows decide
+        ("notes/readme.md", None),
+    ],
+)
+def test_the_dialects_table_beats_the_rows(tmp_path, rel: str, dialect: Dialect | None) -> None:
+    path = str(tmp_path / rel)
+    assert classify(path, PLAIN, [], str(tmp_path), dialects=A_TABLE) is dialect
+    # Anchored at the project's folder, as `[check] include`: without one it cannot apply.
+    assert dialect_from_globs(path, A_TABLE, None) is None
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 //
 // These globs decide when VS Code starts the language server and hands it a file; the server
 // decides what the file is. A glob cannot read a file's text, so the server alone decides these:
+//   - generic: markdown with frontmatter under a prompts/ folder
 //   - generic: any file whose frontmatter names a model
 // For them VS Code starts at HINT_PATTERNS; elsewhere, add globs to `promptls.extraGlobs`.
 // VS Code may match names case-sensitively where the server accepts any case (`Skill.md`).
@@ -15,11 +16,14 @@ export const PROMPT_PATTERNS: readonly string[] = [
   "**/*.chatmode.md", // copilot-agent: Copilot chat modes (agents' former name)
   "**/*.instructions.md", // copilot-instructions: Copilot instructions files
   "**/*.prompty", // prompty: Prompty
+  "**/.github/agents/*.md", // copilot-agent: Copilot agent profiles (any .md in .github/agents)
+  "**/.copilot/agents/*.md", // copilot-agent: Copilot personal agents (~/.copilot/agents)
   "**/.claude/agents/**/*.{md,markdown,mdx}", // claude-agent: Claude Code agents
   "**/.claude/commands/**/*.{md,markdown,mdx}", // claude-command: Claude Code slash commands
   "**/.claude/skills/*/SKILL.md", // claude-skill: Claude Code skills
   "**/.github/skills/*/SKILL.md", // skill: Agent Skills (Copilot)
   "**/.agents/skills/*/SKILL.md", // skill: Agent Skills
+  "**/.copilot/skills/*/SKILL.md", // skill: Agent Skills (Copilot, personal)
 ];
 
 /** Where prompts that their text decides are usually kept (the server reads the text). */

@@ -93,23 +93,177 @@ local function buffer_lines(bufnr, count)
   return vim.api.nvim_buf_get_lines(bufnr, 0, count, false)
 end
 
+-- The frontmatter's lines between its fences (to the last line read when it is never closed), or nil
+-- when the first line is no `---`: as detect._frontmatter_block in the core.
+local function frontmatter_lines(bufnr)
+  local lines = buffer_lines(bufnr, 200)
+  local first = (lines[1] or ""):gsub("^\239\187\191", "")
+  if not first:match("^%-%-%-[ \t\r]*$") then
+    return nil
+  end
+  local block = {}
+  for i = 2, #lines do
+    if lines[i]:match("^%-%-%-[ \t]*\r?$") or lines[i]:match("^%.%.%.[ \t]*\r?$") then
+      break
+    end
+    table.insert(block, lines[i])
+  end
+  return block
+end
+
+local LOOKALIKES = {}
+for _, key in ipairs(patterns.model_lookalikes or {}) do
+  LOOKALIKES[key] = true
+end
+
+-- Are `a` and `b` different by one letter substituted, inserted, deleted or two swapped?
+local function one_edit(a, b)
+  if a == b or math.abs(#a - #b) > 1 then
+    return false
+  end
+  if #a > #b then
+    a, b = b, a
+  end
+  local i = 1
+  while i <= #a and a:sub(i, i) == b:sub(i, i) do
+    i = i + 1
+  end
+  if #a < #b then
+    return a:sub(i) == b:sub(i + 1)
+  end
+  local swapped = i < #a and a:sub(i, i) == b:sub(i + 1, i + 1) and a:sub(i + 1, i + 1) == b:sub(i, i)
+  return a:sub(i + 1) == b:sub(i + 1) or (swapped and a:sub(i + 2) == b:sub(i + 2))
+end
+
+-- The `model` key, or a typo of it (not a word of its own, `mode`, `models`: see the core's
+-- MODEL_LOOKALIKES).
+local function names_model(key)
+  if key == "model" then
+    return true
+  end
+  local lower = key:lower()
+  return not LOOKALIKES[lower] and (lower == "model" or one_edit(lower, "model"))
+end
+
+-- A top-level key of a block-style frontmatter line, plain or quoted.
+local function block_key(line)
+  local key, rest = line:match('^"([^"]*)"[ \t]*:(.*)$')
+  if not key then
+    key, rest = line:match("^'([^']*)'[ \t]*:(.*)$")
+  end
+  if not key then
+    key, rest = line:match("^(%a[%w_%-]*)[ \t]*:(.*)$")
+  end
+  if key and (rest == "" or rest:match("^[ \t\r]")) then
+    return key
+  end
+  return nil
+end
+
+local function quote_end(text, i, quote)
+  while true do
+    local e = text:find(quote, i, true)
+    if not e then
+      return #text + 1
+    end
+    local backslashes = 0
+    while e - backslashes - 1 >= 1 and text:sub(e - backslashes - 1, e - backslashes - 1) == "\\" do
+      backslashes = backslashes + 1
+    end
+    if quote == '"' and backslashes % 2 == 1 then
+      i = e + 1
+    elseif quote == "'" and text:sub(e + 1, e + 1) == "'" then
+      i = e + 2
+    else
+      return e + 1
+    end
+  end
+end
+
+-- The key that starts at `i` in a flow mapping, added to `keys`; where to go on.
+local function flow_key(text, i, keys)
+  local s, e, key = text:find('^[ \t\r\n]*"([^"\\\r\n]*)"[ \t\r\n]*:', i)
+  if not s then
+    s, e, key = text:find("^[ \t\r\n]*'([^'\r\n]*)'[ \t\r\n]*:", i)
+  end
+  if not s then
+    s, e, key = text:find("^[ \t\r\n]*([^%s\"'{}%[%],:#][^{}%[%],:\r\n]-)[ \t\r\n]*:", i)
+  end
+  if not s then
+    return i
+  end
+  table.insert(keys, vim.trim(key))
+  return e + 1
+end
+
+-- The keys of the flow mapping `text` opens (`{model: x}`), not those of mappings nested in it.
+local function flow_keys(text)
+  local keys, depth, i = {}, 0, 1
+  while true do
+    local s = text:find("[{}%[%],\"'#]", i)
+    if not s then
+      return keys
+    end
+    local char = text:sub(s, s)
+    i = s + 1
+    if char == "{" or char == "[" then
+      depth = depth + 1
+      if depth == 1 and char == "{" then
+        i = flow_key(text, i, keys)
+      end
+    elseif char == "}" or char == "]" then
+      depth = depth - 1
+      if depth <= 0 then
+        return keys
+      end
+    elseif char == "," then
+      if depth == 1 then
+        i = flow_key(text, i, keys)
+      end
+    elseif char == "#" then
+      if s == 1 or text:sub(s - 1, s - 1):match("%s") then
+        i = text:find("\n", i, true) or (#text + 1)
+      end
+    else
+      local before = text:sub(1, s - 1):gsub("%s+$", "")
+      local last = before:sub(-1)
+      if last == "{" or last == "[" or last == "," or last == ":" then
+        i = quote_end(text, i, char)
+      end
+    end
+  end
+end
+
 -- What a row needs of the text; the same looks as detect.text_shows in the core.
 local TEXT_SHOWS = {
   ["model-key"] = function(bufnr)
-    local lines = buffer_lines(bufnr, 200)
-    local first = (lines[1] or ""):gsub("^\239\187\191", "")
-    if not first:match("^%-%-%-") then
+    local block = frontmatter_lines(bufnr)
+    if not block then
       return false
     end
-    for i = 2, #lines do
-      if lines[i]:match("^%-%-%-") then
-        return false
+    local text = (table.concat(block, "\n"):gsub("^[ \t\r\n]+", ""))
+    while text:sub(1, 1) == "#" do -- comment lines before a flow mapping
+      local newline = text:find("\n", 1, true)
+      text = newline and (text:sub(newline + 1):gsub("^[ \t\r\n]+", "")) or ""
+    end
+    if text:sub(1, 1) == "{" then
+      for _, key in ipairs(flow_keys(text)) do
+        if names_model(key) then
+          return true
+        end
       end
-      if lines[i]:match("^model%s*:") then
+      return false
+    end
+    for _, line in ipairs(block) do
+      local key = block_key(line)
+      if key and names_model(key) then
         return true
       end
     end
     return false
+  end,
+  ["frontmatter"] = function(bufnr)
+    return frontmatter_lines(bufnr) ~= nil
   end,
   ["promptls-table"] = function(bufnr)
     for _, line in ipairs(buffer_lines(bufnr, -1)) do

@@ -5,11 +5,14 @@
 -- A row: dialect; suffixes, lower-case endings of the file name (with no name either: any file);
 -- name, the whole file name, compared in lower case (settings: exactly); folder, the folders
 -- above the file, outermost first; depth, the folders between `folder` and the file (nil: any
--- number); needs, what the text must show ("model-key": a frontmatter `model:` line;
--- "promptls-table": a [tool.promptls] table). A row naming the file alone beats folder rows;
--- among folder rows the nearest folder wins. `hints` are where prompts that their text decides
--- are usually kept: the plugin attaches there before the text shows it (the server decides).
+-- number); needs, what the text must show ("model-key": a top-level frontmatter key `model`, or
+-- one edit away from it and not in `model_lookalikes`, plain, quoted or in a flow mapping;
+-- "frontmatter": a first line `---`; "promptls-table": a [tool.promptls] table). A row naming
+-- the file alone beats folder rows; among folder rows the nearest folder wins. `hints` are where
+-- prompts that their text decides are usually kept: the plugin attaches there before the text
+-- shows it (the server decides).
 return {
+  model_lookalikes = { "modal", "mode", "models", "modem", "modes", "morel", "motel", "yodel" },
   prompts = {
     { dialect = "dotprompt", suffixes = { ".prompt" }, what = "Dotprompt" },
     { dialect = "copilot-prompt", suffixes = { ".prompt.md" }, what = "Copilot prompt files" },
@@ -25,6 +28,20 @@ return {
       what = "Copilot instructions files",
     },
     { dialect = "prompty", suffixes = { ".prompty" }, what = "Prompty" },
+    {
+      dialect = "copilot-agent",
+      suffixes = { ".md" },
+      folder = { ".github", "agents" },
+      depth = 0,
+      what = "Copilot agent profiles (any .md in .github/agents)",
+    },
+    {
+      dialect = "copilot-agent",
+      suffixes = { ".md" },
+      folder = { ".copilot", "agents" },
+      depth = 0,
+      what = "Copilot personal agents (~/.copilot/agents)",
+    },
     {
       dialect = "claude-agent",
       suffixes = { ".md", ".markdown", ".mdx" },
@@ -58,6 +75,20 @@ return {
       name = "SKILL.md",
       what = "Agent Skills",
     },
+    {
+      dialect = "skill",
+      folder = { ".copilot", "skills" },
+      depth = 1,
+      name = "SKILL.md",
+      what = "Agent Skills (Copilot, personal)",
+    },
+    {
+      dialect = "generic",
+      suffixes = { ".md", ".markdown", ".mdx" },
+      folder = { "prompts" },
+      needs = "frontmatter",
+      what = "markdown with frontmatter under a prompts/ folder",
+    },
     { dialect = "generic", needs = "model-key", what = "any file whose frontmatter names a model" },
   },
   hints = {
@@ -65,7 +96,7 @@ return {
       dialect = "generic",
       suffixes = { ".md", ".markdown", ".mdx" },
       folder = { "prompts" },
-      needs = "model-key",
+      needs = "frontmatter",
       what = "markdown under a prompts/ folder",
     },
   },

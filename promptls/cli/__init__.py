@@ -26,6 +26,7 @@ COMMANDS = {
     "run": "promptls.cli.run",
     "serve": "promptls.cli.serve",
     "keys": "promptls.cli.keys",
+    "proxy": "promptls.cli.proxy",
 }
 
 

@@ -19,6 +19,8 @@ examples:
   promptls check --select PLS2        only model-id rules
   promptls check --output-format json | jq '.[].code'
   promptls check --output-format sarif > promptls.sarif
+  promptls check --fix                apply the safe fixes
+  promptls check --diff --unsafe-fixes   show every fix, write nothing
 """
 
 
@@ -59,6 +61,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="CODE",
         help="never report these rule codes or prefixes (repeatable, comma-separated)",
     )
+    p.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply the safe fixes (misspelt keys and model ids, deprecated keys and models, duplicate "
+        "keys), then report what is left",
+    )
+    p.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="with --fix or --diff, also apply the fixes that change meaning (removing unknown keys, ...)",
+    )
+    p.add_argument("--diff", action="store_true", help="show the fixes as a diff instead of writing them")
     add_color_option(p)
     p.set_defaults(run=run)
 
@@ -73,7 +87,6 @@ PARALLEL_THRESHOLD = 400
 
 def run(args: argparse.Namespace) -> int:
     from promptls.cli.session import Session, project_root
-    from promptls.workspace import walk
 
     session = Session()
     paths = args.paths or [project_root()]
@@ -83,16 +96,31 @@ def run(args: argparse.Namespace) -> int:
     select, ignore = _codes(args.select), _codes(args.ignore)
     _validate_codes(select + ignore)
 
+    if args.diff or args.fix:
+        return _fix(args, paths, select, ignore)
+    findings, result = _check(session, paths, select, ignore)
+    return _report(args, findings, result)
+
+
+def _check(session, paths: list[str], select: list[str], ignore: list[str]) -> tuple[list[Finding], _Run]:
+    from promptls.workspace import walk
+
     result = _Run(session, paths)
     result.check_files(list(walk(paths)))
     result.check_settings()
     findings = result.selected(select, ignore)
     findings.sort(key=lambda f: (os.path.abspath(f.path), f.span.start, f.code))
+    return findings, result
+
+
+def _report(args: argparse.Namespace, findings: list[Finding], result: _Run, fixed: str = "") -> int:
     from promptls.cli import render, silence_stdout
     from promptls.router.base.findings import Severity
 
     status = EXIT_FINDINGS if any(f.severity is Severity.ERROR for f in findings) else EXIT_OK
     try:
+        if fixed and args.output_format == "text":
+            print(fixed)
         render.findings(
             findings,
             args.output_format,
@@ -104,6 +132,29 @@ def run(args: argparse.Namespace) -> int:
     except BrokenPipeError:  # `promptls check | head`: the reader left, the verdict stands
         silence_stdout()
     return status
+
+
+def _fix(args: argparse.Namespace, paths: list[str], select: list[str], ignore: list[str]) -> int:
+    """`--fix` (write, then report what is left) or `--diff` (show what would be written)."""
+    import sys
+
+    from promptls.cli import fixing
+    from promptls.cli.session import Session
+
+    def check() -> list[Finding]:
+        # A new session each pass: a fixed settings file must be read again.
+        return _check(Session(), paths, select, ignore)[0]
+
+    write = not args.diff
+    report = fixing.fix(check, unsafe=args.unsafe_fixes, write=write)
+    for why in report.skipped:
+        print(why, file=sys.stderr)
+    if not write:
+        sys.stdout.write(report.diff)
+        print(fixing.summary(report, write), file=sys.stderr)
+        return EXIT_FINDINGS if report.fixed else EXIT_OK
+    findings, result = _check(Session(), paths, select, ignore)
+    return _report(args, findings, result, fixed=fixing.summary(report, write) if report.fixed else "")
 
 
 def _validate_codes(codes: list[str]) -> None:

@@ -21,8 +21,17 @@ examples:
   promptls costs --since this-month --by model
   promptls costs --since 2025-03-01 --by prompt
   promptls costs --by provider --json | jq '.rows[] | {provider, cost_usd}'
+  promptls costs --by agent            what each agent cost, through `promptls run` or the proxy
+  promptls costs --by client           Claude Code, the OpenAI SDK, ... (requests through the proxy)
 """
-HEADINGS = {"day": "DAY", "prompt": "PROMPT", "model": "MODEL", "provider": "PROVIDER"}
+HEADINGS = {
+    "day": "DAY",
+    "prompt": "PROMPT",
+    "model": "MODEL",
+    "provider": "PROVIDER",
+    "agent": "AGENT",
+    "client": "CLIENT",
+}
 SINCE_HELP = "expected YYYY-MM-DD, Nd (7d, 30d: the last N days, today included), today, this-month or all"
 
 
@@ -31,8 +40,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "costs",
         help="what your runs used and cost; budget status",
         epilog=EXAMPLES,
-        description="Sum the usage ledger that `promptls run` writes: runs, tokens in and out, and "
-        "cost, by day, prompt, model or provider, with this month's and today's spend against the "
+        description="Sum the usage ledger that `promptls run` and `promptls proxy` write: runs, tokens "
+        "in and out, and cost, by day, prompt, model, provider, agent or client, with this month's and "
+        "today's spend against the "
         "[budget] in settings. A run whose price was unknown counts as 'unknown', never $0.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

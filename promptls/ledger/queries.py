@@ -1,5 +1,5 @@
 """Reading the ledger: the runs, their attempts, totals since a day, and the summaries by day,
-prompt, model or provider that `promptls costs` prints.
+prompt, model, provider, agent or client that `promptls costs` prints.
 
 Money is honest here: a cost is summed only where known, and the runs whose cost is unknown (no
 price for their model, or still running, or interrupted) are counted beside it, never as $0. A failed
@@ -17,7 +17,7 @@ from typing import Any
 from promptls.ledger.record import Ledger
 from promptls.ledger.times import day_start
 
-DIMENSIONS = ("day", "prompt", "model", "provider")
+DIMENSIONS = ("day", "prompt", "model", "provider", "agent", "client")
 
 _MODEL = "COALESCE(used_model, requested_model, '(none)')"
 _GROUP_KEYS = {
@@ -26,6 +26,10 @@ _GROUP_KEYS = {
     "model": _MODEL,
     "provider": f"CASE WHEN instr({_MODEL}, '/') > 0 THEN substr({_MODEL}, 1, instr({_MODEL}, '/') - 1)"
     " ELSE '(unknown)' END",
+    # A proxy request names its sub-agent; a `promptls run` of an agent file is that agent's run too.
+    "agent": "COALESCE(agent, CASE WHEN dialect IN ('claude-agent', 'copilot-agent') THEN prompt_name END,"
+    " '(no agent)')",
+    "client": "COALESCE(client, '(promptls run)')",
 }
 _UNKNOWN_COST = (
     "(cost_usd IS NULL AND NOT (outcome = 'failed' AND input_tokens IS NULL AND output_tokens IS NULL))"
@@ -61,7 +65,7 @@ def totals(ledger: Ledger, since: datetime.date | None = None) -> tuple[float, i
 
 
 def summary(ledger: Ledger, since: datetime.date | None = None, by: str = "day") -> list[dict[str, Any]]:
-    """One row per day, prompt, model or provider: runs by outcome, tokens, cost.
+    """One row per day, prompt, model, provider, agent or client: runs by outcome, tokens, cost.
 
     `cost_usd` sums the known costs (None when no run of the group has one); `unknown_cost` counts
     the runs whose cost is unknown. Days come in order; other groups costliest first.

@@ -50,6 +50,8 @@ class Ledger:
         prompt_name: str | None,
         dialect: str | None,
         requested_model: str | None,
+        client: str | None = None,
+        agent: str | None = None,
     ) -> int:
         """Write the run at once (outcome `running`, this process's pid) and return its id.
 
@@ -57,12 +59,12 @@ class Ledger:
         later report as `interrupted`.
         """
         cursor = self.conn.execute(
-            "INSERT INTO runs (started_at, pid, prompt_path, prompt_name, dialect, requested_model, outcome)"
-            " VALUES (?, ?, ?, ?, ?, ?, 'running')",
+            "INSERT INTO runs (started_at, pid, prompt_path, prompt_name, dialect, requested_model, client,"
+            " agent, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running')",
             (
                 stored(self._clock()),
                 os.getpid(),
-                *map(clean, (prompt_path, prompt_name, dialect, requested_model)),
+                *map(clean, (prompt_path, prompt_name, dialect, requested_model, client, agent)),
             ),
         )
         return int(cursor.lastrowid)
@@ -117,9 +119,13 @@ class Ledger:
         first_token_ms: int | None = None,
         error: str | None = None,
         usage_source: str | None = None,
+        fallbacks: int | None = None,
+        cache_read_tokens: int | None = None,
+        cache_write_tokens: int | None = None,
     ) -> None:
         """Close the run. Without `cost_usd`, the cost is computed from the tokens and prices by the
-        catalog's formula (`money.tokens_cost`), and left unknown (NULL) when it cannot be."""
+        catalog's formula (`money.tokens_cost`), and left unknown (NULL) when it cannot be.
+        `input_tokens` counts every input token, the cached reads and writes among them."""
         if outcome not in FINAL_OUTCOMES:
             raise ValueError(f"outcome must be one of {', '.join(FINAL_OUTCOMES)}, not {outcome!r}")
         if cost_usd is None:
@@ -127,7 +133,8 @@ class Ledger:
         cursor = self.conn.execute(
             "UPDATE runs SET finished_at = ?, outcome = ?, used_model = ?, input_tokens = ?,"
             " output_tokens = ?, cost_usd = ?, input_price = ?, output_price = ?, price_source = ?,"
-            " latency_ms = ?, first_token_ms = ?, error = ?, usage_source = ? WHERE id = ?",
+            " latency_ms = ?, first_token_ms = ?, error = ?, usage_source = ?, fallbacks = ?,"
+            " cache_read_tokens = ?, cache_write_tokens = ? WHERE id = ?",
             (
                 stored(self._clock()),
                 outcome,
@@ -142,6 +149,9 @@ class Ledger:
                 first_token_ms,
                 clean(error),
                 clean(usage_source),
+                fallbacks,
+                cache_read_tokens,
+                cache_write_tokens,
                 run_id,
             ),
         )

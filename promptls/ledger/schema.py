@@ -71,6 +71,21 @@ MIGRATIONS: list[tuple[int, str]] = [
         # counted them because the provider reported none, as some local servers do when streaming).
         "ALTER TABLE runs ADD COLUMN usage_source TEXT;",
     ),
+    (
+        3,
+        # `promptls proxy` records each request as a run: which program sent it (Claude Code, an
+        # OpenAI SDK, ... from its User-Agent), the sub-agent it came from when known, how many
+        # models it fell back past, and the cached input tokens among `input_tokens` (read and
+        # written), which are priced apart. `promptls run` leaves client and agent NULL.
+        """
+        ALTER TABLE runs ADD COLUMN client TEXT;
+        ALTER TABLE runs ADD COLUMN agent TEXT;
+        ALTER TABLE runs ADD COLUMN fallbacks INTEGER;
+        ALTER TABLE runs ADD COLUMN cache_read_tokens INTEGER;
+        ALTER TABLE runs ADD COLUMN cache_write_tokens INTEGER;
+        CREATE INDEX runs_client ON runs (client);
+        """,
+    ),
 ]
 
 

@@ -27,7 +27,10 @@ RUN_COLUMNS = {
     "id", "started_at", "finished_at", "pid", "prompt_path", "prompt_name", "dialect", "requested_model",
     "used_model", "input_tokens", "output_tokens", "cost_usd", "input_price", "output_price", "price_source",
     "latency_ms", "first_token_ms", "outcome", "error", "usage_source",
+    "client", "agent", "fallbacks", "cache_read_tokens", "cache_write_tokens",
 }
+PROXY_COLUMNS = {"client", "agent", "fallbacks", "cache_read_tokens", "cache_write_tokens"}
+"""Added by migration 3."""
 # fmt: on
 ATTEMPT_COLUMNS = {"id", "run_id", "n", "model", "started_at", "latency_ms", "error_kind", "error_message"}
 
@@ -121,7 +124,7 @@ def test_a_ledger_written_before_the_last_migration_opens_keeps_its_runs_and_rea
     )
     old.execute("PRAGMA user_version = 1")
     old.commit()
-    assert columns(old, "runs") == RUN_COLUMNS - {"usage_source"}
+    assert columns(old, "runs") == RUN_COLUMNS - {"usage_source"} - PROXY_COLUMNS
     old.close()
     with open_ledger(str(path)) as ledger:
         assert columns(ledger.conn, "runs") == RUN_COLUMNS

@@ -8,9 +8,10 @@
 
 Each `POST /v1/messages` takes the next scripted behaviour (an empty script answers `Ok()`):
     Ok(text, chunks)          a JSON message, or SSE in Anthropic's order: `message_start` (usage with
-                              input_tokens), `content_block_start`, `ping`, `chunks` ×
-                              `content_block_delta` (text_delta), `content_block_stop`,
-                              `message_delta` (stop_reason, usage.output_tokens), `message_stop`
+                              input_tokens), [a signed `thinking` block,] `content_block_start`,
+                              `ping`, `chunks` × `content_block_delta` (text_delta), `content_block_stop`,
+                              [`tool_uses` blocks,] `message_delta` (stop_reason, usage.output_tokens),
+                              `message_stop`
     Fail(status, type, msg)   `{"type": "error", "error": {"type", "message"}}` with a `request-id`;
                               `Fail.unauthorized()` 401, `Fail.rate_limit(retry_after)` 429,
                               `Fail.server_error()` 500, `Fail.overloaded()` 529,
@@ -79,6 +80,14 @@ class Ok:
     input_tokens: int = 11
     output_tokens: int = 7
     stop_reason: str = "end_turn"
+    thinking: str | None = None
+    """A thinking block first (`thinking_delta`s, then a `signature_delta` of `SIGNATURE`)."""
+    tool_uses: tuple[tuple[str, str, dict[str, Any]], ...] = ()
+    """(id, name, input) of `tool_use` blocks after the text, each input in two `input_json_delta`s."""
+    cache_read_input_tokens: int | None = None
+
+
+SIGNATURE = "EqQBCkYIBxgCKkD-wire-signature"
 
 
 @dataclass(frozen=True)
@@ -226,7 +235,14 @@ class _Handler(WireHandler):
         self.send_json(fail.status, payload, fail.headers)
 
     def whole(self, ok: Ok) -> dict[str, Any]:
-        return self._message(ok, ok.text, ok.stop_reason)
+        message = self._message(ok, ok.text, ok.stop_reason)
+        if ok.thinking:
+            message["content"].insert(
+                0, {"type": "thinking", "thinking": ok.thinking, "signature": SIGNATURE}
+            )
+        for tool_id, name, tool_input in ok.tool_uses:
+            message["content"].append({"type": "tool_use", "id": tool_id, "name": name, "input": tool_input})
+        return message
 
     def _message(self, ok: Ok, text: str | None, stop_reason: str | None) -> dict[str, Any]:
         content = [] if text is None else [{"type": "text", "text": text}]
@@ -239,19 +255,55 @@ class _Handler(WireHandler):
             "content": content,
             "stop_reason": stop_reason,
             "stop_sequence": None,
-            "usage": {"input_tokens": ok.input_tokens, "output_tokens": output_tokens},
+            "usage": {
+                "input_tokens": ok.input_tokens,
+                "output_tokens": output_tokens,
+                **(
+                    {"cache_read_input_tokens": ok.cache_read_input_tokens}
+                    if ok.cache_read_input_tokens
+                    else {}
+                ),
+            },
         }
 
     def events(self, ok: Ok) -> Iterator[Event]:
         yield _event("message_start", {"type": "message_start", "message": self._message(ok, None, None)})
-        block = {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}
+        index = 0
+        if ok.thinking:
+            opening = {"type": "thinking", "thinking": "", "signature": ""}
+            yield _event(
+                "content_block_start", {"type": "content_block_start", "index": 0, "content_block": opening}
+            )
+            for delta in (
+                {"type": "thinking_delta", "thinking": ok.thinking},
+                {"type": "signature_delta", "signature": SIGNATURE},
+            ):
+                yield _event(
+                    "content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta}
+                )
+            yield _event("content_block_stop", {"type": "content_block_stop", "index": 0})
+            index = 1
+        block = {"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}}
         yield _event("content_block_start", block)
         yield _event("ping", {"type": "ping"})
         for piece in pieces(ok.text, ok.chunks):
             delta = {"type": "text_delta", "text": piece}
-            event = {"type": "content_block_delta", "index": 0, "delta": delta}
+            event = {"type": "content_block_delta", "index": index, "delta": delta}
             yield _event("content_block_delta", event, text=True)
-        yield _event("content_block_stop", {"type": "content_block_stop", "index": 0})
+        yield _event("content_block_stop", {"type": "content_block_stop", "index": index})
+        for tool_id, name, tool_input in ok.tool_uses:
+            index += 1
+            opening = {"type": "tool_use", "id": tool_id, "name": name, "input": {}}
+            yield _event(
+                "content_block_start",
+                {"type": "content_block_start", "index": index, "content_block": opening},
+            )
+            for piece in pieces(json.dumps(tool_input), 2):
+                delta = {"type": "input_json_delta", "partial_json": piece}
+                yield _event(
+                    "content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta}
+                )
+            yield _event("content_block_stop", {"type": "content_block_stop", "index": index})
         end = {
             "type": "message_delta",
             "delta": {"stop_reason": ok.stop_reason, "stop_sequence": None},

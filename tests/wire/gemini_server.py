@@ -15,7 +15,10 @@ Routes, as the API has them:
 A request without a key is refused (403 PERMISSION_DENIED) before the script is consulted.
 
 Each generate request takes the next scripted behaviour (an empty script answers `Ok()`):
-    Ok(text, chunks)        the answer in `chunks` pieces, finishReason STOP and usage at the end
+    Ok(text, chunks)        the answer in `chunks` pieces, finishReason STOP and usage at the end;
+                            with `thought` (a thought part first, `thought_signature` on it),
+                            `function_calls` (`FunctionCall` parts in a last chunk, with their
+                            `thoughtSignature`) and `cached_tokens`
     Fail(code, ...)         a Google error body `{"error": {"code", "message", "status"[, "details"]}}`:
                             `Fail.unauthorized()` (401 UNAUTHENTICATED), `Fail.rate_limit()` (429,
                             RESOURCE_EXHAUSTED, RetryInfo, Retry-After), `Fail.server_error()`,
@@ -35,7 +38,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -62,6 +65,7 @@ __all__ = [
     "Blocked",
     "Cut",
     "Fail",
+    "FunctionCall",
     "GeminiWireServer",
     "HtmlOk",
     "JsonInsteadOfStream",
@@ -81,6 +85,17 @@ QUOTA_ID = "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"
 
 
 @dataclass(frozen=True)
+class FunctionCall:
+    """A `functionCall` part, whole in the last chunk, as Gemini sends it; `signature` is its
+    `thoughtSignature` (base64), as Gemini 3 sends one on a call."""
+
+    name: str
+    args: dict[str, Any] = field(default_factory=dict)
+    id: str | None = None
+    signature: str | None = None
+
+
+@dataclass(frozen=True)
 class Ok:
     text: str = "Hello from the Gemini wire server."
     chunks: int = 3
@@ -88,6 +103,13 @@ class Ok:
     candidates_tokens: int | None = 7
     thoughts_tokens: int | None = None
     finish_reason: str = "STOP"
+    function_calls: tuple[FunctionCall, ...] = ()
+    thought: str | None = None
+    """A thought summary (`thought: true` part), sent in the first chunk, before the text."""
+    thought_signature: str | None = None
+    """The thought part's `thoughtSignature`."""
+    cached_tokens: int | None = None
+    """`usageMetadata.cachedContentTokenCount`."""
 
 
 @dataclass(frozen=True)
@@ -279,13 +301,29 @@ class _Handler(WireHandler):
         self.send_json(fail.code, {"error": error}, fail.headers)
 
     def whole(self, ok: Ok) -> dict[str, Any]:
-        return self._answer(ok.text, ok, final=True)
+        answer = self._answer(ok.text, ok, final=True)
+        extra = [_thought(ok)] if ok.thought else []
+        extra += [_function_call(call) for call in ok.function_calls]
+        if extra:
+            content = answer["candidates"][0].setdefault("content", {"parts": [], "role": "model"})
+            content["parts"] = extra + content["parts"]
+        return answer
 
     def events(self, ok: Ok) -> Iterator[Event]:
         parts = pieces(ok.text, ok.chunks)
+        if ok.thought:
+            answer = self._answer(None, ok, final=False)
+            answer["candidates"][0]["content"] = {"parts": [_thought(ok)], "role": "model"}
+            yield _event(answer)
         for index, piece in enumerate(parts):
-            yield _event(self._answer(piece, ok, final=index == len(parts) - 1), text=True)
-        if not parts:  # an empty answer still ends with its finish reason and usage
+            final = index == len(parts) - 1 and not ok.function_calls
+            yield _event(self._answer(piece, ok, final=final), text=True)
+        if ok.function_calls:
+            answer = self._answer(None, ok, final=True)
+            calls = [_function_call(call) for call in ok.function_calls]
+            answer["candidates"][0]["content"] = {"parts": calls, "role": "model"}
+            yield _event(answer)
+        elif not parts:  # an empty answer still ends with its finish reason and usage
             yield _event(self._answer(None, ok, final=True))
 
     def fault(self, fault: Fault) -> None:
@@ -320,6 +358,23 @@ class _Handler(WireHandler):
         }
 
 
+def _thought(ok: Ok) -> dict[str, Any]:
+    part: dict[str, Any] = {"text": ok.thought, "thought": True}
+    if ok.thought_signature:
+        part["thoughtSignature"] = ok.thought_signature
+    return part
+
+
+def _function_call(call: FunctionCall) -> dict[str, Any]:
+    function: dict[str, Any] = {"name": call.name, "args": call.args}
+    if call.id:
+        function["id"] = call.id
+    part: dict[str, Any] = {"functionCall": function}
+    if call.signature:
+        part["thoughtSignature"] = call.signature
+    return part
+
+
 def _model(name: str, methods: tuple[str, ...]) -> dict[str, Any]:
     return {
         "name": f"models/{name}",
@@ -339,6 +394,8 @@ def _usage(ok: Ok, final: bool) -> dict[str, Any]:
         usage["candidatesTokenCount"] = ok.candidates_tokens
     if final and ok.thoughts_tokens is not None:
         usage["thoughtsTokenCount"] = ok.thoughts_tokens
+    if ok.cached_tokens is not None:
+        usage["cachedContentTokenCount"] = ok.cached_tokens
     usage["totalTokenCount"] = sum(usage.values())
     return usage
 

@@ -15,7 +15,8 @@ Endpoints, in Ollama's shapes:
     errors            `{"error": "..."}` with the status
 
 Each chat request takes the next scripted behaviour (an empty script answers `Ok()`):
-    Ok(text, chunks)          the answer
+    Ok(text, chunks)          the answer; with `thinking` (lines of `message.thinking` first) and
+                              `tool_calls` (one line of whole calls after the text)
     Fail(status, error)       an error body; `Fail.model_not_found(name)` (404), `Fail.unauthorized()`,
                               `Fail.rate_limit(retry_after)`, `Fail.server_error()`, `Fail.bad_request()`
     ErrorLine(after, error)   stream `after` lines, then `{"error": ...}` (Ollama's mid-stream error)
@@ -77,6 +78,10 @@ class Ok:
     prompt_eval_count: int | None = 11
     eval_count: int | None = 7
     done_reason: str = "stop"
+    tool_calls: tuple[tuple[str, dict[str, Any]], ...] = ()
+    """(name, arguments) of each call, whole in one line after the text, as Ollama sends them."""
+    thinking: str | None = None
+    """Streamed first, in `message.thinking` (a thinking model asked to `think`)."""
 
 
 @dataclass(frozen=True)
@@ -170,9 +175,19 @@ class _Handler(WireHandler):
         self.send_json(fail.status, {"error": fail.error}, fail.headers)
 
     def whole(self, ok: Ok) -> dict[str, Any]:
-        return {**self._final(ok), "message": {"role": "assistant", "content": ok.text}}
+        message: dict[str, Any] = {"role": "assistant", "content": ok.text}
+        if ok.tool_calls:
+            message["tool_calls"] = _tool_calls(ok)
+        if ok.thinking:
+            message["thinking"] = ok.thinking
+        return {**self._final(ok), "message": message}
 
     def events(self, ok: Ok) -> Iterator[Event]:
+        for thought in pieces(ok.thinking or "", 2):
+            message = {"role": "assistant", "content": "", "thinking": thought}
+            yield _line(
+                {"model": self.body["model"], "created_at": _now(), "message": message, "done": False}
+            )
         for text in pieces(ok.text, ok.chunks):
             piece = {
                 "model": self.body["model"],
@@ -181,6 +196,11 @@ class _Handler(WireHandler):
                 "done": False,
             }
             yield _line(piece, text=True)
+        if ok.tool_calls:
+            message = {"role": "assistant", "content": "", "tool_calls": _tool_calls(ok)}
+            yield _line(
+                {"model": self.body["model"], "created_at": _now(), "message": message, "done": False}
+            )
         yield _line(self._final(ok))
 
     def fault(self, fault: Fault) -> None:
@@ -208,6 +228,10 @@ class _Handler(WireHandler):
         if ok.eval_count is not None:
             final["eval_count"] = ok.eval_count
         return final
+
+
+def _tool_calls(ok: Ok) -> list[dict[str, Any]]:
+    return [{"function": {"name": name, "arguments": arguments}} for name, arguments in ok.tool_calls]
 
 
 def _line(payload: dict[str, Any], text: bool = False) -> Event:

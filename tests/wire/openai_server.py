@@ -8,7 +8,10 @@
 
 Each request takes the next scripted behaviour (an empty script answers `Ok()`):
     Ok(text, chunks)          a JSON completion, or SSE: `chunks` deltas, a usage chunk when
-                              `stream_options.include_usage`, then `data: [DONE]`
+                              `stream_options.include_usage`, then `data: [DONE]`; with
+                              `reasoning` (deltas of `reasoning_content` or `reasoning` first),
+                              `tool_calls` (`ToolCall`s after the text, each id and name first, then
+                              its arguments in pieces) and `cached_tokens` in the usage
     Fail(status, ...)         an OpenAI-shaped error body `{"error": {"message", "type", "code"}}`;
                               `Fail.unauthorized()`, `Fail.rate_limit(retry_after)`,
                               `Fail.server_error()`, `Fail.bad_request()`, `Fail.context_too_long()`
@@ -60,9 +63,20 @@ __all__ = [
     "Recorded",
     "Reset",
     "Stall",
+    "ToolCall",
 ]
 
 # ---- scripted behaviours ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A function call in the answer, streamed as OpenAI does: the id and name, then `arguments` in
+    two pieces."""
+
+    id: str
+    name: str
+    arguments: str = "{}"
 
 
 @dataclass(frozen=True)
@@ -72,6 +86,13 @@ class Ok:
     prompt_tokens: int | None = 11
     completion_tokens: int | None = 7
     finish_reason: str = "stop"
+    tool_calls: tuple[ToolCall, ...] = ()
+    reasoning: str | None = None
+    """Streamed first, in `reasoning_field` deltas (DeepSeek's `reasoning_content`, OpenRouter's
+    `reasoning`)."""
+    reasoning_field: str = "reasoning_content"
+    cached_tokens: int | None = None
+    """`usage.prompt_tokens_details.cached_tokens`."""
 
 
 @dataclass(frozen=True)
@@ -168,7 +189,14 @@ class _Handler(WireHandler):
         self.send_json(fail.status, {"error": error}, fail.headers)
 
     def whole(self, ok: Ok) -> dict[str, Any]:
-        message = {"role": "assistant", "content": ok.text}
+        message: dict[str, Any] = {"role": "assistant", "content": ok.text}
+        if ok.tool_calls:
+            message["tool_calls"] = [
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                for c in ok.tool_calls
+            ]
+        if ok.reasoning:
+            message[ok.reasoning_field] = ok.reasoning
         return {
             "id": "chatcmpl-wire",
             "object": "chat.completion",
@@ -186,8 +214,21 @@ class _Handler(WireHandler):
             "model": self.body.get("model", ""),
         }
         yield _event({**base, "choices": [_choice({"role": "assistant", "content": ""}, None)]})
+        for piece in pieces(ok.reasoning or "", 2):
+            yield _event({**base, "choices": [_choice({ok.reasoning_field: piece}, None)]})
         for piece in pieces(ok.text, ok.chunks):
             yield _event({**base, "choices": [_choice({"content": piece}, None)]}, text=True)
+        for index, call in enumerate(ok.tool_calls):
+            opening = {
+                "index": index,
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": ""},
+            }
+            yield _event({**base, "choices": [_choice({"tool_calls": [opening]}, None)]})
+            for piece in pieces(call.arguments, 2):
+                more = {"index": index, "function": {"arguments": piece}}
+                yield _event({**base, "choices": [_choice({"tool_calls": [more]}, None)]})
         yield _event({**base, "choices": [_choice({}, ok.finish_reason)]})
         if (self.body.get("stream_options") or {}).get("include_usage"):
             yield _event({**base, "choices": [], "usage": _usage(ok)})
@@ -198,7 +239,9 @@ def _usage(ok: Ok) -> dict[str, Any] | None:
     if ok.prompt_tokens is None and ok.completion_tokens is None:
         return None
     total = (ok.prompt_tokens or 0) + (ok.completion_tokens or 0)
-    counts = {"prompt_tokens": ok.prompt_tokens, "completion_tokens": ok.completion_tokens}
+    counts: dict[str, Any] = {"prompt_tokens": ok.prompt_tokens, "completion_tokens": ok.completion_tokens}
+    if ok.cached_tokens is not None:
+        counts["prompt_tokens_details"] = {"cached_tokens": ok.cached_tokens}
     return {**counts, "total_tokens": total}
 
 

@@ -1,0 +1,216 @@
+"""The proxy's HTTP face: a Starlette app, each endpoint a few lines over the core and the adapters.
+
+    POST /v1/messages                Anthropic Messages (also `?beta=true`, as Claude Code sends it)
+    POST /v1/messages/count_tokens   the target model's token count (labelled an estimate where it is)
+    POST /v1/chat/completions        OpenAI chat completions
+    GET  /v1/models                  what the routes offer, in a shape both SDKs read
+    GET  /healthz                    {"status": "ok"}
+    HEAD /                           Claude Code's pre-connect (and any other path's HEAD/GET /: 200)
+
+A Messages or chat completions request runs on a worker thread (`relay.Job`): the route is decided
+there, the fallback plan walked, and what the client gets comes back through a `Channel`. A client
+that disconnects sets the request's cancel, which aborts the upstream read at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from promptls.proxy.bridge import Channel
+from promptls.proxy.exchange import Exchange, RequestLog
+from promptls.proxy.relay import Failure, Job, Shape, Whole, bad_request, dumps
+from promptls.router.proxy.clients import client_name
+
+if TYPE_CHECKING:
+    from promptls.ledger.recorder import RunRecorder
+    from promptls.proxy.state import ProxyState
+
+WORKERS = 64
+"""Requests answered at once (each holds a thread while its upstream call runs)."""
+
+
+class Proxy:
+    """What every request of one proxy shares: its state, log, token, threads and ledger writers."""
+
+    def __init__(self, state: ProxyState, log: RequestLog, token: str | None) -> None:
+        self.state = state
+        self.log = log
+        self.token = token
+        """Clients must send it when set (always set when listening beyond loopback)."""
+        self.executor = ThreadPoolExecutor(WORKERS, thread_name_prefix="promptls-proxy")
+        self._local = threading.local()
+
+    def recorder(self) -> RunRecorder:
+        """This thread's ledger writer (a SQLite connection belongs to one thread)."""
+        recorder = getattr(self._local, "recorder", None)
+        if recorder is None:
+            from promptls.ledger.recorder import RunRecorder
+
+            recorder = self._local.recorder = RunRecorder(self.log.note)
+        return recorder
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def guarded(shape: Shape) -> Callable[[Handler], Handler]:
+    """Refuse a request without the proxy's token (when it has one), in the client's error shape."""
+
+    def wrap(handler: Handler) -> Handler:
+        async def guarded_handler(request: Request) -> Response:
+            proxy: Proxy = request.app.state.proxy
+            if proxy.token is not None:
+                from promptls.proxy.auth import token_ok
+
+                if not token_ok(request.headers, proxy.token):
+                    message = (
+                        "this promptls proxy needs its token: send it as x-api-key or "
+                        "`Authorization: Bearer` (ANTHROPIC_AUTH_TOKEN, OPENAI_API_KEY)"
+                    )
+                    return _failure(bad_request(shape, message, 401))
+            return await handler(request)
+
+        return guarded_handler
+
+    return wrap
+
+
+@guarded("anthropic")
+async def messages(request: Request) -> Response:
+    return await _relay(request, "anthropic")
+
+
+@guarded("openai")
+async def chat_completions(request: Request) -> Response:
+    return await _relay(request, "openai")
+
+
+async def _relay(request: Request, shape: Shape) -> Response:
+    from promptls.adapters.messages import Cancel
+
+    proxy: Proxy = request.app.state.proxy
+    raw = await request.body()
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    exchange = Exchange(request.method, request.url.path, client_name(headers.get("user-agent")))
+    proxy.log.request(exchange, headers, raw)
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        message = "the request body must be a JSON object"
+        exchange.status, exchange.outcome, exchange.error = 400, "failed", message
+        proxy.log.done(exchange)
+        return _failure(bad_request(shape, message))
+    model = body.get("model")
+    exchange.requested = model if isinstance(model, str) else None
+    exchange.stream = bool(body.get("stream"))
+    loop = asyncio.get_running_loop()
+    channel = Channel(loop)
+    cancel = Cancel()
+    openai_body = body if shape == "openai" else None
+    job = Job(proxy, body, headers, shape, exchange, channel, cancel, openai_body)
+    loop.run_in_executor(proxy.executor, job.run)
+    try:
+        first, ended = await channel.take()
+    except asyncio.CancelledError:
+        cancel.set()
+        raise
+    if first and isinstance(first[0], Failure):
+        return _failure(first[0])
+    if first and isinstance(first[0], Whole):
+        return Response(first[0].body, media_type="application/json")
+    if ended and not first:  # cancelled before anything came
+        return Response(status_code=499)
+    return StreamingResponse(
+        _stream(first, ended, channel, cancel),
+        media_type="text/event-stream",
+        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+    )
+
+
+async def _stream(first: list[Any], ended: bool, channel: Channel, cancel: Any) -> AsyncIterator[bytes]:
+    finished = ended
+    try:
+        yield b"".join(first)
+        while not finished:
+            items, finished = await channel.take()
+            if items:
+                yield b"".join(items)
+    finally:
+        if not finished:  # the client went away mid-answer: stop the upstream (and its billing)
+            cancel.set()
+
+
+def _failure(failure: Failure) -> Response:
+    return Response(
+        failure.body, status_code=failure.status, headers=dict(failure.headers), media_type="application/json"
+    )
+
+
+@guarded("anthropic")
+async def count_tokens(request: Request) -> Response:
+    from promptls.proxy.counting import count_request_tokens
+
+    proxy: Proxy = request.app.state.proxy
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return _failure(bad_request("anthropic", "the request body must be a JSON object"))
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    loop = asyncio.get_running_loop()
+    result = await loop.run_in_executor(proxy.executor, count_request_tokens, proxy.state, body, headers)
+    if isinstance(result, Failure):
+        return _failure(result)
+    return Response(dumps(result.body), media_type="application/json", headers=result.headers)
+
+
+@guarded("openai")
+async def models(request: Request) -> Response:
+    from promptls.proxy.counting import offered_models
+
+    proxy: Proxy = request.app.state.proxy
+    loop = asyncio.get_running_loop()
+    listing = await loop.run_in_executor(proxy.executor, offered_models, proxy.state)
+    return Response(dumps(listing), media_type="application/json")
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def root(request: Request) -> Response:
+    """Claude Code's pre-connect (HEAD /): any answer will do; a GET says what this is."""
+    if request.method == "HEAD":
+        return Response(status_code=200)
+    return JSONResponse({"service": "promptls proxy", "health": "/healthz"})
+
+
+def build_app(proxy: Proxy) -> Starlette:
+    app = Starlette(
+        routes=[
+            Route("/v1/messages", messages, methods=["POST"]),
+            Route("/v1/messages/count_tokens", count_tokens, methods=["POST"]),
+            Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+            Route("/v1/models", models, methods=["GET"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/", root, methods=["GET", "HEAD"]),
+        ],
+    )
+    app.state.proxy = proxy
+    return app

@@ -1,0 +1,126 @@
+"""What the proxy keeps between requests: the project's settings (re-read when a file changes), the
+catalog, the agent files, the routes already decided, and the calls a route makes.
+
+Every decision is the core's (`router/proxy/routing.route`, `router/resolution/plan.plan_call`); this
+module only caches them, per requested id and agent, until the settings or agent files change.
+Keys are looked up as each call is made (`adapters/execute.endpoint_for`: the environment, then the
+OS keyring), never taken from the client.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from promptls.proxy.agents import AgentFiles
+from promptls.router.proxy.agents import subagent_signal
+from promptls.router.proxy.routing import ProxyRoute, route
+from promptls.router.resolution.plan import FallbackPlan, RetryPolicy, plan_call
+
+if TYPE_CHECKING:
+    from promptls.router.models.catalog import Catalog
+    from promptls.router.prompts.frontmatter import PromptFile
+    from promptls.router.settings.discover import ProjectSettings
+
+CHECK_EVERY = 2.0
+"""Seconds between two looks for changed settings files."""
+
+
+class Decision(NamedTuple):
+    route: ProxyRoute
+    agent: PromptFile | None
+    plan: FallbackPlan
+    """The calls the route makes, its model first (keys are looked up as each is called)."""
+
+
+class ProxyState:
+    """One proxy's view of its project; shared by the requests' threads."""
+
+    def __init__(self, project_root: str, env: Mapping[str, str], agents: AgentFiles | None = None) -> None:
+        from promptls.router.models.catalog import load_catalog
+        from promptls.router.settings import SettingsLoader
+
+        self.project_root = project_root
+        self.env = dict(env)
+        self.loader = SettingsLoader()
+        self.catalog: Catalog = load_catalog()
+        self.agents = agents or AgentFiles(project_root)
+        self._lock = threading.Lock()
+        self._routes: dict[tuple[str, str | None], Decision] = {}
+        self._checked = time.monotonic()
+        self._settings = self.loader.for_directory(project_root)
+        self._stamps = self._settings_stamps()
+        self._agents_seen = self.agents.index
+        retries = self.env.get("PROMPTLS_RETRIES", "")
+        self.retry = RetryPolicy(retries=int(retries)) if retries.isdigit() else RetryPolicy()
+        """As `promptls run`'s: retries of a model after a retryable failure, then the next model."""
+
+    @property
+    def settings(self) -> ProjectSettings:
+        self._maybe_reload()
+        return self._settings
+
+    def decide(self, body: Mapping[str, Any], headers: Mapping[str, str]) -> Decision:
+        """The route of an Anthropic Messages request (`headers` with lower-case names), and its calls."""
+        requested = body.get("model")
+        requested = requested if isinstance(requested, str) else ""
+        signal = subagent_signal(body, headers)
+        agent = self.agents.match(signal.texts) if signal.marked else None
+        return self.decide_for(requested, agent)
+
+    def decide_for(self, requested: str, agent: PromptFile | None = None) -> Decision:
+        self._maybe_reload()
+        if self.agents.index is not self._agents_seen:  # agent files changed: their routes may have
+            with self._lock:
+                self._routes.clear()
+                self._agents_seen = self.agents.index
+        key = (requested, agent.path if agent is not None else None)
+        decided = self._routes.get(key)
+        if decided is None:
+            chosen = route(requested, self._settings, self.catalog, agent)
+            calls = tuple(plan_call(m, self._settings, self.catalog, self.env) for m in chosen.chain())
+            decided = Decision(chosen, agent, FallbackPlan(calls, self.retry))
+            with self._lock:
+                if len(self._routes) > 1024:  # ids are the clients' to choose: bounded
+                    self._routes.clear()
+                self._routes[key] = decided
+        return decided
+
+    def token_env(self) -> str | None:
+        value = self.settings.view.proxy.value("token_env")
+        return value if isinstance(value, str) and value else None
+
+    def _maybe_reload(self) -> None:
+        now = time.monotonic()
+        if now - self._checked < CHECK_EVERY:
+            return
+        with self._lock:
+            if now - self._checked < CHECK_EVERY:
+                return
+            self._checked = now
+            stamps = self._settings_stamps()
+            if stamps != self._stamps:
+                self.loader.invalidate()
+                self._settings = self.loader.for_directory(self.project_root)
+                self._stamps = self._settings_stamps()
+                self._routes.clear()
+
+    def _settings_stamps(self) -> dict[str, float | None]:
+        """The settings files that apply here and the ones that could appear (a new promptls.toml)."""
+        from promptls.router.settings.discover import LOCAL_FILE, PROJECT_FILE, PYPROJECT_FILE
+
+        paths = {f.path for f in self._settings.files} | {self.loader.user_path}
+        for folder in (self.project_root, self._settings.root):
+            if folder:
+                paths |= {os.path.join(folder, n) for n in (PROJECT_FILE, LOCAL_FILE, PYPROJECT_FILE)}
+        return {path: _stamp(path) for path in sorted(paths)}
+
+
+def _stamp(path: str) -> float | None:
+    try:
+        return os.stat(path).st_mtime_ns / 1e9
+    except OSError:
+        return None

@@ -80,6 +80,9 @@ DEFAULT_FIRST_TOKEN_TIMEOUT = 60.0
 DEFAULT_IDLE_TIMEOUT = 30.0
 """Seconds a streaming answer may pause between tokens."""
 
+DEFAULT_PROXY_PORT = 8719
+"""Where `promptls proxy` listens unless `--port` or `[proxy] port` says otherwise."""
+
 _DEADLINES: dict[str, Field] = {
     "first_token_timeout": Field(
         VKind.NUMBER,
@@ -167,6 +170,27 @@ SCHEMA: Table = {
         "monthly_usd": Field(VKind.NUMBER, "Warn when this month's spend passes this.", minimum=0),
         "daily_usd": Field(VKind.NUMBER, "Warn when today's spend passes this.", minimum=0),
         "per_run_usd": Field(VKind.NUMBER, "Refuse a run estimated above this.", minimum=0),
+    },
+    "proxy": {
+        "port": Field(
+            VKind.INTEGER,
+            f"The port `promptls proxy` listens on (default {DEFAULT_PROXY_PORT}).",
+            minimum=1,
+            maximum=65535,
+        ),
+        "token_env": Field(
+            VKind.STRING,
+            "Environment variable holding the token clients must send (as `x-api-key` or bearer); "
+            "required to listen on an address other than loopback (default PROMPTLS_PROXY_TOKEN).",
+        ),
+        "routes": MapOf(
+            Field(VKind.MODEL, "The model that answers requests for a model id matching this glob."),
+            "glob of requested model ids",
+        ),
+        "profile": Field(
+            VKind.STRING, "A routing profile for requested ids no route matches (`[profiles.NAME]`)."
+        ),
+        "fallback": Field(VKind.MODELS, "Models a routed request falls back to, in order."),
     },
     "check": {
         # Globs are anchored at the project's folder (the one holding promptls.toml).

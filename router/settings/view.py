@@ -148,6 +148,7 @@ class SettingsView:
         "prompts",
         "provider_values",
         "providers",
+        "proxy",
         "run",
         "skills",
         "tiers",
@@ -174,6 +175,9 @@ class SettingsView:
         self.run: TableView = top.table("run") or _NO_TABLE
         """How long a run waits for a streamed answer (`[providers.NAME]` may say otherwise)."""
         self.budget: TableView = top.table("budget") or _NO_TABLE
+        self.proxy: TableView = top.table("proxy") or _NO_TABLE
+        """`promptls proxy`: its port and token, and which model answers a requested id (`routes`:
+        glob → model, read with `proxy_routes`)."""
         self.provider_values: Mapping[str, Mapping[str, Any]] = MappingProxyType(
             {name: MappingProxyType(table.values()) for name, table in self.providers.items()}
         )
@@ -181,6 +185,12 @@ class SettingsView:
 
     def __repr__(self) -> str:
         return f"SettingsView({len(self.layers)} layers)"
+
+    @property
+    def proxy_routes(self) -> Mapping[str, Layered]:
+        """`[proxy.routes]`: each glob of requested model ids with its model, merged across layers."""
+        routes = self.proxy.entries.get("routes")
+        return routes if isinstance(routes, Mapping) else _EMPTY
 
     def assigned(self, section: str | None, names: Sequence[str], rel_path: str) -> tuple[TableView, ...]:
         """The per-prompt tables that apply to one prompt, one per layer that has one, nearest first.

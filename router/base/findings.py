@@ -30,10 +30,15 @@ class Edit(NamedTuple):
 
 
 class Fix(NamedTuple):
-    """A named set of edits, offered as a quick fix in the editor and by `check --fix` later."""
+    """A named set of edits, offered as a quick fix in the editor and applied by `check --fix`."""
 
     title: str
     edits: tuple[Edit, ...]
+    safe: bool = False
+    """Does the fix only write what the file evidently meant (a misspelt key or model id renamed, a
+    deprecated key or model replaced by its successor, the earlier of two duplicate keys removed)?
+    `check --fix` applies safe fixes; the others (removing a key, changing a value's meaning) need
+    `--unsafe-fixes`. The editor offers both."""
 
 
 class Finding(NamedTuple):
@@ -66,6 +71,7 @@ class Finding(NamedTuple):
         if self.fix is not None:
             data["fix"] = {
                 "title": self.fix.title,
+                "applicability": "safe" if self.fix.safe else "unsafe",
                 "edits": [
                     {
                         "path": e.path,

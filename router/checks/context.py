@@ -24,5 +24,6 @@ class PromptContext(NamedTuple):
         return self.prompt.path
 
 
-def replace_value_fix(path: str, entry: Entry, new_value: str, title: str) -> Fix:
-    return Fix(title, (Edit(path, entry.value_span, entry.replacement_text(new_value)),))
+def replace_value_fix(path: str, entry: Entry, new_value: str, title: str, *, safe: bool = True) -> Fix:
+    """Write another value in place of the entry's; a did-you-mean or a successor is safe for `--fix`."""
+    return Fix(title, (Edit(path, entry.value_span, entry.replacement_text(new_value)),), safe=safe)

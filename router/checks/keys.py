@@ -67,6 +67,7 @@ def _deprecated(ctx: PromptContext, spec: KeySpec, entry: Entry) -> Finding:
         fix = Fix(
             f"Rename `{entry.key}` to `{spec.replaced_by}`",
             (Edit(ctx.path, entry.key_span, spec.replaced_by),),
+            safe=True,
         )
         return DeprecatedKey.finding(
             ctx.path, entry.key_span, f"`{entry.key}` is deprecated: use `{spec.replaced_by}`", fix=fix
@@ -81,7 +82,9 @@ def _deprecated(ctx: PromptContext, spec: KeySpec, entry: Entry) -> Finding:
         written = f"`{entry.key}: {_shown(entry.value)}`"
         shown = ", ".join(f"`{line}`" for line in kept)
         title = f"Replace {written} with {shown}" if kept else f"Remove {written}"
-        fix = Fix(title, (Edit(ctx.path, entry.entry_span, "".join(f"{line}\n" for line in kept)),))
+        fix = Fix(
+            title, (Edit(ctx.path, entry.entry_span, "".join(f"{line}\n" for line in kept)),), safe=True
+        )
     return DeprecatedKey.finding(
         ctx.path, entry.key_span, f"`{entry.key}` is deprecated: {spec.deprecated}", fix=fix
     )
@@ -91,7 +94,7 @@ def _unknown(ctx: PromptContext, entry: Entry, specs: dict[str, KeySpec]) -> Fin
     close = _close_key(entry.key, ctx.prompt.dialect)
     dialect = ctx.prompt.dialect.value
     if close and not ctx.prompt.get(close[0]):
-        fix = Fix(f"Rename to `{close[0]}`", (Edit(ctx.path, entry.key_span, close[0]),))
+        fix = Fix(f"Rename to `{close[0]}`", (Edit(ctx.path, entry.key_span, close[0]),), safe=True)
         return UnknownKey.finding(
             ctx.path,
             entry.key_span,
@@ -205,6 +208,7 @@ def _allowed(ctx: PromptContext, spec: KeySpec, entry: Entry) -> Iterator[Findin
             fix = Fix(
                 f"Change to `{suggestion}`",
                 (Edit(ctx.path, entry.value_span, entry.replacement_text(suggestion)),),
+                safe=True,
             )
         yield InvalidValue.finding(ctx.path, entry.value_span, message, fix=fix)
     elif spec.kind in (Kind.INTEGER, Kind.NUMBER) and (spec.minimum is not None or spec.maximum is not None):

@@ -56,7 +56,7 @@ def quoted_fixer(path: str, span: Span, text: str) -> Fixer | None:
     if len(written) < 2 or written[0] not in "\"'" or written[-1] != written[0]:
         return None
     quote = written[0]
-    return lambda new, title: Fix(title, (Edit(path, span, f"{quote}{new}{quote}"),))
+    return lambda new, title: Fix(title, (Edit(path, span, f"{quote}{new}{quote}"),), safe=True)
 
 
 def check_model(ctx: PromptContext) -> Iterator[Finding]:
@@ -359,7 +359,7 @@ def check_fallback(ctx: PromptContext) -> Iterator[Finding]:
 
 
 def _plain_fixer(ctx: PromptContext, item: Any) -> Fixer:
-    return lambda new, title: Fix(title, (Edit(ctx.path, item.span, new),))
+    return lambda new, title: Fix(title, (Edit(ctx.path, item.span, new),), safe=True)
 
 
 def check_params(ctx: PromptContext) -> Iterator[Finding]:

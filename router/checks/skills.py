@@ -60,7 +60,7 @@ def _skill_name(ctx: PromptContext) -> Iterator[Finding]:
         )
         fix = None
         if folder and skill_name_problem(folder) is None:
-            fix = replace_value_fix(ctx.path, entry, folder, f"Change to `{folder}`")
+            fix = replace_value_fix(ctx.path, entry, folder, f"Change to `{folder}`", safe=False)
         yield InvalidName.finding(
             ctx.path,
             entry.value_span,
@@ -74,7 +74,7 @@ def _skill_name(ctx: PromptContext) -> Iterator[Finding]:
             ctx.path,
             entry.value_span,
             f"skill name `{name}` differs from its folder `{folder}`; the Agent Skills spec wants them equal",
-            fix=replace_value_fix(ctx.path, entry, folder, f"Change to `{folder}`"),
+            fix=replace_value_fix(ctx.path, entry, folder, f"Change to `{folder}`", safe=False),
         )
 
 

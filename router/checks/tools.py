@@ -35,7 +35,7 @@ def check_tools(ctx: PromptContext) -> Iterator[Finding]:
             suggestion = near_miss(name, spec.tools, copilot)
             if suggestion is None:
                 continue
-            fix = Fix(f"Change to `{suggestion}`", (Edit(ctx.path, span, suggestion),))
+            fix = Fix(f"Change to `{suggestion}`", (Edit(ctx.path, span, suggestion),), safe=True)
             yield UnknownTool.finding(
                 ctx.path,
                 span,

@@ -503,6 +503,7 @@ def _report_duplicates(
             fix: Fix | None = Fix(
                 f"Remove the earlier `{entry.key}` (line {earlier.key_span.line})",
                 (Edit(path, earlier.entry_span, ""),),
+                safe=True,
             )
             # Entries are in text order, so only the earlier one's neighbours can share its lines
             # (a flow mapping on one line): removing the line would remove them too.

@@ -291,7 +291,7 @@ def _unknown_key(settings: SettingsFile, keypath: KeyPath, key: str, schema: Tab
         key_text = settings.text[span.start : span.end]
         if key_text.endswith(key):
             new = key_text[: len(key_text) - len(key)] + close[0]
-            fix = Fix(f"Rename to `{close[0]}`", (Edit(settings.path, span, new),))
+            fix = Fix(f"Rename to `{close[0]}`", (Edit(settings.path, span, new),), safe=True)
     else:
         message += f" (known keys: {', '.join(known)})"
     settings.problems.append(UnknownSettingsKey.finding(settings.path, span, message, fix=fix))

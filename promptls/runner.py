@@ -41,8 +41,14 @@ def messages_for(
 ) -> tuple[Message, ...]:
     """The messages a model receives; raises `router.prompts.messages.RenderError` when input is missing."""
     from promptls.adapters.base import Message
+    from promptls.router.prompts.dialects import Dialect
     from promptls.router.prompts.messages import render
 
+    if prompt.dialect is Dialect.PROMPTY:  # rendered and split into messages by Microsoft's runtime
+        from promptls.adapters.prompty_render import render_prompty
+
+        text = " ".join(arguments) if arguments else (stdin or "")
+        return tuple(Message(role, content) for role, content in render_prompty(prompt, variables, text))
     rendered = render(prompt, arguments, variables, stdin)
     system = (Message("system", rendered.system),) if rendered.system else ()
     return (*system, Message("user", rendered.user))

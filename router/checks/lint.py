@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from promptls.router.base.findings import Finding
 from promptls.router.base.pathglob import path_matches, path_under_root
-from promptls.router.checks import agents, cost, keys, models, skills, tools
+from promptls.router.checks import agents, cost, keys, models, prompty, skills, tools
 from promptls.router.checks.context import PromptContext
 from promptls.router.prompts.dialects import Dialect
 from promptls.router.prompts.frontmatter import PromptFile
@@ -35,6 +35,7 @@ PROMPT_CHECKS: tuple[PromptCheck, ...] = (
     models.check_fallback,
     models.check_params,
     models.check_profile,
+    prompty.check_prompty,
     cost.check_context,
 )
 

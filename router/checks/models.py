@@ -61,7 +61,7 @@ def quoted_fixer(path: str, span: Span, text: str) -> Fixer | None:
 
 def check_model(ctx: PromptContext) -> Iterator[Finding]:
     entry = ctx.prompt.get("model")
-    if entry is None:
+    if entry is None or ctx.prompt.dialect is Dialect.PROMPTY:  # Prompty's model: checks.prompty
         return
     providers = _providers(ctx)
     if isinstance(entry.value, list) and ctx.prompt.dialect.is_copilot:
@@ -371,7 +371,7 @@ def check_params(ctx: PromptContext) -> Iterator[Finding]:
         value = entry.value
         problem = type_problem(key, value)
         if problem:
-            if entry.key in DOTPROMPT_CONFIG_PARAMS:
+            if entry.key in DOTPROMPT_CONFIG_PARAMS or entry is not ctx.prompt.get(entry.key):  # nested
                 yield WrongType.finding(ctx.path, entry.value_span, problem)
             continue
         problem = bounds_problem(key, value)
@@ -395,6 +395,11 @@ def _param_entries(ctx: PromptContext) -> Iterator[tuple[str, Entry]]:
                 key = DOTPROMPT_CONFIG_PARAMS.get(child.key)
                 if key:
                     yield key, child
+    elif prompt.dialect is Dialect.PROMPTY:
+        from promptls.router.prompts.prompty import parameter_entries
+
+        for key, child, _ in parameter_entries(prompt):
+            yield key, child
 
 
 def _model_limit(key: str, value: Any, info: Any, model: ModelId | None) -> str | None:

@@ -69,6 +69,12 @@ def hover(prompt: PromptFile, offset: int, resolution: Resolution, catalog: Cata
             continue
         if entry.key in ("model", "fallback") and entry.items:
             return _list_item_hover(prompt, entry, offset, resolution, catalog)
+        if entry.key == "model" and prompt.dialect is Dialect.PROMPTY and entry.children:
+            from promptls.router.editor.prompty import model_key_hover
+
+            nested = model_key_hover(entry, offset, resolution)
+            if nested is not None:
+                return HoverResult(*nested)
         if entry.key == "model":
             return HoverResult(_model_hover(resolution, catalog), entry.value_span)
         if entry.key == "config" and prompt.dialect is Dialect.DOTPROMPT:

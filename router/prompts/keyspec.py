@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from promptls.router.prompts import prompty
 from promptls.router.prompts.dialects import Dialect
 from promptls.router.prompts.schemas import claude, copilot, skills
 from promptls.router.prompts.schemas.base import KeySpec, Kind, Source
@@ -171,7 +172,7 @@ _DIALECT_KEYS: dict[Dialect, tuple[KeySpec, ...]] = {
         KeySpec("ext", Kind.MAPPING, "Extension fields by namespace."),
         KeySpec("metadata", Kind.MAPPING, "Arbitrary metadata."),
     ),
-    Dialect.PROMPTY: (),
+    Dialect.PROMPTY: prompty.PROMPTY.keys,
     Dialect.GENERIC: (
         KeySpec("name", Kind.STRING, "The prompt's name; the file name when omitted."),
         KeySpec("title", Kind.STRING, "A human title."),
@@ -193,6 +194,7 @@ _DIALECT_SOURCES: dict[Dialect, tuple[Source, ...]] = {
     Dialect.COPILOT_INSTRUCTIONS: copilot.INSTRUCTIONS.sources,
     Dialect.SKILL: skills.SKILL.sources,
     Dialect.DOTPROMPT: (DOTPROMPT_SOURCE,),
+    Dialect.PROMPTY: prompty.PROMPTY.sources,
     Dialect.GENERIC: (GENERIC_SOURCE,),
 }
 """The pages each dialect's keys were read from, with the date they were checked."""

@@ -108,6 +108,10 @@ def _with_defaults(prompt: PromptFile, variables: dict[str, str]) -> dict[str, A
     schema_input = prompt.value("input")
     if isinstance(schema_input, dict) and isinstance(schema_input.get("default"), dict):
         values.update(schema_input["default"])
+    if prompt.dialect is Dialect.PROMPTY:
+        from promptls.router.prompts.prompty import sample_inputs
+
+        values.update(sample_inputs(prompt))
     values.update(variables)
     return values
 

@@ -8,7 +8,7 @@ ollama/qwen2.5-coder" beats "frontmatter line 4 model: sonnet" without knowing t
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -241,7 +241,9 @@ def _model_candidates(
         if setting is not None:
             add(setting.value, setting.source, generic)
     model_entry = prompt.get("model")
-    if model_entry is not None:
+    if prompt.dialect is Dialect.PROMPTY:
+        _prompty_candidate(prompt, add, out)
+    elif model_entry is not None:
         value = model_entry.value
         if list_choice is not None:  # Copilot's prioritized list: the entries up to the one in effect
             for index, item in enumerate(model_entry.items[: list_choice + 1]):
@@ -283,6 +285,28 @@ def _model_candidates(
     for setting in _layers(view.defaults, "model"):
         add(setting.value, setting.source, generic)
     return out
+
+
+def _prompty_candidate(
+    prompt: PromptFile, add: Callable[..., None], out: list[tuple[Candidate, ModelRef]]
+) -> None:
+    """A `.prompty` model: v2 `id` + `provider`, v1 `configuration`, or `model: <id>`. An Azure
+    deployment names no model promptls can know: shown, and left to the lower layers to decide."""
+    from promptls.router.prompts.prompty import read_model
+
+    read = read_model(prompt)
+    if read is None:
+        return
+    source = Source(Layer.FRONTMATTER, read.label, prompt.path, read.entry.value_span)
+    if read.model is not None:
+        add(read.model, source, Dialect.GENERIC, f"{read.note} → {read.model}")
+        return
+    out.append(
+        (
+            Candidate("model", read.written, source, read.note, defers=True),
+            ModelRef(read.written, RefKind.DEFAULT),
+        )
+    )
 
 
 def copilot_list_choice(
@@ -469,6 +493,12 @@ def _frontmatter_params(prompt: PromptFile) -> Iterable[tuple[str, Any, Source]]
                         child.value,
                         Source(Layer.FRONTMATTER, f"config.{child.key}", prompt.path, child.value_span),
                     )
+    elif prompt.dialect is Dialect.PROMPTY:
+        from promptls.router.prompts.prompty import parameter_entries
+
+        for param, child, label in parameter_entries(prompt):
+            if _param_ok(param, child.value):
+                yield param, child.value, Source(Layer.FRONTMATTER, label, prompt.path, child.value_span)
 
 
 def _param_ok(key: str, value: Any) -> bool:

@@ -154,3 +154,29 @@ class UndefinedProfile(Rule):
     code = "PLS208"
     name = "undefined-profile"
     severity = Severity.WARNING
+
+
+class UnresolvableModel(Rule):
+    """promptls cannot tell which model a prompt file's model setting runs.
+
+    ## Why it matters
+    A Prompty file may name an Azure deployment (`provider: foundry`, v1's `azure_deployment`): a name
+    you chose in Azure, not a model id. Which model it runs is known only to Azure, so promptls can
+    neither check it nor estimate its cost, and `promptls run` uses your default model instead. The
+    same holds for a provider promptls cannot reach (an Azure serverless endpoint) and for a model of
+    an embedding or image API (`apiType: embedding`), which promptls neither checks nor runs. The file
+    itself is fine: this is said once, as information.
+
+    ## How to fix
+    Tell promptls the model the deployment runs, in promptls.toml:
+
+        [prompts."prompts/support.prompty"]
+        model = "openai/gpt-4o"
+
+    or, for a model of OpenAI or Anthropic, write it with its provider (`provider: openai`,
+    `id: gpt-4o`).
+    """
+
+    code = "PLS209"
+    name = "unresolvable-model"
+    severity = Severity.INFO

@@ -71,8 +71,10 @@ def near_miss(name: str, known: tuple[str, ...], case_insensitive: bool) -> str 
 
 
 def _checkable(name: str, copilot: bool) -> bool:
-    if "__" in name or "*" in name or "." in name:
-        return False  # MCP tools, wildcards, extension tools
+    if "_" in name or "*" in name or "." in name:
+        # MCP and CLI tools (`mcp__github__get_issue`, the GitHub MCP server's `web_search`, Copilot
+        # CLI's `web_fetch`: no built-in name has `_`), wildcards, extension tools.
+        return False
     if "/" in name:
         # `search/codebse` is a built-in tool set's; `myserver/tool` is an MCP server's.
         return copilot and name.split("/", 1)[0].lower() in TOOL_SETS

@@ -250,6 +250,7 @@ def test_near_miss():
     assert near_miss("read", COPILOT_TOOLS, True) is None  # GitHub: aliases are case-insensitive
     assert near_miss("Reed", CLAUDE_TOOLS, False) == "Read"
     assert near_miss("mcp__server__Read", CLAUDE_TOOLS, False) is None
+    assert near_miss("web_search", COPILOT_TOOLS, True) is None  # the GitHub MCP server's tool
     assert near_miss("Deploy", CLAUDE_TOOLS, False) is None
     assert near_miss("Foo", CLAUDE_TOOLS, False) is None
     assert near_miss("myserver/tool", COPILOT_TOOLS, True) is None

@@ -106,6 +106,12 @@ def completion_list(
     `narrow`), and whether any were left out: what an LSP server sends as a CompletionList. Only the
     items kept are made, so a request costs little more than the ~60 items it sends."""
     context = cursor_context(prompt, offset)
+    if context is None and prompt.dialect is Dialect.PROMPTY:  # inside `model:`
+        options, replace = _prompty_options(prompt, offset, catalog, settings, keyed, today)
+        incomplete = False
+        if limit is not None:
+            options, incomplete = _narrowed(options, prompt.text[replace.start : offset], limit)
+        return _stamped(options, replace), incomplete
     if context is None:
         return [], False
     replace = prompt.lines.span(context.start, context.end)
@@ -117,6 +123,40 @@ def completion_list(
     if limit is not None:
         options, incomplete = _narrowed(options, prompt.text[context.start : offset], limit)
     return _stamped(options, replace), incomplete
+
+
+def _prompty_options(
+    prompt: PromptFile,
+    offset: int,
+    catalog: Catalog,
+    settings: ProjectSettings,
+    keyed: Collection[str],
+    today: datetime.date | None,
+) -> tuple[list[_Option], Span]:
+    """Keys, values and model names inside a Prompty `model:` (router.editor.prompty says which)."""
+    from promptls.router.editor.prompty import nested_choices, nested_context
+
+    context = nested_context(prompt, offset)
+    if context is None:
+        return [], prompt.lines.span(offset, offset)
+    replace = prompt.lines.span(context.start, context.end)
+    kind, choices = nested_choices(prompt, context)
+    if kind == "key":
+        return [
+            _Option(name, "key", None, doc or None, f"{name}: ", False, f"{i:03d}")
+            for i, (name, doc) in enumerate(choices)
+        ], replace
+    if kind == "value":
+        return [_value(value, i) for i, (value, _) in enumerate(choices)], replace
+    day = today or datetime.date.today()
+    prefixes = tuple(f"{provider}/" for provider, _ in choices)
+    ranked = _ranked_models(prompt, catalog, settings, Dialect.GENERIC, keyed, day)
+    # Prompty writes the model's name; its provider is a key of its own.
+    return [
+        o._replace(label=o.label.split("/", 1)[1], insert_text=o.label.split("/", 1)[1])
+        for o in ranked
+        if o.label.startswith(prefixes)
+    ], replace
 
 
 def _stamped(options: Iterable[_Option], replace: Span) -> list[Completion]:

@@ -366,3 +366,37 @@ def test_hover_on_the_model_id_shows_the_resolved_model(tmp_path: Path, catalog:
     text = "---\nmodel:\n  id: gpt-4‸o\n  provider: openai\n---\nhi\n"
     markdown, _ = _hover_at(tmp_path, catalog, text)
     assert "openai/gpt-4o" in markdown
+
+
+def _complete_at(tmp_path: Path, catalog: Catalog, text_with_cursor: str) -> list[tuple[str, str]]:
+    from promptls.router.editor.complete import complete
+
+    offset = text_with_cursor.index("‸")
+    text = text_with_cursor.replace("‸", "", 1)
+    path = tmp_path / "p.prompty"
+    prompt = parse_prompt(str(path), text)
+    settings = SettingsLoader(user_config=str(tmp_path / "none.toml")).for_prompt(str(path))
+    items = complete(prompt, offset, catalog, settings)
+    return [(item.label, text[item.replace.start : item.replace.end]) for item in items]
+
+
+def test_completion_offers_model_keys_options_and_values(tmp_path: Path, catalog: Catalog):
+    keys = _complete_at(tmp_path, catalog, "---\nmodel:\n  id: gpt-4o\n  opt‸\n---\nhi\n")
+    assert [label for label, _ in keys][:5] == ["id", "provider", "apiType", "connection", "options"]
+    assert {replaced for _, replaced in keys} == {"opt"}
+    v2 = _complete_at(tmp_path, catalog, "---\nmodel:\n  id: gpt-4o\n  options:\n    max‸\n---\nhi\n")
+    assert "maxOutputTokens" in [label for label, _ in v2] and "max_tokens" not in [label for label, _ in v2]
+    v1 = _complete_at(tmp_path, catalog, "---\nmodel:\n  api: chat\n  parameters:\n    ‸\n---\nhi\n")
+    assert "max_tokens" in [label for label, _ in v1]
+    providers = _complete_at(tmp_path, catalog, "---\nmodel:\n  id: x\n  provider: ‸\n---\nhi\n")
+    assert [label for label, _ in providers] == ["openai", "foundry", "azure", "anthropic"]
+
+
+def test_completion_offers_model_names_of_the_written_provider(tmp_path: Path, catalog: Catalog):
+    names = _complete_at(tmp_path, catalog, "---\nmodel:\n  provider: anthropic\n  id: cla‸\n---\nhi\n")
+    assert names and all(label.startswith("claude") for label, _ in names)
+    assert names[0][1] == "cla"
+    openai = _complete_at(tmp_path, catalog, "---\nmodel:\n  id: ‸\n---\nhi\n")
+    assert "gpt-4o" in [label for label, _ in openai]
+    foundry = _complete_at(tmp_path, catalog, "---\nmodel:\n  provider: foundry\n  id: ‸\n---\nhi\n")
+    assert foundry == []  # a deployment name: none promptls can offer

@@ -287,9 +287,9 @@ def text_shows(needs: Needs, text: str) -> bool:
     every markdown file whose path decides nothing, so it reads lines, never YAML."""
     if needs is Needs.MODEL_KEY:
         block = _frontmatter_block(text)
-        return block is not None and any(_names_model(key) for key in _top_level_keys(block))
+        return block is not None and any(map(_names_model, _top_level_keys(block)))
     if needs is Needs.FRONTMATTER:
-        return _frontmatter_block(text) is not None
+        return _OPEN_FENCE.match(text, 1 if text.startswith("\ufeff") else 0) is not None
     if needs is Needs.PROMPTLS_TABLE:
         return _PROMPTLS_TABLE.search(text) is not None
     return True
@@ -331,12 +331,12 @@ def _one_edit(a: str, b: str) -> bool:
 _PROMPTLS_TABLE = re.compile(r"^[ \t]*\[\[?[ \t]*tool\.promptls[ \t]*[\].]", re.MULTILINE)
 # As the frontmatter parser reads the fences (router/prompts/frontmatter.py).
 _OPEN_FENCE = re.compile(r"---[ \t]*(?:\r\n|\n|\r|$)")
-_CLOSE_FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
 _BLOCK_KEY = re.compile(
-    r"""^(?:"([^"\r\n]{1,8})"|'([^'\r\n]{1,8})'|([A-Za-z][A-Za-z0-9_-]{0,7}))[ \t]*:(?=[ \t\r\n]|$)""",
+    r"""^(?:"([^"\r\n]{4,6})"|'([^'\r\n]{4,6})'|([A-Za-z][A-Za-z0-9_-]{3,5}))[ \t]*:(?=[ \t\r\n]|$)""",
     re.MULTILINE,
 )
-"""A key at the start of a line (a top-level key), plain or quoted: only short ones, as `model` is."""
+"""A key at the start of a line (a top-level key), plain or quoted, of the lengths `model` and its
+typos have: others need no look."""
 _FLOW_KEY = re.compile(
     r"""[ \t\r\n]*(?:"([^"\\\r\n]*)"|'([^'\r\n]*)'|([^\s"'{}\[\],:#][^{}\[\],:\r\n]*?))[ \t\r\n]*:"""
 )
@@ -350,21 +350,39 @@ def _frontmatter_block(text: str) -> str | None:
     fence = _OPEN_FENCE.match(text, start)
     if fence is None:
         return None
-    close = _CLOSE_FENCE.search(text, fence.end())
-    block = text[fence.end() : close.start() if close else len(text)]
-    return block.replace("\r", "\n") if "\r" in block and "\n" not in block else block
+    if fence.group().endswith("\r"):  # lines ended by CR alone: read as lines ended by LF
+        text, start = text.replace("\r", "\n"), fence.end()
+    else:
+        start = fence.end()
+    return text[start : _closing_fence(text, start)]
 
 
-def _top_level_keys(block: str) -> Iterator[str]:
-    """The short top-level keys of a frontmatter, block style or one flow mapping (`{model: x}`)."""
+def _closing_fence(text: str, start: int) -> int:
+    """Where the line `---` (or `...`) that closes a frontmatter starts, looking from the line
+    starting at `start`; the end of `text` when there is none. `str.find`, not a regex: a walk asks
+    this of every markdown file with frontmatter."""
+    at = start - 1
+    while True:
+        dashes = text.find("\n---", at)
+        dots = text.find("\n...", at, len(text) if dashes == -1 else dashes)  # `...` is rare: look no further
+        found = dots if dots != -1 else dashes
+        if found == -1:
+            return len(text)
+        end = text.find("\n", found + 4)
+        if not text[found + 4 : len(text) if end == -1 else end].strip(" \t\r"):
+            return found + 1
+        at = found + 1
+
+
+def _top_level_keys(block: str) -> list[str]:
+    """The top-level keys of a frontmatter of the lengths `model` and its typos have, block style,
+    or one flow mapping's (`{model: x}`)."""
     first = block.lstrip(" \t\r\n")
     while first.startswith("#"):  # comment lines before a flow mapping
         first = first.partition("\n")[2].lstrip(" \t\r\n")
     if first.startswith("{"):
-        yield from _flow_keys(first)
-        return
-    for match in _BLOCK_KEY.finditer(block):
-        yield match.group(1) or match.group(2) or match.group(3)
+        return list(_flow_keys(first))
+    return [plain or double or single for double, single, plain in _BLOCK_KEY.findall(block)]
 
 
 def _flow_keys(text: str) -> Iterator[str]:

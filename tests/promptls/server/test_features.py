@@ -42,7 +42,7 @@ async def test_completion_of_model_ids_keys_and_values(client, workspace):
         types.CompletionParams(text_document=_doc(uri), position=types.Position(3, 7))
     )
     labels = [i.label for i in models.items]
-    assert labels[:4] == ["sonnet", "opus", "haiku", "inherit"]
+    assert labels[:7] == ["sonnet", "opus", "haiku", "fable", "best", "opusplan", "inherit"]
     assert models.is_incomplete  # ~1,200 ids: the best matches of what is typed, then ask again
     typed = open_doc(client, workspace / "prompts" / "t.md", "---\nmodel: openai/gpt-4\n---\nHi\n")
     narrowed = await client.text_document_completion_async(
@@ -82,13 +82,22 @@ async def test_model_completion_comes_ranked_in_sort_text(client, workspace):
         types.CompletionParams(text_document=_doc(agent), position=types.Position(3, 7))
     )
     items = models.items
-    assert [i.label for i in items[:5]] == ["sonnet", "opus", "haiku", "inherit", "default"]
-    assert items[5].label.startswith("claude-")  # Claude ids next, written as Claude Code reads them
+    aliases = ["sonnet", "opus", "haiku", "fable", "best", "opusplan", "inherit", "default"]
+    assert [i.label for i in items[:8]] == aliases
+    assert items[8].label.startswith("claude-")  # Claude ids next, written as Claude Code reads them
     sort_texts = [i.sort_text for i in items]
     assert sort_texts == sorted(set(sort_texts))  # clients order by sortText: it carries the ranking
     assert all(i.filter_text == i.label for i in items)
-    resolved = await client.completion_item_resolve_async(items[5])
-    assert f"anthropic/{items[5].label}" in resolved.documentation.value
+    resolved = await client.completion_item_resolve_async(items[8])
+    assert f"anthropic/{items[8].label}" in resolved.documentation.value
+
+    copilot = open_doc(client, workspace / ".github" / "agents" / "ranked.agent.md", text)
+    models = await client.text_document_completion_async(
+        types.CompletionParams(text_document=_doc(copilot), position=types.Position(3, 7))
+    )
+    labels = [i.label for i in models.items]
+    assert labels[0] == "Auto"  # then the names Copilot's own model list offers, newest first
+    assert "Claude Sonnet 4.6" in labels[:40] and "GPT-4.1" not in labels  # retired in Copilot
 
     generic = open_doc(client, workspace / "prompts" / "ranked.md", "---\nmodel: \n---\nHi\n")
     models = await client.text_document_completion_async(

@@ -1,0 +1,59 @@
+"""Did you mean: the values nearest to a mistyped model, in the spelling the file's own tool reads."""
+
+from __future__ import annotations
+
+import pytest
+from promptls.router.models.catalog import Catalog, load_catalog
+from promptls.router.models.copilot import offered_names
+from promptls.router.models.nearest import nearest_copilot_names, nearest_models
+from promptls.router.prompts.dialects import Dialect
+
+CLAUDE = [Dialect.CLAUDE_AGENT, Dialect.CLAUDE_COMMAND, Dialect.CLAUDE_SKILL]
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+@pytest.mark.parametrize("dialect", CLAUDE)
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("sonet", "sonnet"),  # not OpenRouter's `perplexity/sonar`
+        ("opuss", "opus"),
+        ("haiku ", "haiku"),
+        ("fabel", "fable"),
+        ("inheirt", "inherit"),
+        ("opus-plan", "opusplan"),
+        ("claude-sonet-4-6", "claude-sonnet-4-6"),  # a Claude id, as Claude Code writes it
+    ],
+)
+def test_claude_files_suggest_claude_codes_own_words_first(catalog, dialect, written, meant):
+    assert nearest_models(written, dialect, catalog)[0] == meant
+
+
+@pytest.mark.parametrize("dialect", CLAUDE)
+def test_claude_spellings_come_before_any_other_providers_id(catalog, dialect):
+    found = nearest_models("sonet", dialect, catalog)
+    claude = [s for s in found if "/" not in s]
+    assert found[: len(claude)] == claude  # the words and ids Claude Code reads, then the rest
+
+
+def test_a_generic_file_gets_ids_not_claude_codes_aliases(catalog):
+    assert "sonnet" not in nearest_models("sonet", Dialect.GENERIC, catalog)
+
+
+@pytest.mark.parametrize("dialect", [Dialect.COPILOT_AGENT, Dialect.COPILOT_PROMPT])
+def test_copilot_files_suggest_names_from_copilots_own_list(catalog, dialect):
+    assert nearest_models("Claude Sonet 4.6", dialect, catalog)[0] == "Claude Sonnet 4.6"
+    assert nearest_models("gpt-5.4 mni", dialect, catalog)[0] == "GPT-5.4 mini"
+
+
+def test_nearest_copilot_names_only_offers_what_copilot_offers():
+    assert nearest_copilot_names("Claude Sonet 4.6")[0] == "Claude Sonnet 4.6"
+    offered = set(offered_names())
+    for typo in ("GPT-4.1", "Claude Sonnet 4", "Gemni 3.8 Flash", "grok 4.8"):
+        assert set(nearest_copilot_names(typo)) <= offered  # never a name Copilot retired
+    assert "GPT-4.1" not in nearest_copilot_names("GPT-4.1")
+    assert nearest_copilot_names("") == []

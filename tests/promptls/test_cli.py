@@ -332,7 +332,8 @@ def test_a_claude_code_plugin_holds_claude_agents_commands_and_skills(run_prompt
     write(tmp_path, "plug/skills/pdf/SKILL.md", "---\nname: pdf\ndescription: Read PDFs\n---\nRead.\n")
     proc = run_promptls("check", "plug", cwd=tmp_path)
     assert proc.returncode == 0
-    assert proc.stdout.splitlines()[-1] == "All checks passed (3 prompt files, 0 settings files)."
+    summary = "All checks passed (3 prompt files, 0 settings files, 1 plugin manifest)."
+    assert proc.stdout.splitlines()[-1] == summary
     proc = run_promptls("check", "plug/agents/reviewer.md", cwd=tmp_path)
     assert proc.returncode == 0
     proc = run_promptls("resolve", "agents/reviewer.md", cwd=tmp_path / "plug")

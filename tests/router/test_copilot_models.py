@@ -122,3 +122,65 @@ def test_promptls_ids_in_copilot_files_are_read_as_before(tmp_path, catalog):
     _, findings = _check(tmp_path, "model: openai/gpt-4oo", catalog)
     assert [f.code for f in findings] == ["PLS203", "PLS204"]
     assert "is not in the model catalog" in findings[0].message
+
+
+# --- resolve and hover: a prioritized list is one chain, `Auto` runs the default -------------------
+
+
+def _resolved(tmp_path: Path, model_line: str, catalog: Catalog, settings: str | None = None):
+    from promptls.router.resolution.resolve import resolve
+
+    text = f"---\ndescription: Reviews a diff\n{model_line}\n---\nReview the diff.\n"
+    path = tmp_path / ".github" / "agents" / "a.agent.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    if settings is not None:
+        (tmp_path / "promptls.toml").write_text(settings, encoding="utf-8")
+    prompt = parse_prompt(str(path), text)
+    loader = SettingsLoader(user_config=str(tmp_path / "none.toml"))
+    return prompt, resolve(prompt, loader.for_prompt(str(path)), catalog)
+
+
+def test_resolve_explains_a_list_as_one_chain(tmp_path, catalog):
+    from promptls.router.resolution.report import explain_lines
+
+    line = 'model: ["Raptor mini", "GPT-4.1", "Claude Sonnet 4.6", "GPT-5.4"]'
+    _, resolution = _resolved(tmp_path, line, catalog)
+    lines = [text for _, text in explain_lines(resolution, str(tmp_path))]
+    assert lines[0].startswith("model: anthropic/claude-sonnet-4-6")
+    assert lines[1].startswith("↷ ") and "model list #1 = Raptor mini" in lines[1]
+    assert lines[1].endswith("(skipped)") and "only Copilot runs it" in lines[1]
+    assert "model list #2 = GPT-4.1  (Copilot no longer offers it: VS Code tries the next entry)" in lines[2]
+    assert lines[3].startswith("✓ ") and "model list #3 = Claude Sonnet 4.6" in lines[3]
+    assert lines[4].startswith("fallback: openai/gpt-5.4")
+
+
+def test_hover_on_each_entry_of_a_list(tmp_path, catalog):
+    from promptls.router.editor.hover import hover
+
+    line = 'model: ["Raptor mini", "Claude Sonnet 4.6", "GPT-5.4"]'
+    prompt, resolution = _resolved(tmp_path, line, catalog)
+    at = prompt.text.index
+
+    skipped = hover(prompt, at("Raptor"), resolution, catalog).markdown
+    assert skipped.startswith("**`Raptor mini`** — entry 1 of Copilot's model list, skipped: Copilot's own")
+    assert "promptls runs the default" in skipped
+
+    chosen = hover(prompt, at("Claude Sonnet 4.6"), resolution, catalog).markdown
+    assert chosen.startswith("**Runs on `anthropic/claude-sonnet-4-6`**")
+    assert "**Fallback**: `openai/gpt-5.4`" in chosen
+
+    fallback = hover(prompt, at("GPT-5.4"), resolution, catalog).markdown
+    assert "fallback 1 of Copilot's model list (tried in order)" in fallback
+
+
+def test_auto_shows_what_promptls_runs_for_it(tmp_path, catalog):
+    from promptls.router.editor.hover import hover
+
+    settings = '[defaults]\nmodel = "openai/gpt-5.4-mini"\n'
+    prompt, resolution = _resolved(tmp_path, "model: Auto", catalog, settings)
+    assert str(resolution.model) == "openai/gpt-5.4-mini"
+    shown = hover(prompt, prompt.text.index("Auto"), resolution, catalog).markdown
+    assert shown.startswith("**Runs on `openai/gpt-5.4-mini`**")
+    assert "Copilot's `Auto` (Copilot picks a model for each request): promptls runs the default" in shown
+    assert "defers to the default" in shown

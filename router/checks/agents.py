@@ -1,14 +1,47 @@
-"""A Copilot custom agent's prompt against GitHub's cloud agent limit (30,000 characters)."""
+"""A Copilot custom agent against the target it names: keys that target ignores, and GitHub's cloud
+agent limit on the prompt (30,000 characters)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from promptls.router.base.findings import Finding, Severity
+from promptls.router.base.findings import Edit, Finding, Fix, Severity
 from promptls.router.checks.context import PromptContext
 from promptls.router.prompts.dialects import Dialect
-from promptls.router.prompts.schemas.copilot import CLOUD_AGENT_PROMPT_LIMIT
-from promptls.router.rules.keys import AgentPromptTooLong
+from promptls.router.prompts.keyspec import keys_for
+from promptls.router.prompts.schemas.copilot import (
+    CLOUD_AGENT_KEYS,
+    CLOUD_AGENT_PROMPT_LIMIT,
+    GITHUB_ONLY_KEYS,
+)
+from promptls.router.rules.keys import AgentPromptTooLong, UnknownKey
+
+
+def check_agent_target(ctx: PromptContext) -> Iterator[Finding]:
+    """Keys of the agent table that the agent's `target` does not read (VS Code marks them unused)."""
+    prompt = ctx.prompt
+    if prompt.dialect is not Dialect.COPILOT_AGENT:
+        return
+    target = prompt.value("target")
+    if target not in ("github-copilot", "vscode"):
+        return  # both read the file: every key of the table counts
+    specs = keys_for(prompt.dialect)
+    for entry in prompt.entries:
+        spec = specs.get(entry.key)
+        if spec is None or spec.promptls:
+            continue
+        if target == "github-copilot" and entry.key not in CLOUD_AGENT_KEYS:
+            reader = "GitHub's Copilot cloud agent"
+        elif target == "vscode" and entry.key in GITHUB_ONLY_KEYS:
+            reader = "VS Code"
+        else:
+            continue
+        yield UnknownKey.finding(
+            ctx.path,
+            entry.key_span,
+            f"`{entry.key}` is ignored by {reader} (`target: {target}`)",
+            fix=Fix(f"Remove `{entry.key}`", (Edit(ctx.path, entry.entry_span, ""),)),
+        )
 
 
 def check_agent_prompt(ctx: PromptContext) -> Iterator[Finding]:

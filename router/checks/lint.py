@@ -30,6 +30,7 @@ PROMPT_CHECKS: tuple[PromptCheck, ...] = (
     keys.check_keys,
     skills.check_names,
     tools.check_tools,
+    agents.check_agent_target,
     agents.check_agent_prompt,
     models.check_model,
     models.check_fallback,

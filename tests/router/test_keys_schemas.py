@@ -49,7 +49,7 @@ def apply_fix(text: str, finding: Finding) -> str:
 
 def test_documented_agent_keys_are_accepted(tmp_path, catalog):
     text = (
-        "---\nname: Planner\ndescription: Plans a change\ntarget: github-copilot\n"
+        "---\nname: Planner\ndescription: Plans a change\n"
         "user-invocable: false\ndisable-model-invocation: true\ntools: read, search, github/*\n"
         "metadata:\n  owner: platform\nmcp-servers:\n  docs:\n    type: local\n    command: docs-mcp\n"
         "agents: ['*']\nhandoffs:\n  - label: Implement\n    agent: agent\n---\nPlan it.\n"
@@ -272,3 +272,20 @@ def test_the_real_command_reports_the_schema_rules(tmp_path, run_promptls):
         ("PLS115", "error", "SKILL.md"),
         ("PLS116", "warning", "SKILL.md"),
     ]
+
+
+def test_keys_the_agents_target_does_not_read(tmp_path, catalog):
+    """GitHub: `argument-hint` and `handoffs` are ignored by the cloud agent; `mcp-servers` and
+    `metadata` are "not used in VS Code"."""
+    text = "---\ndescription: Plans\ntarget: github-copilot\nargument-hint: a task\ninfer: false\n---\n"
+    finding, deprecated = check(tmp_path, catalog, ".github/agents/plan.agent.md", text)
+    assert deprecated.code == "PLS114"  # `infer` is still read by the cloud agent, and deprecated
+    assert (finding.code, finding.severity.label) == ("PLS110", "warning")
+    assert (
+        finding.message
+        == "`argument-hint` is ignored by GitHub's Copilot cloud agent (`target: github-copilot`)"
+    )
+    text = "---\ndescription: Plans\ntarget: vscode\nmetadata:\n  team: core\n---\n"
+    (finding,) = check(tmp_path, catalog, ".github/agents/plan.agent.md", text)
+    assert finding.message == "`metadata` is ignored by VS Code (`target: vscode`)"
+    assert check(tmp_path, catalog, ".github/agents/plan.agent.md", apply_fix(text, finding)) == []

@@ -240,6 +240,27 @@ INSTRUCTIONS_KEYS: tuple[KeySpec, ...] = (
     ),
 )
 
+CLOUD_AGENT_KEYS = frozenset(
+    (
+        "name",
+        "description",
+        "target",
+        "tools",
+        "model",
+        "disable-model-invocation",
+        "user-invocable",
+        "infer",
+        "mcp-servers",
+        "metadata",
+        "github",
+    )
+)
+"""The keys GitHub's cloud agent reads (GITHUB_AGENTS; `github` from VS Code's list for that target):
+with `target: github-copilot` the others (`argument-hint`, `handoffs`, ...) are ignored."""
+
+GITHUB_ONLY_KEYS = frozenset(("mcp-servers", "metadata"))
+"""GitHub: "Not used in VS Code and other IDE custom agents": ignored with `target: vscode`."""
+
 PROMPT = DialectSchema(PROMPT_KEYS, (VSCODE_PROMPTS, VSCODE_TOOLS))
 AGENT = DialectSchema(AGENT_KEYS, (VSCODE_AGENTS, VSCODE_AGENT_REFERENCE, GITHUB_AGENTS, VSCODE_TOOLS))
 INSTRUCTIONS = DialectSchema(INSTRUCTIONS_KEYS, (VSCODE_INSTRUCTIONS,))

@@ -12,11 +12,14 @@ class UnknownKey(Rule):
     ## Why it matters
     Claude Code, Copilot and Dotprompt ignore keys they do not know, without a word: a misspelled
     `modle:` means the model you chose is never used.
+    A key a Copilot agent's `target` does not read (`handoffs` for GitHub's cloud agent) is reported
+    the same way.
 
     ## How to fix
     Use the key the message suggests (the quick fix renames it), or remove the key. Each dialect's
-    keys are listed in the README; promptls's own keys (`model_fallback`, `fallback`, `temperature`,
-    `top_p`, `max_tokens`, ...) are accepted in every dialect.
+    keys are taken from its harness's documentation (completion in the editor lists them); promptls's
+    own keys (`model_fallback`, `fallback`, `temperature`, `top_p`, `max_tokens`, ...) are accepted in
+    every dialect. In a skill, keep your own data under `metadata:`.
     """
 
     code = "PLS110"

@@ -59,7 +59,7 @@ def findings(
     for f in items:
         where = paint(printable(shown_path(f.path)), "bold")
         code = paint(f.code, *_SEVERITY_STYLE[f.severity])
-        fixable = paint(" [*]", "cyan") if f.fix is not None else ""
+        fixable = paint(" [*]", "cyan") if f.fix is not None and f.fix.safe else ""
         out.write(f"{where}:{f.span.line}:{f.span.column}: {code}{fixable} {printable(f.message)}\n")
     out.write(summary(items, prompt_count, settings_count, paint, manifest_count=manifest_count) + "\n")
 
@@ -94,8 +94,11 @@ def summary(
         n = counts[severity]
         if n:
             parts.append(f"{n} {severity.label}{'s' if n != 1 else ''}")
-    fixable = sum(1 for f in items if f.fix is not None)
+    safe = sum(1 for f in items if f.fix is not None and f.fix.safe)
+    unsafe = sum(1 for f in items if f.fix is not None and not f.fix.safe)
     text = f"Found {', '.join(parts)} in {checked}."
-    if fixable:
-        text += f" {fixable} fixable with the editor's quick fix ([*])."
+    if safe:
+        text += f" {safe} fixable with `promptls check --fix` ([*])."
+    if unsafe:
+        text += f" {unsafe} more with `--fix --unsafe-fixes` (or the editor's quick fix)."
     return text

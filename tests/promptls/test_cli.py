@@ -79,7 +79,7 @@ BROKEN = [
 ]
 BROKEN_SUMMARY = (
     "Found 3 errors, 3 warnings in 4 prompt files, 1 settings file. "
-    "3 fixable with the editor's quick fix ([*])."
+    "3 fixable with `promptls check --fix` ([*])."
 )
 
 
@@ -116,7 +116,7 @@ def test_check_warnings_only_exits_0_and_select_takes_prefixes_and_names(run_pro
     proc = run_promptls("check", "--select", "PLS11,PLS3", "--ignore", "PLS30", cwd=broken)
     assert (proc.returncode, findings(proc.stdout)) == (0, [BROKEN[1]])
     assert proc.stdout.splitlines()[-1] == (
-        "Found 1 warning in 4 prompt files, 1 settings file. 1 fixable with the editor's quick fix ([*])."
+        "Found 1 warning in 4 prompt files, 1 settings file. 1 fixable with `promptls check --fix` ([*])."
     )
     proc = run_promptls("check", "--select=unknown-model", "--select=PLS1", "--ignore=PLS110", cwd=broken)
     assert (proc.returncode, findings(proc.stdout)) == (1, [BROKEN[0], BROKEN[2], BROKEN[4]])

@@ -18,9 +18,7 @@ def write(path: Path, text: str) -> Path:
 def test_a_dialect_name_promptls_does_not_know_is_reported_at_its_line_and_left_out() -> None:
     text = '[dialects]\n"library/agents/**/*.md" = "claude-agent"\n"library/x/*.md" = "claude-agnet"\n'
     file = load_settings("/p/promptls.toml", text, Layer.PROJECT)
-    assert [(p.code, p.span.line, p.span.column) for p in file.problems] == [
-        ("PLS303", 3, 20)
-    ]
+    assert [(p.code, p.span.line, p.span.column) for p in file.problems] == [("PLS303", 3, 20)]
     assert "must be one of claude-agent, claude-command" in file.problems[0].message
     assert "not 'claude-agnet'" in file.problems[0].message
     assert file.view.dialect_globs == (("library/agents/**/*.md", Dialect.CLAUDE_AGENT),)

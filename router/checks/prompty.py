@@ -18,7 +18,7 @@ from promptls.router.checks.context import PromptContext, replace_value_fix
 from promptls.router.prompts import prompty
 from promptls.router.prompts.dialects import Dialect
 from promptls.router.prompts.frontmatter import Entry
-from promptls.router.rules.keys import InvalidValue, UnknownKey, WrongType
+from promptls.router.rules.keys import InvalidValue, MissingRequiredKey, UnknownKey, WrongType
 from promptls.router.rules.models import ModelNotNativeToDialect, UnresolvableModel
 
 _MAPPING_OR_REFERENCE = ("connection", "configuration", "options", "parameters")
@@ -37,6 +37,8 @@ def check_prompty(ctx: PromptContext) -> Iterator[Finding]:
     if ctx.prompt.dialect is not Dialect.PROMPTY:
         return
     yield from _shapes(ctx)
+    if prompty.is_v2_file(ctx.prompt):
+        yield from _v2_file(ctx)
     entry = ctx.prompt.get("model")
     if entry is None:
         return
@@ -64,9 +66,67 @@ def _shapes(ctx: PromptContext) -> Iterator[Finding]:
             )
 
 
+_V1_TOP_HINTS = {
+    "authors": "move it under `metadata`",
+    "tags": "move it under `metadata`",
+    "version": "move it under `metadata`",
+    "sample": "give each input an `example` instead",
+    "base": "Prompty 2 has no base files",
+}
+
+
+def _v2_file(ctx: PromptContext) -> Iterator[Finding]:
+    """What Prompty 2's loader rejects or ignores in a file written for it (migration.mdx; the loader
+    of prompty 2.1.0)."""
+    template = ctx.prompt.get("template")
+    if template is not None and isinstance(template.value, str) and not template.value.startswith("${"):
+        fix = None
+        if template.value.strip() in ("jinja2", "jinja"):
+            fix = Fix("Remove `template` (jinja2 is the default)", (Edit(ctx.path, template.entry_span, ""),))
+        yield WrongType.finding(
+            ctx.path,
+            template.value_span,
+            f"Prompty 2 rejects `template: {template.value}` (v1's form): write `template: {{format: "
+            f"{{kind: {template.value}}}, parser: {{kind: prompty}}}}`, or leave jinja2 out (the default)",
+            fix=fix,
+        )
+    elif template is not None and isinstance(template.value, dict):
+        for part in ("format", "parser"):
+            if template.child(part) is None:
+                yield MissingRequiredKey.finding(
+                    ctx.path,
+                    template.key_span,
+                    f"Prompty 2 fails to load a `template` without `{part}`: add `{part}: "
+                    f"{{kind: {'jinja2' if part == 'format' else 'prompty'}}}` (or leave `template` out)",
+                )
+    for key, hint in _V1_TOP_HINTS.items():
+        entry = ctx.prompt.get(key)
+        if entry is not None:
+            yield UnknownKey.finding(
+                ctx.path,
+                entry.key_span,
+                f"`{key}` is Prompty v1's: Prompty 2 ignores it in this v2 file; {hint}",
+            )
+
+
 def _model_keys(ctx: PromptContext, model: Entry) -> Iterator[Finding]:
     v1 = prompty.is_v1_model(model)
+    v2 = prompty.is_v2_model(model)
     for child in model.children:
+        if v2 and child.key in prompty.V1_MODEL_KEYS:
+            renamed = prompty.V1_MODEL_KEYS[child.key]
+            fix = None
+            if child.key == "api":
+                fix = Fix("Rename to `apiType`", (Edit(ctx.path, child.key_span, "apiType"),))
+            yield UnknownKey.finding(
+                ctx.path,
+                child.key_span,
+                f"`model.{child.key}` is Prompty v1's: Prompty 2 ignores it beside "
+                f"`{'provider' if model.child('provider') else 'apiType'}`"
+                + (f"; write `{renamed}` (see Prompty's migration guide)" if renamed else ""),
+                fix=fix,
+            )
+            continue
         if child.key not in prompty.MODEL_KEYS:
             yield _unknown(ctx, child, tuple(prompty.MODEL_KEYS), "`model`", "Prompty ignores it")
             continue

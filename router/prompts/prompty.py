@@ -410,6 +410,35 @@ def is_v1_model(model: Entry) -> bool:
     return connection is not None and connection.child("type") is not None
 
 
+V1_TOP_KEYS = ("authors", "tags", "version", "sample", "base")
+"""Top-level keys of v1 that Prompty 2 ignores (it keeps authors, tags and version under `metadata`)."""
+V1_MODEL_KEYS = {"api": "apiType", "configuration": "connection", "parameters": "options", "response": None}
+"""v1 `model:` keys and their v2 names (migration.mdx); `response` has none."""
+
+
+def is_v2_file(prompt: PromptFile) -> bool:
+    """Is the file written for Prompty 2 (a `model:` with `provider`, `apiType` or a `connection` with a
+    `kind`, `displayName`, a list of `inputs`) and its model no v1 one? Then Prompty 2's loader reads it,
+    and rejects what only v1 accepted (`template: jinja2`)."""
+    model = model_entry(prompt)
+    model_map = model is not None and isinstance(model.value, dict)
+    if model_map and is_v1_model(model):
+        return False
+    return (
+        (model_map and is_v2_model(model))
+        or prompt.get("displayName") is not None
+        or isinstance(prompt.value("inputs"), list)
+    )
+
+
+def is_v2_model(model: Entry) -> bool:
+    """A `model:` only Prompty 2 reads (`provider`, `apiType`, or a `connection` with a `kind`)."""
+    if any(model.child(key) is not None for key in ("provider", "apiType")):
+        return True
+    connection = child_map(model, "connection")
+    return connection is not None and connection.child("kind") is not None
+
+
 def sample_inputs(prompt: PromptFile) -> dict[str, object]:
     """Input values for a run the user gives none for: v1's `sample` mapping, each input's `default`,
     then its `example` (v2's value for trying a prompt)."""

@@ -215,18 +215,59 @@ def test_v1_parameters_are_checked_against_the_models_limits(check):
 
 
 def test_allowed_values_closed_sets_are_errors_open_sets_warnings(check):
-    text = V2.replace("  provider: openai\n", "  provider: opnai\n").replace(
-        "  apiType: chat\n", "  apiType: chat\n  response: everything\n"
-    )
-    checked = check(text)
-    by_line = {f.span.line: f for f in checked.findings if f.code == "PLS112"}
-    assert by_line[9].severity is Severity.WARNING
-    assert by_line[9].message == (
+    checked = check(V2.replace("  provider: openai\n", "  provider: opnai\n"))
+    ((finding),) = [f for f in checked.findings if f.code == "PLS112"]
+    assert (finding.span.line, finding.severity) == (9, Severity.WARNING)
+    assert finding.message == (
         "`model.provider` `opnai` is none of Prompty's own (openai, foundry, azure, anthropic): the run "
         "fails unless a plugin provides it; did you mean `openai`?"
     )
-    assert by_line[11].severity is Severity.ERROR
-    assert by_line[11].message == "`model.response` must be one of first, all, not 'everything'"
+    checked = check(V1.replace("  response: first\n", "  response: everything\n"))
+    ((finding),) = [f for f in checked.findings if f.code == "PLS112"]
+    assert (finding.span.line, finding.severity) == (19, Severity.ERROR)
+    assert finding.message == "`model.response` must be one of first, all, not 'everything'"
+
+
+def test_what_prompty_2_rejects_or_ignores_in_a_v2_file(check):
+    template = "template:\n  format:\n    kind: jinja2\n  parser:\n    kind: prompty\n"
+    checked = check(V2.replace(template, "template: jinja2\nauthors: [me]\n"))
+    assert checked.at("PLS111") == [
+        (
+            33,
+            "Prompty 2 rejects `template: jinja2` (v1's form): write `template: {format: {kind: jinja2}, "
+            "parser: {kind: prompty}}`, or leave jinja2 out (the default)",
+        )
+    ]
+    assert checked.at("PLS110") == [
+        (34, "`authors` is Prompty v1's: Prompty 2 ignores it in this v2 file; move it under `metadata`")
+    ]
+    missing = check(V2.replace("  parser:\n    kind: prompty\n", ""))
+    assert missing.at("PLS113") == [
+        (
+            33,
+            "Prompty 2 fails to load a `template` without `parser`: add `parser: {kind: prompty}` "
+            "(or leave `template` out)",
+        )
+    ]
+
+
+def test_v1_model_keys_beside_v2_ones_are_ignored_by_prompty_2(check):
+    checked = check(
+        V2.replace("  apiType: chat\n", "  apiType: chat\n  parameters:\n    max_tokens: 5\n  api: chat\n")
+    )
+    guide = "(see Prompty's migration guide)"
+    ignored = "is Prompty v1's: Prompty 2 ignores it beside `provider`; write"
+    assert checked.at("PLS110") == [
+        (
+            11,
+            f"`model.parameters` {ignored} `options` {guide}",
+        ),
+        (13, f"`model.api` {ignored} `apiType` {guide}"),
+    ]
+
+
+def test_a_v1_file_keeps_its_v1_template_and_keys(check):
+    assert check(V1).findings == []  # `template: jinja2`, authors, sample: all v1, all fine
 
 
 def test_a_v1_configuration_type_promptls_does_not_know_is_a_warning(check):

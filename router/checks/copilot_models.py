@@ -134,7 +134,8 @@ def _api_retirement(
     fix = None
     if both is not None:
         message += f"; `{both.name}` runs on both"
-        fix = fixer(both.name, f"Switch to `{both.name}`") if fixer else None
+        # Copilot runs the file as it is: switching is the user's call, not `check --fix`'s.
+        fix = fixer(both.name, f"Switch to `{both.name}`")._replace(safe=False) if fixer else None
     return DeprecatedModel.finding(path, span, message, fix=fix, severity=severity)
 
 

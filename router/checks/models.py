@@ -210,6 +210,9 @@ def _invalid(
     suggestions: list[str] = []
     if problem is SyntaxProblem.NO_PROVIDER and text and suggest:
         suggestions = nearest_models(text, dialect, catalog)
+    claude_alias = not dialect.is_claude and _claude_alias_target(text, catalog)
+    if claude_alias:
+        suggestions = [claude_alias]  # what Claude Code would run, as an id any prompt file takes
     what = {
         SyntaxProblem.EMPTY: "the model is empty",
         SyntaxProblem.WHITESPACE: f"`{text}` contains spaces",
@@ -226,14 +229,26 @@ def _invalid(
         )
     elif dialect.is_copilot:
         expected = "write a name from Copilot's model picker (`GPT-4o`, `Claude Sonnet 4`) or `provider/name`"
+    if claude_alias:
+        what = f"`{text}` is a Claude Code alias, but Claude Code does not load this file"
     message = f"{what}: {expected}"
     fix = None
     if suggestions:
         message += f"; did you mean `{suggestions[0]}`?"
         fix = _suggestion_fix(fixer, suggestions[0])
+        if fix is not None and claude_alias:
+            fix = fix._replace(safe=False)  # the file may be meant as an agent Claude Code does not find
     return rule.finding(
         path, span, message, fix=fix, severity=None if rule is InvalidModelId else Severity.WARNING
     )
+
+
+def _claude_alias_target(text: str, catalog: Catalog) -> str | None:
+    """The id Claude Code's alias `text` (`sonnet`, `opus[1m]`) names, if it is one."""
+    if text.removesuffix("[1m]") not in (*CLAUDE_ALIASES, "opusplan"):
+        return None
+    model = interpret(text, Dialect.CLAUDE_AGENT, catalog).model
+    return str(model) if model is not None else None
 
 
 def _unknown_provider(

@@ -57,3 +57,25 @@ def test_nearest_copilot_names_only_offers_what_copilot_offers():
         assert set(nearest_copilot_names(typo)) <= offered  # never a name Copilot retired
     assert "GPT-4.1" not in nearest_copilot_names("GPT-4.1")
     assert nearest_copilot_names("") == []
+
+
+def test_a_claude_alias_in_a_file_claude_code_does_not_load_suggests_its_id(tmp_path, catalog):
+    from promptls.router.checks.lint import check_prompt
+    from promptls.router.models.modelid import latest_claude
+    from promptls.router.prompts.frontmatter import parse_prompt
+    from promptls.router.settings import SettingsLoader
+
+    text = "---\nmodel: sonnet\n---\nSummarize.\n"
+    path = tmp_path / "prompts" / "summarize.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(text, encoding="utf-8")
+    settings = SettingsLoader(user_config=str(tmp_path / "none.toml")).for_prompt(str(path))
+    [finding] = [
+        f for f in check_prompt(parse_prompt(str(path), text), settings, catalog) if f.code == "PLS201"
+    ]
+    target = latest_claude(catalog, "sonnet")
+    assert finding.message.startswith(
+        "`sonnet` is a Claude Code alias, but Claude Code does not load this file"
+    )
+    assert finding.message.endswith(f"did you mean `{target}`?")
+    assert not finding.fix.safe  # maybe an agent Claude Code should find: not for `check --fix`

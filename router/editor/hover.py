@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from promptls.router.base.source import Span
+from promptls.router.models.copilot import copilot_models, find_copilot_model
 from promptls.router.models.modelid import RefKind, interpret
 from promptls.router.models.money import Prices, per_million, prices_at, tokens_amount
 from promptls.router.models.tokens import TokenCount, estimate_tokens_cached
@@ -109,6 +110,9 @@ def _model_hover(res: Resolution, catalog: Catalog) -> str:
         out.append("")
         out.append(" · ".join(model_facts(info)))
         notes = _model_notes(info, catalog)
+        copilot = _copilot_note(res)
+        if copilot:
+            notes.append(copilot)
         if notes:
             out.append("")
             out.extend(notes)
@@ -141,6 +145,23 @@ def _model_notes(info: ModelInfo, catalog: Catalog) -> list[str]:
             line += f"; consider `{replacement}`"
         notes.append(line)
     return notes
+
+
+def _copilot_note(res: Resolution) -> str | None:
+    """Where the model stands in Copilot's own list, when a Copilot file names it: Copilot runs the
+    file, so that, not the API's dates, says whether it works there."""
+    chosen = res.model_candidate
+    if not res.prompt.dialect.is_copilot or chosen is None or not isinstance(chosen.value, str):
+        return None
+    listed = find_copilot_model(chosen.value)
+    if listed is None:
+        return None
+    source = f"(Copilot's model list as of {copilot_models().checked})"
+    if not listed.offered:
+        when = f" on {listed.retired}" if listed.retired else ""
+        return f"⚠ **In Copilot**: `{listed.name}` was retired there{when} {source}"
+    status = "preview" if listed.status == "preview" else "generally available"
+    return f"**In Copilot**: `{listed.name}`, {status} {source}"
 
 
 def _steps(cands: tuple[Candidate, ...], root: str | None, failed: bool) -> list[str]:

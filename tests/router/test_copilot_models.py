@@ -184,3 +184,19 @@ def test_auto_shows_what_promptls_runs_for_it(tmp_path, catalog):
     assert shown.startswith("**Runs on `openai/gpt-5.4-mini`**")
     assert "Copilot's `Auto` (Copilot picks a model for each request): promptls runs the default" in shown
     assert "defers to the default" in shown
+
+
+def test_the_model_hover_says_where_the_model_stands_in_copilot(tmp_path, catalog):
+    from promptls.router.editor.hover import hover
+
+    prompt, resolution = _resolved(tmp_path, "model: Claude Sonnet 4.5", catalog)
+    shown = hover(prompt, prompt.text.index("Claude"), resolution, catalog).markdown
+    assert "⚠ deprecated: retires 2026-11-30" in shown  # Anthropic's API date, for promptls's runs
+    assert (
+        "**In Copilot**: `Claude Sonnet 4.5`, generally available (Copilot's model list as of 2026-12-07)"
+        in shown
+    )
+
+    prompt, resolution = _resolved(tmp_path, "model: GPT-4.1", catalog)
+    shown = hover(prompt, prompt.text.index("GPT"), resolution, catalog).markdown
+    assert "⚠ **In Copilot**: `GPT-4.1` was retired there on 2026-06-01" in shown

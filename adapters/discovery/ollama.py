@@ -205,6 +205,9 @@ class _mapped:
 
         if error_class(type(exc)) is None and not isinstance(exc, AdapterError):
             return False  # not the SDK's or the transport's: a bug, not a provider failure
+        said = getattr(exc, "error", None)
+        if getattr(exc, "status_code", None) == -1 and isinstance(said, str):  # an `{"error": ...}` line
+            raise DiscoveryError(ERROR, f"Ollama at {host(self.endpoint)}: {said}") from exc
         error = map_error(exc, self.endpoint, self.model)
         raise DiscoveryError(state_of(error), error.message, error.status) from exc
 

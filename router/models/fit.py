@@ -142,7 +142,9 @@ def gb(size: float) -> str:
         return f"{size / 1e9:.0f} GB"
     if size >= 1e9:
         return f"{size / 1e9:.1f} GB"
-    return f"{size / 1e6:.0f} MB"
+    if size >= 10e6:
+        return f"{size / 1e6:.0f} MB"
+    return f"{size / 1e6:.1f} MB"
 
 
 def parameters_from_text(text: str | None) -> float | None:

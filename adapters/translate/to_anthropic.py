@@ -6,8 +6,9 @@ three changes only: `model` is the routed model's name, `stream` is true (a clie
 whole message gets it collected from the stream), and thinking blocks promptls signed for another
 provider (blocks.signed) are left out, since Anthropic would refuse their signatures. The client's
 betas (`anthropic-beta`) go along, except `oauth-*` (promptls calls with its own key, never the
-client's). The upstream's events come back as they were sent, as dicts (`message_start` held until
-the answer begins, so that a failure before it can still fall back); the SDK does not pass `ping`s on.
+client's). The upstream's events come back as they were sent, as dicts (`message_start` and the
+first block's start held until the answer begins, so that a failure before it can still fall back);
+the SDK does not pass `ping`s on.
 """
 
 from __future__ import annotations
@@ -22,10 +23,9 @@ from promptls.adapters.translate.blocks import signed
 from promptls.adapters.translate.call import Call
 from promptls.adapters.translate.events import message_events
 
-ANSWER_EVENTS = frozenset(
-    {"content_block_start", "content_block_delta", "content_block_stop", "message_delta"}
-)
-"""Events that carry the answer: progress for the deadlines (a `message_start` does not)."""
+ANSWER_EVENTS = frozenset({"content_block_delta", "message_delta"})
+"""Events that carry the answer: progress for the deadlines, and the end of the events held back (a
+`message_start` or an empty block's start says nothing yet)."""
 
 
 def upstream_body(body: Mapping[str, Any], model: str) -> dict[str, Any]:
@@ -81,7 +81,7 @@ def stream(
                 yield from held
                 held.clear()
             ended = ended or event.get("type") == "message_stop"
-            if held or event.get("type") == "message_start":
+            if held or event.get("type") in ("message_start", "content_block_start"):
                 held.append(dict(event))
             else:
                 yield dict(event)

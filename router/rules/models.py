@@ -15,8 +15,10 @@ class InvalidModelId(Rule):
     ## How to fix
     Write `provider/name`: `openai/gpt-4o`, `anthropic/claude-sonnet-4-5`,
     `openrouter/meta-llama/llama-3.3-70b-instruct:free`, `ollama/llama3.2:3b`, or `default`.
-    Claude Code files also take `sonnet`, `opus`, `haiku` and `inherit`; Copilot files take the
-    names of its model picker (`GPT-4o`, `Claude Sonnet 4`).
+    Claude Code files also take its aliases (`sonnet`, `opus`, `haiku`, `fable`, `best`, `opusplan`)
+    and `inherit`; in any other file an alias is an error that names the id it stands for. Copilot
+    files take the names of Copilot's model picker (`GPT-5 mini`, `Claude Sonnet 4.6`) and `Auto`: a
+    name Copilot does not know is `unknown-model` (PLS203), a warning, as VS Code warns.
     """
 
     code = "PLS201"
@@ -44,7 +46,8 @@ class UnknownProvider(Rule):
 
 
 class UnknownModel(Rule):
-    """The catalog does not know this model of a hosted provider.
+    """The catalog does not know this model of a hosted provider, or Copilot does not offer a model
+    a Copilot file names.
 
     ## Why it matters
     Usually a typo (`gpt4o`), or a model the provider retired: the first run fails with a
@@ -55,6 +58,8 @@ class UnknownModel(Rule):
     Use the suggested id (the quick fix applies it) or pick one with `promptls models QUERY`. If
     the model is real but newer than the shipped catalog, describe it under `[models."id"]` in
     promptls.toml. Models of local providers (Ollama, declared local servers) are not reported.
+    In a Copilot file, pick a name Copilot's model picker offers (its list ships with promptls,
+    dated; the message says as of when): VS Code runs a model it does not know on the chat's model.
     """
 
     code = "PLS203"
@@ -88,6 +93,10 @@ class DeprecatedModel(Rule):
     Deprecated models stop answering on their retirement date, and every prompt on them fails
     with it. A model already past that date is reported as an error; one with the date still
     ahead, as a warning that says how many days are left.
+
+    A Copilot file runs on what Copilot offers, not on the provider's API: a name Copilot retired
+    is a warning (VS Code runs the chat's model instead), and a provider's retirement of a model
+    Copilot still offers is at most a warning (only promptls's own runs on the API fail).
 
     ## How to fix
     Switch to the replacement the message suggests (the quick fix applies it), or another

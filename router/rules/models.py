@@ -46,8 +46,7 @@ class UnknownProvider(Rule):
 
 
 class UnknownModel(Rule):
-    """The catalog does not know this model of a hosted provider, or Copilot does not offer a model
-    a Copilot file names.
+    """The model is unknown: to the catalog (a hosted provider's), or to Copilot (in a Copilot file).
 
     ## Why it matters
     Usually a typo (`gpt4o`), or a model the provider retired: the first run fails with a

@@ -44,11 +44,15 @@ def messages_for(
     from promptls.router.prompts.dialects import Dialect
     from promptls.router.prompts.messages import render
 
+    text = " ".join(arguments) if arguments else (stdin or "")
     if prompt.dialect is Dialect.PROMPTY:  # rendered and split into messages by Microsoft's runtime
         from promptls.adapters.prompty_render import render_prompty
 
-        text = " ".join(arguments) if arguments else (stdin or "")
         return tuple(Message(role, content) for role, content in render_prompty(prompt, variables, text))
+    if prompt.dialect is Dialect.DOTPROMPT:  # by Google's dotpromptz, as Genkit renders it
+        from promptls.adapters.dotprompt_render import render_dotprompt
+
+        return tuple(Message(role, content) for role, content in render_dotprompt(prompt, variables, text))
     rendered = render(prompt, arguments, variables, stdin)
     system = (Message("system", rendered.system),) if rendered.system else ()
     return (*system, Message("user", rendered.user))

@@ -37,7 +37,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from promptls.adapters.errors import ContentFiltered, Unavailable
+from promptls.adapters.errors import BadRequest, ContentFiltered, Unavailable
 from promptls.adapters.gemini_adapter import FILTER_REASONS, SSE_OR_WHOLE
 from promptls.adapters.translate import blocks as b
 from promptls.adapters.translate.call import Call
@@ -207,9 +207,18 @@ def stream(
     contents, config, names = gemini_request(body, call.model, reasoning=reasoning)
     if "automatic_continuation" in types.GenerateContentConfig.model_fields:
         config["automatic_continuation"] = False  # a broken stream must stay broken
+    try:  # the SDK's types: a plain dict's nested fields would go out in snake_case, bytes unencoded
+        typed_contents = [types.Content.model_validate(content) for content in contents]
+        typed_config = types.GenerateContentConfig.model_validate(config)
+    except ValueError as exc:  # pydantic's ValidationError
+        raise BadRequest(
+            f"the request cannot be put in Gemini's form: {exc.__class__.__name__}",
+            provider=call.endpoint.provider,
+            model=call.model,
+        ) from exc
     call.inspect_with(SSE_OR_WHOLE)
     responses = call.watch.pull(
-        client.models.generate_content_stream(model=call.model, contents=contents, config=config)
+        client.models.generate_content_stream(model=call.model, contents=typed_contents, config=typed_config)
     )
     yield from answer_events(responses, call, names)
 

@@ -34,6 +34,8 @@ class RenderError(ValueError):
 _MUSTACHE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
 _COPILOT_INPUT = re.compile(r"\$\{input:([A-Za-z_][\w-]*)(?::([^}]*))?\}")
 _POSITIONAL = re.compile(r"\$(\d+)")
+_JINJA_LOOPS = re.compile(r"\{%-?\s*for\s+[\w\s,]+?\s+in\s+([A-Za-z_][\w.]*)")
+_JINJA_BINDS = re.compile(r"\{%-?\s*(?:for|set|with)\s+([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*(?:in\b|=)")
 _BLOCK = re.compile(
     r"\{\{#(if|unless)\s+([A-Za-z_][\w.]*)\s*\}\}(.*?)(?:\{\{else\}\}(.*?))?\{\{/\1\}\}", re.S
 )
@@ -182,12 +184,14 @@ def inputs_of(prompt: PromptFile) -> Inputs:
         text = "input" in names
         return Inputs(tuple(n for n in names if n != "input"), text)
     conditions = {m.group(2) for m in _BLOCK.finditer(body)}
+    found = [m.group(1) for m in _MUSTACHE.finditer(body)]
+    if dialect is Dialect.PROMPTY:
+        # Jinja: the names a loop or `set` binds are no inputs; what a loop runs over is one.
+        bound = {name for m in _JINJA_BINDS.finditer(body) for name in re.split(r"\s*,\s*", m.group(1))}
+        looped = [m.group(1) for m in _JINJA_LOOPS.finditer(body)]
+        found = [n for n in [*looped, *found] if n.split(".")[0] not in bound and n.split(".")[0] != "loop"]
     defaults = _with_defaults(prompt, {})
-    names = [
-        m.group(1)
-        for m in _MUSTACHE.finditer(body)
-        if m.group(1) not in conditions and _lookup(defaults, m.group(1)) is None
-    ]
+    names = [name for name in found if name not in conditions and _lookup(defaults, name) is None]
     names = list(dict.fromkeys(names))
     text = "input" in names
     return Inputs(tuple(n for n in names if n != "input"), text)

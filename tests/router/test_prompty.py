@@ -441,3 +441,14 @@ def test_completion_offers_model_names_of_the_written_provider(tmp_path: Path, c
     assert "gpt-4o" in [label for label, _ in openai]
     foundry = _complete_at(tmp_path, catalog, "---\nmodel:\n  provider: foundry\n  id: ‸\n---\nhi\n")
     assert foundry == []  # a deployment name: none promptls can offer
+
+
+def test_the_inputs_an_editor_asks_for_leave_out_jinja_loop_names_and_sample_values():
+    from promptls.router.prompts.messages import inputs_of
+
+    body = (
+        "---\ninputs:\n  - name: firstName\n    default: Jane\nsample:\n  topic: cats\n---\nsystem:\n"
+        "Hi {{firstName}}, about {{topic}}.\n{% for item in items %}- {{item}} ({{ loop.index }})\n"
+        "{% endfor %}{% set who = 'x' %}{{who}}\nuser:\n{{question}}\n"
+    )
+    assert inputs_of(parse_prompt("p.prompty", body)).variables == ("items", "question")

@@ -10,14 +10,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import anthropic.types
 from promptls.adapters.base import Endpoint
 from promptls.adapters.errors import AdapterError
 from promptls.adapters.messages import stream_messages
+from pydantic import TypeAdapter
 
 from tests.adapters.conftest import TIMEOUT, Provider
 from tests.conftest import assert_no_canary, canary_key
 from tests.wire.base import WireServer
 
+EVENT = TypeAdapter(anthropic.types.RawMessageStreamEvent)
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "proxy"
 
 
@@ -48,6 +51,9 @@ def check_grammar(events: list[dict[str, Any]], *, complete: bool = True) -> Non
     one `message_delta` after the last block, then `message_stop` last. `complete=False`: a stream
     that broke, whose events so far must be a prefix of such a stream."""
     assert events and events[0]["type"] == "message_start", events[:1]
+    for event in events:  # each one as the `anthropic` SDK reads it (it drops pings itself)
+        if event["type"] != "ping":
+            EVENT.validate_python(event)
     assert [e["type"] for e in events].count("message_start") == 1
     open_index: int | None = None
     next_index = 0

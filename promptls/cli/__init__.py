@@ -19,6 +19,7 @@ EXIT_USAGE = 2
 
 COMMANDS = {
     "check": "promptls.cli.check",
+    "lock": "promptls.cli.lock",
     "resolve": "promptls.cli.resolve",
     "models": "promptls.cli.models",
     "explain": "promptls.cli.explain",

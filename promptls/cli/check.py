@@ -73,6 +73,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="with --fix or --diff, also apply the fixes that change meaning (removing unknown keys, ...)",
     )
     p.add_argument("--diff", action="store_true", help="show the fixes as a diff instead of writing them")
+    p.add_argument(
+        "--locked",
+        action="store_true",
+        help="also report every prompt whose resolution differs from promptls.lock (see `promptls lock`)",
+    )
     add_color_option(p)
     p.set_defaults(run=run)
 
@@ -98,16 +103,20 @@ def run(args: argparse.Namespace) -> int:
 
     if args.diff or args.fix:
         return _fix(args, paths, select, ignore)
-    findings, result = _check(session, paths, select, ignore)
+    findings, result = _check(session, paths, select, ignore, locked=args.locked)
     return _report(args, findings, result)
 
 
-def _check(session, paths: list[str], select: list[str], ignore: list[str]) -> tuple[list[Finding], _Run]:
+def _check(
+    session, paths: list[str], select: list[str], ignore: list[str], *, locked: bool = False
+) -> tuple[list[Finding], _Run]:
     from promptls.workspace import walk
 
     result = _Run(session, paths)
     result.check_files(list(walk(paths)))
     result.check_settings()
+    if locked:
+        result.findings.extend(_locked(session, paths))
     findings = result.selected(select, ignore)
     findings.sort(key=lambda f: (os.path.abspath(f.path), f.span.start, f.code))
     return findings, result
@@ -155,6 +164,22 @@ def _fix(args: argparse.Namespace, paths: list[str], select: list[str], ignore: 
         return EXIT_FINDINGS if report.fixed else EXIT_OK
     findings, result = _check(Session(), paths, select, ignore)
     return _report(args, findings, result, fixed=fixing.summary(report, write) if report.fixed else "")
+
+
+def _locked(session, paths: list[str]) -> list[Finding]:
+    """`--locked`: the project's prompts against its lock file (an error when it has none)."""
+    from promptls.cli.session import project_root
+    from promptls.cli.style import shown_path
+    from promptls.lockfile import locked_findings
+
+    root = project_root(paths[0] if len(paths) == 1 and os.path.isdir(paths[0]) else None)
+    only = [p for p in paths if os.path.abspath(p) != root]
+    try:
+        return locked_findings(root, session.catalog, only)
+    except FileNotFoundError:
+        raise UsageError(
+            f"--locked: {shown_path(root)} has no promptls.lock; `promptls lock` writes it"
+        ) from None
 
 
 def _validate_codes(codes: list[str]) -> None:

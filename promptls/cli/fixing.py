@@ -93,7 +93,7 @@ def _fix_file(path: str, findings: Sequence[Finding], write: bool) -> tuple[int,
         return 0, ""
     after = bom + result.text
     if write:
-        _replace(target, after.encode("utf-8"))
+        replace_file(target, after.encode("utf-8"))
     shown = shown_path(path)
     diff = difflib.unified_diff(
         text.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{shown}", f"b/{shown}"
@@ -108,7 +108,7 @@ def _read_without_bom(path: str) -> bool:
     return is_settings_name(path) or manifest_kind(path) is not None
 
 
-def _replace(path: str, data: bytes) -> None:
+def replace_file(path: str, data: bytes) -> None:
     """Write `data` as the file at `path`: a new file beside it, renamed over it."""
     mode = os.stat(path).st_mode
     folder = os.path.dirname(path)

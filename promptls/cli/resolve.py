@@ -95,9 +95,16 @@ def run(args: argparse.Namespace) -> int:
     settings = session.loader.for_prompt(args.file)
     resolution = resolve(prompt, settings, session.catalog, overrides)
     cwd = os.getcwd()
+    from promptls.cli.session import project_root
+    from promptls.lockfile import lock_status
+
+    lock = lock_status(
+        prompt.path, project_root(os.path.dirname(os.path.abspath(prompt.path))), session.catalog
+    )
     if args.json:
         data = resolution_to_dict(resolution, cwd)
         data["path"] = shown_path(prompt.path)
+        data["lock"] = lock
         json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
         sys.stdout.write("\n")
         return EXIT_OK if resolution.model else EXIT_FINDINGS
@@ -114,4 +121,6 @@ def run(args: argparse.Namespace) -> int:
     for kind, text in explain_lines(resolution, cwd):
         indent = "" if kind in ("heading", "error", "fact") else "  "
         print(indent + paint(text, *styles[kind]))
+    if lock is not None:
+        print(f"lock: {lock}")
     return EXIT_OK if resolution.model else EXIT_FINDINGS

@@ -34,9 +34,13 @@ class Session:
 
     @cached_property
     def catalog(self) -> Catalog:
-        from promptls.router.models.catalog import load_catalog
+        from promptls.cli import UsageError
+        from promptls.router.models.catalog import CATALOG_ENV, CatalogError, load_catalog
 
-        return load_catalog()
+        try:
+            return load_catalog(self.env.get(CATALOG_ENV))
+        except CatalogError as exc:
+            raise UsageError(str(exc)) from None
 
     def read_prompt(
         self,

@@ -46,7 +46,9 @@ class ProxyState:
         self.project_root = project_root
         self.env = dict(env)
         self.loader = SettingsLoader()
-        self.catalog: Catalog = load_catalog()
+        from promptls.router.models.catalog import CATALOG_ENV
+
+        self.catalog: Catalog = load_catalog(self.env.get(CATALOG_ENV))
         self.agents = agents or AgentFiles(project_root)
         self._lock = threading.Lock()
         self._routes: dict[tuple[str, str | None], Decision] = {}

@@ -111,9 +111,14 @@ class Documents:
     @property
     def catalog(self) -> Catalog:
         if self._catalog is None:
-            from promptls.router.models.catalog import load_catalog
+            import os
 
-            self._catalog = load_catalog()
+            from promptls.router.models.catalog import CATALOG_ENV, CatalogError, load_catalog
+
+            try:
+                self._catalog = load_catalog(os.environ.get(CATALOG_ENV))
+            except CatalogError:  # the shell reports it; the editor goes on with the shipped catalog
+                self._catalog = load_catalog()
         return self._catalog
 
     # --- open buffers -------------------------------------------------------------------------

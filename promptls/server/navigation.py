@@ -14,6 +14,8 @@ from promptls.server.language_server import PromptlsServer
 
 if TYPE_CHECKING:
     from promptls.router.editor.complete import Completion
+    from promptls.router.models.catalog import Catalog
+    from promptls.server.documents import Analysis
 
 _KINDS = {
     "model": types.CompletionItemKind.Value,
@@ -69,7 +71,20 @@ def hover(ls: PromptlsServer, params: types.HoverParams) -> types.Hover | None:
     result = hover_at(analysis.prompt, offset, analysis.resolution, ls.documents.catalog)
     if result is None:
         return None
-    return types.Hover(contents=_markdown(result.markdown), range=analysis.converter.range(result.span))
+    markdown = result.markdown
+    entry = analysis.prompt.get("model")
+    if entry is not None and entry.key_span.start <= offset <= entry.value_span.end:
+        markdown += _lock_line(analysis, ls.documents.catalog)
+    return types.Hover(contents=_markdown(markdown), range=analysis.converter.range(result.span))
+
+
+def _lock_line(analysis: Analysis, catalog: Catalog) -> str:
+    """On the `model:` line: how the prompt stands against promptls.lock, when the project has one."""
+    from promptls.lockfile import lock_status
+
+    root = analysis.resolution.settings.root if analysis.resolution else None
+    status = lock_status(analysis.prompt.path, root, catalog, analysis.prompt) if root else None
+    return f"\n\n**Lock:** {status}" if status else ""
 
 
 def definition(ls: PromptlsServer, params: types.DefinitionParams) -> types.Location | None:

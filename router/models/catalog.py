@@ -359,10 +359,29 @@ class Catalog:
 # --- shipped data ------------------------------------------------------------------------------
 
 
+CATALOG_ENV = "PROMPTLS_CATALOG"
+"""Names a catalog file (the JSON `scripts/build_catalog.py` writes) to use instead of the shipped one:
+a newer catalog than the installed promptls has, or a test's."""
+
+
+class CatalogError(ValueError):
+    """A catalog file named by `PROMPTLS_CATALOG` that cannot be used; the message says why."""
+
+
 @cache
-def load_catalog() -> Catalog:
-    """The shipped catalog, read once."""
-    return catalog_from_json(DATA_PATH.read_text(encoding="utf-8"))
+def load_catalog(path: str | None = None) -> Catalog:
+    """The shipped catalog, or the one at `path`, read once."""
+    if not path:
+        return catalog_from_json(DATA_PATH.read_text(encoding="utf-8"))
+    from promptls.router.base.reading import MIB, Unreadable, read_bytes
+
+    data = read_bytes(path, 64 * MIB)
+    if isinstance(data, Unreadable):
+        raise CatalogError(f"{CATALOG_ENV}={path}: {data.reason}")
+    try:
+        return catalog_from_json(data.decode("utf-8"))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CatalogError(f"{CATALOG_ENV}={path}: not a promptls catalog ({exc})") from None
 
 
 def catalog_from_json(text: str) -> Catalog:

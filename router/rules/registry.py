@@ -1,8 +1,9 @@
 """The rule registry: every check result names a rule with a stable code, a name and a docstring.
 
 Codes are `PLS` plus three digits, grouped by area: 1xx file syntax and keys, 2xx model ids and the
-catalog, 3xx settings files, 4xx cost, tokens and budget, 5xx plugin and marketplace manifests. A code
-is never reused; a renamed rule keeps its code, and an old name keeps working through `REDIRECTS`.
+catalog, 3xx settings files, 4xx cost, tokens and budget, 5xx plugin and marketplace manifests,
+6xx the lock file (`check --locked`). A code is never reused; a renamed rule keeps its code, and an
+old name keeps working through `REDIRECTS`.
 
 A rule's docstring is its documentation: `promptls explain`, the editor's hover and the README's list
 of checks all render it from here, so they cannot drift apart.

@@ -85,9 +85,15 @@ class ProjectSettings:
 class SettingsLoader:
     """Loads and caches settings files; one per workspace (server) or per command (shell)."""
 
-    def __init__(self, read_text: ReadText = read_file, user_config: str | None = None) -> None:
+    def __init__(
+        self, read_text: ReadText = read_file, user_config: str | None = None, *, shared_only: bool = False
+    ) -> None:
         self._read = read_text
         self._user_path = user_config_path() if user_config is None else user_config
+        self._shared_only = shared_only
+        """Only the settings a project shares (promptls.toml, pyproject.toml): not the user's own
+        settings nor a git-ignored promptls.local.toml. What the lock file records, so that CI, which
+        has neither, sees what a developer locked."""
         self._files: dict[str, SettingsFile | None] = {}
         self._dirs: dict[str, ProjectSettings] = {}
 
@@ -121,7 +127,7 @@ class SettingsLoader:
         return found
 
     def _walk_up(self, directory: str) -> ProjectSettings:
-        user = self._load(self._user_path, Layer.USER)
+        user = None if self._shared_only else self._load(self._user_path, Layer.USER)
         current = Path(directory)
         visited: list[str] = []
         for folder in (current, *current.parents):
@@ -134,7 +140,7 @@ class SettingsLoader:
             project = self._load(str(folder / PROJECT_FILE), Layer.PROJECT)
             if project is None:
                 project = self._load(str(folder / PYPROJECT_FILE), Layer.PROJECT, pyproject=True)
-            local = self._load(str(folder / LOCAL_FILE), Layer.LOCAL)
+            local = None if self._shared_only else self._load(str(folder / LOCAL_FILE), Layer.LOCAL)
             if project is not None or local is not None:
                 result = ProjectSettings(key, local, project, user)
                 break

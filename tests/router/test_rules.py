@@ -34,6 +34,16 @@ from promptls.router.plugins.check import check_manifest
 from promptls.router.plugins.manifest import manifest_kind, read_manifest
 from promptls.router.prompts.detect import is_candidate
 from promptls.router.prompts.frontmatter import decode, parse_prompt
+from promptls.router.resolution.lock import (
+    LOCK_FILE,
+    LockError,
+    invalid_lock_finding,
+    lock_findings,
+    locked_entry,
+    stale_findings,
+)
+from promptls.router.resolution.lock import parse as parse_lock
+from promptls.router.resolution.resolve import resolve
 from promptls.router.rules.index import all_rules, explain, find_rule
 from promptls.router.rules.registry import doc_of
 from promptls.router.settings import SettingsLoader
@@ -54,7 +64,7 @@ def catalog() -> Catalog:
 
 def test_there_are_rules_in_every_area():
     areas = {code[3] for code in CODES}
-    assert areas == {"1", "2", "3", "4", "5"}
+    assert areas == {"1", "2", "3", "4", "5", "6"}
 
 
 def test_codes_are_unique_and_well_formed():
@@ -139,7 +149,7 @@ def run_fixture_in_place(tmp_path: Path, catalog: Catalog) -> tuple[list[tuple[s
     found: list[tuple[str, Finding]] = []
     prompts = []
     for path in files:
-        if path.name in SETTINGS_FILES or not is_candidate(str(path)):
+        if path.name in SETTINGS_FILES or path.name == LOCK_FILE or not is_candidate(str(path)):
             continue
         text, unreadable = decode(path.read_bytes(), str(path))
         prompt = parse_prompt(str(path), text)
@@ -158,7 +168,27 @@ def run_fixture_in_place(tmp_path: Path, catalog: Catalog) -> tuple[list[tuple[s
         findings = check_settings_file(file, settings, catalog, today)
         findings += check_assignments(file, prompts, settings.root)
         found += [(path.relative_to(project).as_posix(), f) for f in findings]
+    if (project / LOCK_FILE).is_file():  # what `promptls check --locked` adds
+        found += _locked(project, prompts, loader, catalog)
     return found, expected
+
+
+def _locked(
+    project: Path, prompts: list, loader: SettingsLoader, catalog: Catalog
+) -> list[tuple[str, Finding]]:
+    text = (project / LOCK_FILE).read_text(encoding="utf-8")
+    try:
+        lock = parse_lock(text)
+    except LockError as exc:
+        return [(LOCK_FILE, invalid_lock_finding(str(project / LOCK_FILE), text, exc))]
+    found, seen = [], set()
+    for prompt in prompts:
+        rel = Path(prompt.path).relative_to(project).as_posix()
+        seen.add(rel)
+        entry = locked_entry(resolve(prompt, loader.for_prompt(prompt.path), catalog), catalog, rel)
+        found += [(rel, f) for f in lock_findings(prompt, entry, lock, LOCK_FILE, catalog.generated)]
+    found += [(LOCK_FILE, f) for f in stale_findings(lock, str(project / LOCK_FILE), text, seen)]
+    return found
 
 
 def _shown(found: list[tuple[str, Finding]]) -> str:

@@ -158,7 +158,8 @@ def _agent_route(
     label = f"sub-agent `{agent.name}`"
     chosen = resolution.model_candidate
     if resolution.model is None:
-        steps.append(RouteStep(label, agent.path, None, f"no model: {resolution.problem}"))
+        note = "promptls assigns it no model (`inherit`, or none): the normal route"
+        steps.append(RouteStep(label, agent.path, None, note))
         return None
     if not agent_route_applies(resolution):
         value = str(chosen.value) if chosen else str(resolution.model)

@@ -93,7 +93,10 @@ def run(args: argparse.Namespace) -> int:
     prompt = session.read_prompt(args.file)
     assert prompt is not None
     settings = session.loader.for_prompt(args.file)
-    resolution = resolve(prompt, settings, session.catalog, overrides)
+    from promptls.localmodels import local_machine  # read only when a `local` setting asks
+
+    machine = local_machine(settings, session.catalog, session.env)
+    resolution = resolve(prompt, settings, session.catalog, overrides, machine)
     cwd = os.getcwd()
     from promptls.cli.session import project_root
     from promptls.lockfile import lock_status

@@ -68,9 +68,15 @@ def run(args: argparse.Namespace) -> int:
     prompt = session.read_prompt(args.file)
     assert prompt is not None
     settings = session.loader.for_prompt(args.file)
-    resolution = resolve(prompt, settings, session.catalog, overrides)
+    from promptls.localmodels import fit_warning, local_machine  # read only when needed
+
+    machine = local_machine(settings, session.catalog, session.env)
+    resolution = resolve(prompt, settings, session.catalog, overrides, machine)
     if resolution.model is None:
         raise UsageError(resolution.problem or "no model to run")
+    warning = fit_warning(str(resolution.model), machine)
+    if warning:
+        print(f"promptls: {warning}", file=sys.stderr, flush=True)
     variables = _variables(args.var)
     stdin = None
     if not args.arguments and not sys.stdin.isatty():

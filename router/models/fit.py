@@ -17,7 +17,7 @@ An estimate errs high rather than low, and says when it rests on a rule of thumb
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, NamedTuple
 
 GIB = 1024**3
@@ -110,6 +110,8 @@ class Fit(NamedTuple):
     estimate: MemoryEstimate | None
     fits: bool | None
     """None: nothing is known about the model's size."""
+    installed: bool | None = None
+    """False: not on this machine, so not chosen whatever its size."""
 
 
 class Choice(NamedTuple):
@@ -125,7 +127,9 @@ class Choice(NamedTuple):
         for fit in self.considered:
             if fit.model == self.model:
                 break
-            if fit.estimate is None:
+            if fit.installed is False:
+                parts.append(f"{fit.model} is not installed")
+            elif fit.estimate is None:
                 parts.append(f"{fit.model}: size unknown")
             else:
                 parts.append(f"{fit.model} needs ~{gb(fit.estimate.total)}")
@@ -133,7 +137,7 @@ class Choice(NamedTuple):
         free = f"{gb(self.free)} free"
         if self.model is None:
             return f"{head}, {free}: no candidate fits" if head else f"{free}: no candidate"
-        return f"{head}, {free} → {self.model}" if head else f"{self.model} fits ({free})"
+        return f"{head}, {free} → {self.model}" if head else f"{self.model} fits in {free}"
 
 
 def gb(size: float) -> str:
@@ -229,16 +233,67 @@ def fits(needed: MemoryEstimate | None, free: int) -> bool | None:
     return None if needed is None else needed.total <= free
 
 
-def choose_local(candidates: Sequence[tuple[str, MemoryEstimate | None]], free: int) -> Choice:
-    """The first of `candidates` (best first) whose estimate fits in `free` bytes; one whose size is
-    unknown is passed over (it cannot be promised to fit)."""
+def choose_local(
+    candidates: Sequence[tuple[str, MemoryEstimate | None]],
+    free: int,
+    installed: Collection[str] | None = None,
+) -> Choice:
+    """The first of `candidates` (best first) whose estimate fits in `free` bytes and, when `installed`
+    is known, that is installed; one whose size is unknown is passed over (it cannot be promised to
+    fit)."""
     considered = []
     for model, needed in candidates:
-        fit = Fit(model, needed, fits(needed, free))
+        present = None if installed is None else model in installed
+        fit = Fit(model, needed, fits(needed, free), present)
         considered.append(fit)
-        if fit.fits:
+        if fit.fits and present is not False:
             return Choice(model, tuple(considered), free)
     return Choice(None, tuple(considered), free)
+
+
+class LocalMachine(NamedTuple):
+    """What resolution knows of this machine for `local = "fit"` or a list of candidates."""
+
+    free: int
+    """Bytes free for a model (RAM available + free GPU memory)."""
+    installed: Mapping[str, MemoryEstimate | None]
+    """Installed local models by id, with what each needs at the context it will run with."""
+    context: int = 4096
+    """The context a candidate that is not installed is estimated at."""
+    note: str = ""
+    """Where `installed` came from (`Ollama's list, cached 3 min ago`)."""
+
+
+LOCAL_FIT = "fit"
+
+
+def local_choice(value: Any, machine: LocalMachine | None) -> tuple[str | None, str]:
+    """The model a `local` setting (`"fit"`, or model ids best first) picks, and the explanation the
+    resolution shows. Without `machine` (nothing known of this machine here), a list gives its first
+    entry and "fit" gives nothing."""
+    candidates = [value] if isinstance(value, str) and value != LOCAL_FIT else value
+    if machine is None:
+        if isinstance(candidates, list) and candidates:
+            return str(
+                candidates[0]
+            ), "`local`: the first candidate (this machine's free memory is not known here)"
+        return None, '`local = "fit"`: the installed local models are not known here'
+    note = f" ({machine.note})" if machine.note else ""
+    if candidates == LOCAL_FIT:
+        ranked = sorted(machine.installed.items(), key=lambda item: -(item[1].total if item[1] else 0))
+        choice = choose_local(ranked, machine.free)
+        if not ranked:
+            return None, f'`local = "fit"`: no local model is installed{note}'
+    else:
+        ranked = [
+            (
+                str(model),
+                machine.installed.get(str(model)) or estimate(facts_from_name(str(model)), machine.context),
+            )
+            for model in candidates
+        ]
+        choice = choose_local(ranked, machine.free, set(machine.installed))
+    return choice.model, f"`local`: {choice.explain()}{note}"
 
 
 def describe(needed: MemoryEstimate, free: int | None = None) -> str:

@@ -33,6 +33,7 @@ from promptls.router.settings.view import SettingsView, TableView
 
 if TYPE_CHECKING:
     from promptls.router.models.catalog import Catalog, ModelInfo
+    from promptls.router.models.fit import LocalMachine
 
 
 _NOTHING: Mapping[str, Any] = MappingProxyType({})
@@ -131,7 +132,10 @@ def resolve(
     settings: ProjectSettings,
     catalog: Catalog,
     overrides: Overrides | None = None,
+    local_machine: Callable[[], LocalMachine | None] | None = None,
 ) -> Resolution:
+    """`local_machine` reads this machine's free memory and installed local models, asked only when a
+    `local` setting needs them (absent: a `local` list takes its first entry, `local = "fit"` nothing)."""
     overrides = overrides or Overrides()
     view = settings.view
     providers = known_providers(settings)
@@ -142,7 +146,9 @@ def resolve(
     choice = (
         copilot_list_choice(listed, prompt.dialect, catalog, providers) if isinstance(listed, list) else None
     )
-    model_steps = _model_candidates(prompt, view, overrides, assignments, catalog, providers, choice)
+    model_steps = _model_candidates(
+        prompt, view, overrides, assignments, catalog, providers, choice, local_machine
+    )
     shown_from = settings.root or os.path.dirname(os.path.abspath(prompt.path))
     model, ref, steps, problem = _choose_model(model_steps, catalog, prompt.dialect, providers, shown_from)
     info = model_info(model, settings, catalog, declared) if model else None
@@ -214,6 +220,7 @@ def _model_candidates(
     catalog: Catalog,
     providers: tuple[str, ...],
     list_choice: int | None = None,
+    local_machine: Callable[[], LocalMachine | None] | None = None,
 ) -> list[tuple[Candidate, ModelRef]]:
     generic = Dialect.GENERIC
     out: list[tuple[Candidate, ModelRef]] = []
@@ -237,6 +244,7 @@ def _model_candidates(
     if env_model:
         add(env_model, Source(Layer.ENV, f"{ENV_PREFIX}MODEL"), generic)
     for assigned in assignments:
+        _local_candidate(assigned.setting("local"), add, local_machine)
         setting = assigned.setting("model")
         if setting is not None:
             add(setting.value, setting.source, generic)
@@ -269,6 +277,7 @@ def _model_candidates(
                 pick.model or "", Source(Layer.DEFAULT, f"built-in profile `{profile}`"), generic, pick.reason
             )
         elif table is not None:
+            _local_candidate(table.setting("local"), add, local_machine)
             setting = table.setting("model")
             if setting is not None:
                 add(setting.value, setting.source, generic)
@@ -285,6 +294,25 @@ def _model_candidates(
     for setting in _layers(view.defaults, "model"):
         add(setting.value, setting.source, generic)
     return out
+
+
+def _local_candidate(
+    setting: Setting | None,
+    add: Callable[..., None],
+    local_machine: Callable[[], LocalMachine | None] | None,
+) -> None:
+    """A `local` setting (`"fit"`, or local models best first): the candidate that fits this machine,
+    explained ("ollama/qwen2.5-coder:32b needs ~22 GB, 9.0 GB free → ollama/qwen2.5-coder:7b"); when none
+    fits, a passed-over step that says why, and the layers below decide."""
+    if setting is None:
+        return
+    from promptls.router.models.fit import local_choice
+
+    model, why = local_choice(setting.value, local_machine() if local_machine else None)
+    if model is not None:
+        add(model, setting.source, Dialect.GENERIC, why)
+    else:
+        add(str(setting.value), setting.source, Dialect.GENERIC, skipped=why)
 
 
 def _prompty_candidate(

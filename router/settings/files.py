@@ -203,6 +203,7 @@ def _check_field(settings: SettingsFile, keypath: KeyPath, value: Any, spec: Fie
         VKind.STRINGS: isinstance(value, list) and all(isinstance(v, str) for v in value),
         VKind.GLOBS: isinstance(value, list) and all(isinstance(v, str) for v in value),
         VKind.MODELS: isinstance(value, list) and all(isinstance(v, str) for v in value),
+        VKind.LOCAL: value == "fit" or (isinstance(value, list) and all(isinstance(v, str) for v in value)),
         VKind.TABLE: isinstance(value, dict),
     }[kind]
     if not ok:
@@ -233,7 +234,7 @@ def _check_field(settings: SettingsFile, keypath: KeyPath, value: Any, spec: Fie
             )
     if kind is VKind.MODEL:
         settings.models.append(ModelValue(keypath, value, settings.value_span(keypath)))
-    elif kind is VKind.MODELS:
+    elif kind is VKind.MODELS or (kind is VKind.LOCAL and isinstance(value, list)):
         for item in value:
             span = None
             if settings.spans is not None:

@@ -20,6 +20,7 @@ class VKind(StrEnum):
     GLOBS = "a list of path globs"
     MODEL = 'a model id (a string like "openai/gpt-4o")'
     MODELS = "a list of model ids"
+    LOCAL = '"fit" or a list of local model ids'
     TABLE = "a table of any values"
     URL = "an http(s) URL"
 
@@ -105,6 +106,11 @@ _ASSIGNMENT: Table = {
     "fallback": Field(VKind.MODELS, "Models to fall back to, in order."),
     "model_fallback": Field(VKind.BOOLEAN, "Fall back along `[defaults] fallback`."),
     "profile": Field(VKind.STRING, "A routing profile from `[profiles]`."),
+    "local": Field(
+        VKind.LOCAL,
+        'Run on the best installed local model that fits in free memory ("fit"), or the first of '
+        "these local models that fits; else the settings below decide.",
+    ),
     "tier": Field(VKind.STRING, "A tier from `[tiers]`.", allowed=("light", "medium", "heavy")),
     **PARAMS,
 }
@@ -155,6 +161,11 @@ SCHEMA: Table = {
     "profiles": MapOf(
         {
             "model": Field(VKind.MODEL, "The model prompts with this profile run on."),
+            "local": Field(
+                VKind.LOCAL,
+                'The best installed local model that fits in free memory ("fit"), or the first of '
+                "these local models that fits; else `model`.",
+            ),
             "fallback": Field(VKind.MODELS, "Their fallback chain."),
             "min_context": Field(VKind.INTEGER, "Smallest context window acceptable.", minimum=1),
             "capabilities": Field(VKind.STRINGS, "Capabilities the model must have."),

@@ -1,0 +1,108 @@
+"""This machine, as resolution's `local = "fit"` (or a list of local candidates) needs it: free memory
+and the installed local models with what each needs at the context it will run with.
+
+Read only when a resolution asks (`local_machine` returns a reader, called at most once). The
+installed models come from the model cache (adapters/model_cache.py); a command may ask Ollama when
+the cache is not fresh (`ask=True`, 1 s deadline), the language server never does (`ask=False`: the
+cached list, of any age, said so in the explanation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from promptls.adapters.discovery.live import ModelDetails
+    from promptls.router.models.catalog import Catalog
+    from promptls.router.models.fit import LocalMachine
+    from promptls.router.settings.discover import ProjectSettings
+
+DEADLINE = 1.0
+"""Seconds Ollama gets to list its models for a resolution (a local server answers at once)."""
+
+
+class MachineReader:
+    """Reads this machine once, when first called (a resolution with a `local` setting calls it)."""
+
+    def __init__(
+        self, settings: ProjectSettings, catalog: Catalog, env: Mapping[str, str], ask: bool
+    ) -> None:
+        self._args = (settings, catalog, env)
+        self._ask = ask
+        self._read: dict[bool, LocalMachine | None] = {}
+
+    def __call__(self) -> LocalMachine | None:
+        return self.read(self._ask)
+
+    def read(self, ask: bool) -> LocalMachine | None:
+        if ask not in self._read:
+            if not ask and True in self._read:  # what was asked is at least as good as the cache
+                return self._read[True]
+            self._read[ask] = _read(*self._args, ask)
+        return self._read[ask]
+
+
+def local_machine(
+    settings: ProjectSettings, catalog: Catalog, env: Mapping[str, str], *, ask: bool = True
+) -> MachineReader:
+    return MachineReader(settings, catalog, env, ask)
+
+
+def _read(
+    settings: ProjectSettings, catalog: Catalog, env: Mapping[str, str], ask: bool
+) -> LocalMachine | None:
+    from promptls.adapters.discovery.providers import discover
+    from promptls.adapters.model_cache import ModelCache, describe_age
+    from promptls.adapters.resources import read_resources
+    from promptls.cli.models_pull import num_ctx
+    from promptls.cli.models_targets import targets
+    from promptls.router.models.fit import LocalMachine, estimate, facts_from_ollama
+
+    (target,) = targets(settings, catalog, env, ("ollama",))
+    if target.endpoint is None:
+        return None
+    endpoint = target.endpoint
+    models = ModelCache()
+    listing = models.listing(
+        "ollama",
+        target.where,
+        lambda: discover(endpoint, local=True, deadline=DEADLINE, clock=models.clock),
+        offline=not ask,
+    )
+    age = listing.age(models.clock())
+    if listing.source == "cache" and age is not None:
+        note = f"Ollama's list cached {describe_age(age)} ago" + (", stale" if listing.stale else "")
+    elif listing.source == "live":
+        note = "Ollama's list now"
+    else:
+        note = f"Ollama's models are not known: {listing.message}"
+    installed = {}
+    for model in listing.models:
+        details = models.details("ollama", target.where, model.name, _never_asked, offline=True)
+        facts = facts_from_ollama({**model.to_json(), **dict(details.facts)}, model.size_bytes)
+        installed[f"ollama/{model.name}"] = estimate(facts, num_ctx(settings, "ollama", model.name))
+    resources = read_resources()
+    return LocalMachine(resources.free_for_model, installed, num_ctx(settings, "ollama", ""), note)
+
+
+def _never_asked() -> ModelDetails:
+    raise AssertionError("offline: the cache never asks")
+
+
+def fit_warning(model_id: str, machine: MachineReader) -> str | None:
+    """For a run on a local Ollama model: a warning when it will not fit in free memory (the run still
+    goes ahead: a model that fails to load falls back like any failure). From the cached list (a run
+    does not ask Ollama for it), unless resolution asked already."""
+    if not model_id.startswith("ollama/"):
+        return None
+    from promptls.router.models.fit import describe
+
+    known = machine.read(ask=False)
+    needed = known.installed.get(model_id) if known is not None else None
+    if known is None or needed is None or needed.total <= known.free:
+        return None
+    return (
+        f"warning: {model_id} {describe(needed, known.free)}: it may not load "
+        "(a model that fails to load falls back like any failure)"
+    )

@@ -173,3 +173,22 @@ def test_the_explanation_reads_as_the_issue_asks() -> None:
     model, why = local_choice(["ollama/qwen2.5-coder:32b", "ollama/qwen2.5-coder:7b"], machine)
     assert model == "ollama/qwen2.5-coder:7b"
     assert why == "`local`: ollama/qwen2.5-coder:32b needs ~22 GB, 9.0 GB free → ollama/qwen2.5-coder:7b"
+
+
+def test_a_local_model_that_fails_to_load_for_memory_falls_back(
+    run_promptls: RunPromptls, tmp_path: Path, ollama: OllamaModelsServer
+) -> None:
+    from tests.wire.ollama_server import Fail, Ok
+
+    error = "model requires more system memory (452.3 GiB) than is available (23.1 GiB)"
+    ollama.script(Fail.server_error(error), Ok("From the small one."))
+    project = _project(
+        tmp_path, "", frontmatter="model: ollama/deepseek-r1:671b\nfallback: [ollama/llama3.2:3b]"
+    )
+    proc = run_promptls(
+        "run", "prompts/a.md", cwd=project, env={"OLLAMA_HOST": ollama.base_url, "PROMPTLS_RETRIES": "0"}
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "From the small one.\n"
+    assert "falling back from ollama/deepseek-r1:671b to ollama/llama3.2:3b" in proc.stderr
+    assert "requires more system memory" in proc.stderr

@@ -37,6 +37,8 @@ FORBIDDEN = (
     "ollama",
     "keyring",
     "httpx",
+    "starlette",  # the proxy's server: imported by `promptls proxy` only
+    "uvicorn",
 )
 
 

@@ -46,6 +46,10 @@ class Exchange:
     cost_usd: float | None = None
     error: str | None = None
     outcome: str = "ok"
+    usage_source: str | None = None
+    """"provider" (the answer said), "estimate" (counted by promptls: the upstream reported none)."""
+    answer: list[str] = field(default_factory=list)
+    """The answer's text and tool inputs as they streamed, for an estimate when no usage came."""
     started: float = field(default_factory=time.monotonic)
     first_event: float | None = None
     ended: float | None = None
@@ -59,9 +63,16 @@ class Exchange:
         return None if self.first_event is None else (self.first_event - self.started) * 1000
 
     def usage_from_event(self, event: Mapping[str, Any]) -> None:
-        """Read the usage an Anthropic stream event reports (`message_start`, `message_delta`)."""
+        """Read the usage an Anthropic stream event reports (`message_start`, `message_delta`), and
+        keep the answer's pieces."""
         kind = event.get("type")
         usage = None
+        if kind == "content_block_delta":
+            delta = event.get("delta") or {}
+            piece = delta.get("text") or delta.get("partial_json") or delta.get("thinking")
+            if isinstance(piece, str):
+                self.answer.append(piece)
+            return
         if kind == "message_start":
             usage = (event.get("message") or {}).get("usage")
         elif kind == "message_delta":
@@ -102,6 +113,7 @@ class Exchange:
             "cost_usd": self.cost_usd,
             "latency_ms": round(self.latency_ms, 1),
             "first_token_ms": None if self.first_token_ms is None else round(self.first_token_ms, 1),
+            "usage_source": self.usage_source,
             "outcome": self.outcome,
             "error": self.error,
         }
@@ -177,7 +189,8 @@ def text_line(x: Exchange) -> str:
     if x.stream:
         parts.append("stream")
     if x.input_tokens is not None or x.output_tokens is not None:
-        parts.append(f"{_n(x.input_tokens)} in, {_n(x.output_tokens)} out")
+        estimated = " (estimated)" if x.usage_source == "estimate" else ""
+        parts.append(f"{_n(x.input_tokens)} in, {_n(x.output_tokens)} out{estimated}")
     if x.cost_usd is not None:
         parts.append(f"${x.cost_usd:.4f}")
     timing = f"{x.latency_ms:.0f} ms"

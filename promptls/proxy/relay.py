@@ -242,6 +242,23 @@ class Job:
             self.channel.put(openai_sse(error_payload(error, "openai")[2]))
             self.channel.put(OPENAI_DONE)
 
+    def _estimate_missing_usage(self, exchange: Exchange) -> None:
+        """The provider's counts; where it reported none (llama.cpp's server never does in a stream: an
+        answer with text and 0 output tokens), promptls's estimate, recorded as one."""
+        if not exchange.answer and not exchange.output_tokens:
+            return
+        if exchange.output_tokens:
+            exchange.usage_source = "provider"
+            return
+        from promptls.proxy.counting import request_texts
+        from promptls.router.models.tokens import count_tokens
+
+        model = exchange.model
+        exchange.output_tokens = count_tokens("".join(exchange.answer), model).count
+        if not exchange.input_tokens:
+            exchange.input_tokens = count_tokens("\n".join(request_texts(self.body)), model).count
+        exchange.usage_source = "estimate"
+
     def _finish(self, decision: Decision | None, run: MessagesRun | None) -> None:
         exchange = self.exchange
         if run is not None:
@@ -250,6 +267,7 @@ class Job:
             exchange.fallbacks = max(0, len(tried) - 1)
         elif decision is not None and decision.route.model is not None:
             exchange.model = str(decision.route.model)
+        self._estimate_missing_usage(exchange)
         info = None
         if decision is not None and exchange.model:
             info = next((c.info for c in decision.plan.calls if c.model_id == exchange.model), None)
@@ -275,7 +293,7 @@ class Job:
                 latency_ms=round(exchange.latency_ms),
                 first_token_ms=None if exchange.first_token_ms is None else round(exchange.first_token_ms),
                 error=exchange.error,
-                usage_source="provider" if exchange.output_tokens is not None else None,
+                usage_source=exchange.usage_source,
                 fallbacks=exchange.fallbacks,
                 cache_read_tokens=exchange.cache_read_tokens,
                 cache_write_tokens=exchange.cache_write_tokens,

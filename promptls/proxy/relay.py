@@ -227,9 +227,10 @@ class Job:
 
         exchange = self.exchange
         exchange.error = error.describe()
-        if isinstance(error, Cancelled):
+        if isinstance(error, Cancelled):  # the client went away: nobody to answer
             exchange.outcome = "interrupted"
-            exchange.status = 499
+            if not self.sent:
+                exchange.status = 499  # nginx's "client closed request", for the log
             return
         if not self.sent:
             status, headers, payload = error_payload(error, self.shape)

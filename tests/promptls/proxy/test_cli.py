@@ -7,6 +7,7 @@ import json
 import socket
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import anthropic
@@ -92,6 +93,14 @@ def ask(proxy, text: str = "Hi") -> None:
     client.messages.create(
         model="claude-opus-4-8", max_tokens=10, messages=[{"role": "user", "content": text}]
     )
+
+
+def test_claude_codes_pre_connect_and_the_health_check(proxy):
+    head = urllib.request.Request(f"{proxy.url}/", method="HEAD")
+    with urllib.request.urlopen(head, timeout=10) as response:
+        assert response.status == 200
+    with urllib.request.urlopen(f"{proxy.url}/healthz", timeout=10) as response:
+        assert json.load(response) == {"status": "ok"}
 
 
 def test_the_request_log_as_text_as_json_and_quiet(project: Path, start_proxy, upstreams):

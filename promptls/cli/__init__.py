@@ -27,6 +27,7 @@ COMMANDS = {
     "run": "promptls.cli.run",
     "serve": "promptls.cli.serve",
     "keys": "promptls.cli.keys",
+    "config": "promptls.cli.config",
     "proxy": "promptls.cli.proxy",
 }
 

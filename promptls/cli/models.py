@@ -36,8 +36,9 @@ live models (asked now; lists cached 60 s, one model's details 5 min):
   promptls models pull ollama/qwen2.5-coder:7b   with progress; Ctrl-C cancels
   promptls models rm ollama/llama3.2:3b      refuses while a prompt of the project uses it
   promptls models load ollama/llama3.2:3b --keep-alive 30m
+  promptls models set prompts/summarize.md ollama/llama3.2:3b   assign it in promptls.toml
 """
-LIVE_COMMANDS = ("list", "show", "status", "pull", "rm", "load", "unload")
+LIVE_COMMANDS = ("list", "show", "status", "pull", "rm", "load", "unload", "set")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -132,6 +133,10 @@ def _live(session, settings, args: argparse.Namespace) -> int:
     args.query = args.query[1:]
     if args.refresh and args.offline:
         raise UsageError("--refresh asks the providers and --offline asks nothing: give one")
+    if command == "set":
+        from promptls.cli import models_set
+
+        return models_set.run(session, args)
     if command in ("list", "show", "status"):
         from promptls.cli import models_live
 

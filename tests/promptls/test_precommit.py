@@ -35,7 +35,9 @@ def _repo(root: pathlib.Path, files: dict[str, str]) -> pathlib.Path:
     return root
 
 
-def _try_repo(repo: pathlib.Path, home: pathlib.Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _try_repo(
+    repo: pathlib.Path, home: pathlib.Path, *args: str, hook: str = "promptls-check"
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
     return subprocess.run(
         [
@@ -44,7 +46,7 @@ def _try_repo(repo: pathlib.Path, home: pathlib.Path, *args: str) -> subprocess.
             "pre_commit",
             "try-repo",
             str(CHECKOUT),
-            "promptls-check",
+            hook,
             "--ref",
             "HEAD",
             *args,
@@ -88,3 +90,16 @@ def test_the_hook_skips_a_commit_that_touches_no_file_promptls_reads(tmp_path, p
     proc = _try_repo(repo, pre_commit_home, "--files", "src/app.py")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Skipped" in proc.stdout
+
+
+def test_the_locked_hook_fails_when_a_prompt_moved_from_its_lock(tmp_path, pre_commit_home, run_promptls):
+    repo = _repo(tmp_path / "locked", {".claude/agents/reviewer.md": AGENT})
+    assert run_promptls("lock", cwd=repo).returncode == 0
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    passed = _try_repo(repo, pre_commit_home, "--all-files", hook="promptls-check-locked")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    (repo / "promptls.toml").write_text('[agents.reviewer]\nmodel = "openai/gpt-4o-mini"\n')
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    failed = _try_repo(repo, pre_commit_home, "--files", "promptls.toml", hook="promptls-check-locked")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert ".claude/agents/reviewer.md:4:8: PLS601 resolves to `openai/gpt-4o-mini`" in failed.stdout

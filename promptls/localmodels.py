@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from promptls.adapters.discovery.live import ModelDetails
+    from promptls.adapters.discovery.live import Listing, ModelDetails
     from promptls.router.models.catalog import Catalog
     from promptls.router.models.fit import LocalMachine
     from promptls.router.settings.discover import ProjectSettings
@@ -106,3 +106,56 @@ def fit_warning(model_id: str, machine: MachineReader) -> str | None:
         f"warning: {model_id} {describe(needed, known.free)}: it may not load "
         "(a model that fails to load falls back like any failure)"
     )
+
+
+def installed_models(settings: ProjectSettings, catalog: Catalog, env: Mapping[str, str]) -> list[str]:
+    """The local models on this machine as the cache last saw them (Ollama, and declared servers on
+    this machine): for completion, which never waits on the network."""
+    from promptls.adapters.model_cache import ModelCache
+    from promptls.cli.models_targets import targets
+    from promptls.router.resolution.resolve import declared_providers, is_local_provider
+
+    declared = declared_providers(settings)
+    local = [name for name in ("ollama", *declared) if is_local_provider(name, declared)]
+    models = ModelCache()
+    out: list[str] = []
+    for target in targets(settings, catalog, env, tuple(dict.fromkeys(local))):
+        if target.endpoint is None:
+            continue
+        listing = models.listing(target.provider, target.where, _never_listed, offline=True)
+        out += [f"{target.provider}/{m.name}" for m in listing.models if m.installed is not False]
+    return out
+
+
+def local_state(
+    model_id: str, settings: ProjectSettings, catalog: Catalog, env: Mapping[str, str]
+) -> str | None:
+    """For the hover of a local model: installed / loaded / not installed, from the cached list with
+    its age (stale past its freshness); None for a model that is not local."""
+    from promptls.adapters.model_cache import ModelCache, describe_age
+    from promptls.cli.models_targets import targets
+    from promptls.router.resolution.resolve import declared_providers, is_local_provider
+
+    provider, _, name = model_id.partition("/")
+    if not name or not is_local_provider(provider, declared_providers(settings)):
+        return None
+    (target,) = targets(settings, catalog, env, (provider,))
+    models = ModelCache()
+    listing = models.listing(provider, target.where, _never_listed, offline=True)
+    if listing.source != "cache":
+        return f"not known yet (`promptls models list --provider {provider}` reads what {provider} has)"
+    age = describe_age(listing.age(models.clock()) or 0.0)
+    seen = f"{provider}'s list, cached {age} ago" + (", stale" if listing.stale else "")
+    found = listing.find(name)
+    if found is None:
+        pull = (
+            f": `promptls models pull {model_id}`"
+            if target.endpoint and target.endpoint.kind == "ollama"
+            else ""
+        )
+        return f"not installed{pull} ({seen})"
+    return ("installed, loaded" if found.loaded else "installed") + f" ({seen})"
+
+
+def _never_listed() -> Listing:
+    raise AssertionError("offline: the cache never asks")

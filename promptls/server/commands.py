@@ -257,7 +257,12 @@ def models(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
 
     assert analysis.prompt is not None and analysis.settings is not None
     keyed = ls.keyed_providers(analysis.settings)
-    items = model_choices(analysis.prompt, ls.documents.catalog, analysis.settings, keyed)
+    from promptls.localmodels import installed_models
+
+    installed = installed_models(analysis.settings, ls.documents.catalog, os.environ)
+    items = model_choices(
+        analysis.prompt, ls.documents.catalog, analysis.settings, keyed, installed=installed
+    )
     return {
         "items": [
             {

@@ -46,6 +46,7 @@ def completion(ls: PromptlsServer, params: types.CompletionParams) -> types.Comp
         analysis.settings,
         keyed=ls.keyed_providers(analysis.settings),
         limit=COMPLETION_LIMIT,
+        installed=_installed(ls, analysis),
     )
     ranges: dict[tuple[int, int], types.Range] = {}  # most items replace the same word
     items = [_item(analysis, c, c.kind != "model", ranges) for c in found]
@@ -75,6 +76,7 @@ def hover(ls: PromptlsServer, params: types.HoverParams) -> types.Hover | None:
     entry = analysis.prompt.get("model")
     if entry is not None and entry.key_span.start <= offset <= entry.value_span.end:
         markdown += _lock_line(analysis, ls.documents.catalog)
+        markdown += _local_line(analysis, ls.documents.catalog)
     return types.Hover(contents=_markdown(markdown), range=analysis.converter.range(result.span))
 
 
@@ -85,6 +87,27 @@ def _lock_line(analysis: Analysis, catalog: Catalog) -> str:
     root = analysis.resolution.settings.root if analysis.resolution else None
     status = lock_status(analysis.prompt.path, root, catalog, analysis.prompt) if root else None
     return f"\n\n**Lock:** {status}" if status else ""
+
+
+def _installed(ls: PromptlsServer, analysis: Analysis) -> list[str]:
+    """The local models the model cache last saw (the server never waits on the network)."""
+    from promptls.localmodels import installed_models
+
+    if analysis.settings is None:
+        return []
+    return installed_models(analysis.settings, ls.documents.catalog, os.environ)
+
+
+def _local_line(analysis: Analysis, catalog: Catalog) -> str:
+    """On the `model:` line of a prompt that runs on a local model: installed, loaded or not, and how
+    old that news is (the cached list)."""
+    from promptls.localmodels import local_state
+
+    resolution = analysis.resolution
+    if resolution is None or resolution.model is None:
+        return ""
+    state = local_state(str(resolution.model), resolution.settings, catalog, os.environ)
+    return f"\n\n**On this machine:** {state}" if state else ""
 
 
 def definition(ls: PromptlsServer, params: types.DefinitionParams) -> types.Location | None:

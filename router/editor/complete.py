@@ -16,7 +16,7 @@ depends only on the catalog (every model with its facts, their order) is built o
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
@@ -84,13 +84,16 @@ def complete(
     settings: ProjectSettings,
     keyed: Collection[str] = (),
     today: datetime.date | None = None,
+    installed: Sequence[str] = (),
 ) -> list[Completion]:
     """Completions at character `offset` of `prompt.text`, best first; [] outside the frontmatter.
 
     `keyed`: the providers that have a key (the front end knows; the core never reads keys). Their
-    models come first among model ids, with those of the providers the project uses.
+    models come first among model ids, with those of the providers the project uses. `installed`: the
+    local models on this machine (ids, as the front end last saw them), right after the models the
+    prompt and its settings use.
     """
-    return completion_list(prompt, offset, catalog, settings, keyed, today=today)[0]
+    return completion_list(prompt, offset, catalog, settings, keyed, today=today, installed=installed)[0]
 
 
 def completion_list(
@@ -101,13 +104,14 @@ def completion_list(
     keyed: Collection[str] = (),
     limit: int | None = None,
     today: datetime.date | None = None,
+    installed: Sequence[str] = (),
 ) -> tuple[list[Completion], bool]:
     """`complete`, at most `limit` items of it (the best matches of the word typed so far, see
     `narrow`), and whether any were left out: what an LSP server sends as a CompletionList. Only the
     items kept are made, so a request costs little more than the ~60 items it sends."""
     context = cursor_context(prompt, offset)
     if context is None and prompt.dialect is Dialect.PROMPTY:  # inside `model:`
-        options, replace = _prompty_options(prompt, offset, catalog, settings, keyed, today)
+        options, replace = _prompty_options(prompt, offset, catalog, settings, keyed, today, installed)
         incomplete = False
         if limit is not None:
             options, incomplete = _narrowed(options, prompt.text[replace.start : offset], limit)
@@ -118,7 +122,8 @@ def completion_list(
     if context.key is None:
         options = _key_options(prompt, context)
     else:
-        options = _value_options(prompt, context, catalog, settings, keyed, today or datetime.date.today())
+        day = today or datetime.date.today()
+        options = _value_options(prompt, context, catalog, settings, keyed, day, installed)
     incomplete = False
     if limit is not None:
         options, incomplete = _narrowed(options, prompt.text[context.start : offset], limit)
@@ -132,6 +137,7 @@ def _prompty_options(
     settings: ProjectSettings,
     keyed: Collection[str],
     today: datetime.date | None,
+    installed: Sequence[str] = (),
 ) -> tuple[list[_Option], Span]:
     """Keys, values and model names inside a Prompty `model:` (router.editor.prompty says which)."""
     from promptls.router.editor.prompty import nested_choices, nested_context
@@ -150,7 +156,7 @@ def _prompty_options(
         return [_value(value, i) for i, (value, _) in enumerate(choices)], replace
     day = today or datetime.date.today()
     prefixes = tuple(f"{provider}/" for provider, _ in choices)
-    ranked = _ranked_models(prompt, catalog, settings, Dialect.GENERIC, keyed, day)
+    ranked = _ranked_models(prompt, catalog, settings, Dialect.GENERIC, keyed, day, installed)
     # Prompty writes the model's name; its provider is a key of its own.
     return [
         o._replace(label=o.label.split("/", 1)[1], insert_text=o.label.split("/", 1)[1])
@@ -287,6 +293,7 @@ def _value_options(
     settings: ProjectSettings,
     keyed: Collection[str],
     today: datetime.date,
+    installed: Sequence[str] = (),
 ) -> list[_Option]:
     key = context.key
     spec = keys_for(prompt.dialect).get(key or "")
@@ -297,7 +304,7 @@ def _value_options(
         # `model:` is read by the dialect's own tool, in its spelling; promptls's own keys
         # (`fallback`) take promptls ids.
         spelling = prompt.dialect if key == "model" else Dialect.GENERIC
-        options = _model_options(prompt, catalog, settings, in_list, spelling, keyed, today)
+        options = _model_options(prompt, catalog, settings, in_list, spelling, keyed, today, installed)
     elif spec.kind in (Kind.BOOLEAN, Kind.FLAG):
         options = [_value("true", 0), _value("false", 1)]
     elif spec.allowed or spec.tools:
@@ -335,6 +342,7 @@ def _model_options(
     spelling: Dialect,
     keyed: Collection[str],
     today: datetime.date,
+    installed: Sequence[str] = (),
 ) -> list[_Option]:
     """Aliases (Claude dialects) or Copilot's picker names, `default`, then model ids best first."""
     options: list[_Option] = []
@@ -346,7 +354,7 @@ def _model_options(
             options.append(_inherit_option(settings))
     if not in_list:
         options.append(_default_option(settings))
-    return options + _ranked_models(prompt, catalog, settings, spelling, keyed, today)
+    return options + _ranked_models(prompt, catalog, settings, spelling, keyed, today, installed)
 
 
 def model_choices(
@@ -355,11 +363,12 @@ def model_choices(
     settings: ProjectSettings,
     keyed: Collection[str] = (),
     today: datetime.date | None = None,
+    installed: Sequence[str] = (),
 ) -> list[Completion]:
     """The model ids completion offers for `model:`, as promptls ids and without the values that are
     not models (`default`, `inherit`, Claude aliases): what an editor's "set model" picker lists."""
     today = today or datetime.date.today()
-    options = _ranked_models(prompt, catalog, settings, Dialect.GENERIC, keyed, today)
+    options = _ranked_models(prompt, catalog, settings, Dialect.GENERIC, keyed, today, installed)
     return _stamped(options, prompt.lines.span(0, 0))
 
 
@@ -370,6 +379,7 @@ def _ranked_models(
     spelling: Dialect,
     keyed: Collection[str],
     today: datetime.date,
+    installed: Sequence[str] = (),
 ) -> list[_Option]:
     """Every catalog id, the settings' `[models."id"]` and the `NAME/` of each declared provider, best
     first (`router.editor.ranking`), each written as `spelling`'s tool writes it where it can."""
@@ -381,7 +391,8 @@ def _ranked_models(
         catalog,
         today,
         first=("anthropic",) if spelling.is_claude else (),
-        used=[*used, *(stub.label for stub in stubs.values())],  # a declared provider's `NAME/` after them
+        # installed local models right after the ones in use, then a declared provider's `NAME/`
+        used=[*used, *installed, *(stub.label for stub in stubs.values())],
         preferred=list(preferred),
     )
     known = _catalog_options(catalog)

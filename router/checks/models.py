@@ -231,6 +231,13 @@ def _invalid(
         expected = "write a name from Copilot's model picker (`GPT-4o`, `Claude Sonnet 4`) or `provider/name`"
     if claude_alias:
         what = f"`{text}` is a Claude Code alias, but Claude Code does not load this file"
+        if dialect is Dialect.GENERIC:
+            # An agent collection kept outside .claude/agents (a template library, an installer's
+            # sources): Claude Code reads it once copied into place, so this is no error of the file.
+            expected = (
+                "if it is a Claude Code agent kept elsewhere, map its folder to `claude-agent` under "
+                "[dialects] in promptls.toml; else write `provider/name`"
+            )
     message = f"{what}: {expected}"
     fix = None
     if suggestions:
@@ -238,9 +245,12 @@ def _invalid(
         fix = _suggestion_fix(fixer, suggestions[0])
         if fix is not None and claude_alias:
             fix = fix._replace(safe=False)  # the file may be meant as an agent Claude Code does not find
-    return rule.finding(
-        path, span, message, fix=fix, severity=None if rule is InvalidModelId else Severity.WARNING
+    severity = (
+        None
+        if rule is InvalidModelId and not (claude_alias and dialect is Dialect.GENERIC)
+        else Severity.WARNING
     )
+    return rule.finding(path, span, message, fix=fix, severity=severity)
 
 
 def _claude_alias_target(text: str, catalog: Catalog) -> str | None:

@@ -275,8 +275,35 @@ def _copilot_provider(slug: str) -> str | None:
     return None
 
 
+_OPENAI_PREFIXES = ("gpt-", "o1", "o3", "o4", "chatgpt-", "text-embedding-", "dall-e", "davinci", "babbage")
+
+
+def provider_from_name(name: str) -> str | None:
+    """The provider a bare model name belongs to, when its name says so (`gpt-4o`, `claude-…`,
+    `gemini-…`); None otherwise."""
+    lowered = name.lower()
+    if lowered.startswith(_OPENAI_PREFIXES) or lowered in ("o1", "o3", "o4-mini"):
+        return "openai"
+    if lowered.startswith("claude"):
+        return "anthropic"
+    if lowered.startswith("gemini"):
+        return "gemini"
+    return None
+
+
 def _dotprompt(raw: str, text: str) -> ModelRef | None:
     prefix, sep, name = text.partition("/")
+    if not sep and text and " " not in text:
+        # The Dotprompt format takes any model name and leaves finding it to the host (its own examples
+        # write `gemini-2.5-flash`); promptls reads a bare name by what it names.
+        provider = provider_from_name(text)
+        if provider is not None:
+            return ModelRef(
+                raw,
+                RefKind.MODEL,
+                ModelId(provider, text),
+                via=f"Dotprompt model name `{text}`, read by its name",
+            )
     if not sep or prefix not in DOTPROMPT_PREFIXES or not name:
         return None
     provider = DOTPROMPT_PREFIXES[prefix]

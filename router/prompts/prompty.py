@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from promptls.router.models.modelid import provider_from_name as guess_provider
 from promptls.router.prompts.schemas.base import DialectSchema, KeySpec, Kind, Source
 
 if TYPE_CHECKING:  # keyspec imports this module: only the key table is needed at import
@@ -178,7 +179,6 @@ V1_OPTION_NAMES = {
 }
 """v1 parameter names written under v2's `options`, which the v2 loader ignores (migration.mdx)."""
 
-_OPENAI_PREFIXES = ("gpt-", "o1", "o3", "o4", "chatgpt-", "text-embedding-", "dall-e", "davinci", "babbage")
 _PROVIDERS = {"openai": "openai", "anthropic": "anthropic"}
 """Prompty providers whose `id` is the model's own name at a provider promptls reaches."""
 _DEPLOYMENT_PROVIDERS = ("foundry", "azure")
@@ -359,18 +359,6 @@ def _deployment_note(name: str, how: str) -> str:
         f"`{name}` is the name of an Azure deployment ({how}), chosen in Azure, not a model id: "
         "promptls cannot tell which model it runs"
     )
-
-
-def guess_provider(name: str) -> str | None:
-    """The provider a bare model name belongs to, when its name says so."""
-    lowered = name.lower()
-    if lowered.startswith(_OPENAI_PREFIXES) or lowered in ("o1", "o3", "o4-mini"):
-        return "openai"
-    if lowered.startswith("claude"):
-        return "anthropic"
-    if lowered.startswith("gemini"):
-        return "gemini"
-    return None
 
 
 def parameter_entries(prompt: PromptFile) -> list[tuple[str, Entry, str]]:

@@ -335,6 +335,22 @@ def test_dotprompt_plugin_prefixes(catalog, raw, expected, via):
     assert ref.native
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("gemini-2.5-flash", "gemini/gemini-2.5-flash"), ("gpt-4o", "openai/gpt-4o"), ("claude-opus-4-1", None)],
+)
+def test_dotprompt_reads_a_bare_model_name_by_its_name(catalog, raw, expected):
+    # Dotprompt's own examples write `model: gemini-2.5-flash`: the format leaves the name to the host.
+    ref = interpret(raw, Dialect.DOTPROMPT, catalog)
+    assert ref.kind is RefKind.MODEL and ref.native
+    assert str(ref.model) == (expected or f"anthropic/{raw}")
+    assert ref.via == f"Dotprompt model name `{raw}`, read by its name"
+
+
+def test_dotprompt_a_bare_name_of_no_known_provider_is_still_invalid(catalog):
+    assert interpret("mistral-large", Dialect.DOTPROMPT, catalog).kind is RefKind.INVALID
+
+
 def test_dotprompt_with_a_provider_genkit_lacks_is_not_native(catalog):
     ref = interpret("openrouter/deepseek/deepseek-chat", Dialect.DOTPROMPT, catalog)
     assert ref.model == ModelId("openrouter", "deepseek/deepseek-chat")

@@ -78,4 +78,6 @@ def test_a_claude_alias_in_a_file_claude_code_does_not_load_suggests_its_id(tmp_
         "`sonnet` is a Claude Code alias, but Claude Code does not load this file"
     )
     assert finding.message.endswith(f"did you mean `{target}`?")
+    assert "map its folder to `claude-agent` under [dialects]" in finding.message
+    assert finding.severity.label == "warning"  # an agent collection kept outside .claude is no error
     assert not finding.fix.safe  # maybe an agent Claude Code should find: not for `check --fix`

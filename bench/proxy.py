@@ -277,24 +277,29 @@ async def latencies(targets: dict[str, Target], requests: int, stream: bool) -> 
 
 
 async def throughput(target: Target, clients: int, seconds: float, stream: bool) -> float:
+    """Requests per second of `clients` workers, each with a client (one connection) of its own:
+    httpx's shared pool gets slow with many connections, and the load would measure itself."""
     import httpx
 
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     done = 0
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        for _ in range(clients):  # warm the connections
+    pool = [httpx.AsyncClient(timeout=30) for _ in range(clients)]
+    try:
+        for client in pool:  # warm the connections
             await call(client, target, stream)
         deadline = time.perf_counter() + seconds
 
-        async def worker() -> None:
+        async def worker(client) -> None:
             nonlocal done
             while time.perf_counter() < deadline:
                 await call(client, target, stream)
                 done += 1
 
         started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(clients)))
+        await asyncio.gather(*(worker(client) for client in pool))
         elapsed = time.perf_counter() - started
+    finally:
+        for client in pool:
+            await client.aclose()
     return done / elapsed
 
 

@@ -52,17 +52,19 @@ class Ledger:
         requested_model: str | None,
         client: str | None = None,
         agent: str | None = None,
+        started_at: datetime.datetime | None = None,
     ) -> int:
         """Write the run at once (outcome `running`, this process's pid) and return its id.
 
         Committed before the model is called: a run killed mid-way leaves its row, which the queries
-        later report as `interrupted`.
+        later report as `interrupted`. `started_at` (aware): when it began, for a run written after
+        the fact (the proxy records a request when it ends); default now.
         """
         cursor = self.conn.execute(
             "INSERT INTO runs (started_at, pid, prompt_path, prompt_name, dialect, requested_model, client,"
             " agent, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running')",
             (
-                stored(self._clock()),
+                stored(started_at or self._clock()),
                 os.getpid(),
                 *map(clean, (prompt_path, prompt_name, dialect, requested_model, client, agent)),
             ),

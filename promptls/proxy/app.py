@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -28,11 +27,11 @@ from starlette.routing import Route
 
 from promptls.proxy.bridge import Channel
 from promptls.proxy.exchange import Exchange, RequestLog
+from promptls.proxy.ledger import LedgerWriter
 from promptls.proxy.relay import Failure, Job, Shape, Whole, bad_request, dumps
 from promptls.router.proxy.clients import client_name
 
 if TYPE_CHECKING:
-    from promptls.ledger.recorder import RunRecorder
     from promptls.proxy.state import ProxyState
 
 WORKERS = 64
@@ -40,7 +39,7 @@ WORKERS = 64
 
 
 class Proxy:
-    """What every request of one proxy shares: its state, log, token, threads and ledger writers."""
+    """What every request of one proxy shares: its state, log, token, threads and ledger writer."""
 
     def __init__(self, state: ProxyState, log: RequestLog, token: str | None) -> None:
         self.state = state
@@ -48,19 +47,11 @@ class Proxy:
         self.token = token
         """Clients must send it when set (always set when listening beyond loopback)."""
         self.executor = ThreadPoolExecutor(WORKERS, thread_name_prefix="promptls-proxy")
-        self._local = threading.local()
-
-    def recorder(self) -> RunRecorder:
-        """This thread's ledger writer (a SQLite connection belongs to one thread)."""
-        recorder = getattr(self._local, "recorder", None)
-        if recorder is None:
-            from promptls.ledger.recorder import RunRecorder
-
-            recorder = self._local.recorder = RunRecorder(self.log.note)
-        return recorder
+        self.ledger = LedgerWriter(log.note)
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.ledger.close()
 
 
 Handler = Callable[[Request], Awaitable[Response]]

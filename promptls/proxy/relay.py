@@ -15,6 +15,7 @@ falls back only before the first event.
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import json
 import threading
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from promptls.proxy.app import Proxy
     from promptls.proxy.bridge import Channel
     from promptls.proxy.state import Decision
+    from promptls.router.models.catalog import ModelInfo
 
 Shape = Literal["anthropic", "openai"]
 
@@ -103,7 +105,7 @@ class Job:
         self.openai_body = openai_body
         self.sent = False
         """Something of the answer went to the client: no error status can follow."""
-        self.run_id: int | None = None
+        self.started_at = datetime.datetime.now(datetime.UTC)
 
     def run(self) -> None:
         from promptls.adapters.errors import AdapterError
@@ -123,7 +125,6 @@ class Job:
                     return
             decision = self.proxy.state.decide(self.body, self.headers)
             exchange.agent = decision.agent.name if decision.agent is not None else None
-            self._record_start(decision)
             if decision.route.problem:
                 self._fail(not_found(self.shape, decision.route.problem), decision.route.problem)
                 return
@@ -142,34 +143,12 @@ class Job:
             self.channel.close()
             self._finish(decision, run)
 
-    def _record_start(self, decision: Decision) -> None:
-        agent = decision.agent
-        self.run_id = self.proxy.recorder().start_run(
-            prompt_path=agent.path if agent is not None else None,
-            prompt_name=agent.name if agent is not None else None,
-            dialect=agent.dialect.value if agent is not None else None,
-            requested_model=self.exchange.requested,
-            client=self.exchange.client,
-            agent=self.exchange.agent,
-        )
-
     def _start(self, decision: Decision) -> MessagesRun:
         from promptls.adapters.messages import MessagesRun
 
         betas = [b.strip() for b in (self.headers.get("anthropic-beta") or "").split(",") if b.strip()]
-        recorder = self.proxy.recorder()
-
-        def attempt(a) -> None:
-            recorder.record_attempt(
-                self.run_id,
-                model=a.model_id,
-                latency_ms=a.latency_ms,
-                error_kind=a.error.kind if a.error else None,
-                error_message=a.error.message if a.error else None,
-            )
-
         env = self.proxy.state.env
-        return MessagesRun(decision.plan, self.body, env, cancel=self.cancel, betas=betas, on_attempt=attempt)
+        return MessagesRun(decision.plan, self.body, env, cancel=self.cancel, betas=betas)
 
     def _answer(self, run: MessagesRun) -> None:
         from promptls.adapters.messages import (
@@ -260,6 +239,48 @@ class Job:
             exchange.input_tokens = count_tokens("\n".join(request_texts(self.body)), model).count
         exchange.usage_source = "estimate"
 
+    def _record(self, decision: Decision, run: MessagesRun | None, info: ModelInfo | None) -> None:
+        """The request in the ledger (written by the proxy's ledger thread)."""
+        from promptls.proxy.ledger import RecordedRequest
+
+        exchange, agent = self.exchange, decision.agent
+        prices = info.prices(exchange.input_tokens) if info is not None else None
+        start = {
+            "prompt_path": agent.path if agent is not None else None,
+            "prompt_name": agent.name if agent is not None else None,
+            "dialect": agent.dialect.value if agent is not None else None,
+            "requested_model": exchange.requested,
+            "client": exchange.client,
+            "agent": exchange.agent,
+        }
+        attempts = [
+            {
+                "model": a.model_id,
+                "latency_ms": round(a.latency_ms),
+                "error_kind": a.error.kind if a.error else None,
+                "error_message": a.error.message if a.error else None,
+            }
+            for a in (run.attempts if run is not None else ())
+        ]
+        finish = {
+            "outcome": exchange.outcome,
+            "used_model": run.model_id if run is not None else None,
+            "input_tokens": exchange.input_tokens,
+            "output_tokens": exchange.output_tokens,
+            "cost_usd": exchange.cost_usd,
+            "input_price": prices.input if prices else None,
+            "output_price": prices.output if prices else None,
+            "price_source": self.proxy.state.catalog.generated,
+            "latency_ms": round(exchange.latency_ms),
+            "first_token_ms": None if exchange.first_token_ms is None else round(exchange.first_token_ms),
+            "error": exchange.error,
+            "usage_source": exchange.usage_source,
+            "fallbacks": exchange.fallbacks,
+            "cache_read_tokens": exchange.cache_read_tokens,
+            "cache_write_tokens": exchange.cache_write_tokens,
+        }
+        self.proxy.ledger.record(RecordedRequest(self.started_at, start, attempts, finish))
+
     def _finish(self, decision: Decision | None, run: MessagesRun | None) -> None:
         exchange = self.exchange
         if run is not None:
@@ -279,24 +300,6 @@ class Job:
                 cache_read_tokens=exchange.cache_read_tokens or 0,
                 cache_write_tokens=exchange.cache_write_tokens or 0,
             )
-        if self.run_id is not None:
-            prices = info.prices(exchange.input_tokens) if info is not None else None
-            self.proxy.recorder().finish_run(
-                self.run_id,
-                outcome=exchange.outcome,
-                used_model=run.model_id if run is not None else None,
-                input_tokens=exchange.input_tokens,
-                output_tokens=exchange.output_tokens,
-                cost_usd=exchange.cost_usd,
-                input_price=prices.input if prices else None,
-                output_price=prices.output if prices else None,
-                price_source=self.proxy.state.catalog.generated,
-                latency_ms=round(exchange.latency_ms),
-                first_token_ms=None if exchange.first_token_ms is None else round(exchange.first_token_ms),
-                error=exchange.error,
-                usage_source=exchange.usage_source,
-                fallbacks=exchange.fallbacks,
-                cache_read_tokens=exchange.cache_read_tokens,
-                cache_write_tokens=exchange.cache_write_tokens,
-            )
+        if decision is not None:
+            self._record(decision, run, info)
         self.proxy.log.done(exchange)

@@ -15,6 +15,14 @@ def test_readme_lists_every_check_with_its_name():
         assert f"| `{rule.code}` | `{rule.name}` |" in README, f"{rule.code} missing from README"
 
 
+def test_readme_tables_every_dialect_where_it_is_found_and_what_is_checked():
+    from promptls.router.prompts.dialects import Dialect
+
+    table = README.split("## Prompt files and dialects", 1)[1].split("###", 1)[0]
+    for dialect in Dialect:
+        assert f"\n| `{dialect.value}` | " in table, f"{dialect.value} missing from the README's file kinds"
+
+
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "./scripts/test" in README and "./scripts/setup" in README

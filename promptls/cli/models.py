@@ -53,7 +53,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "query",
         nargs="*",
-        help="part of a model id or name (the catalog); or list|show|status|pull|rm|load|unload|test ...",
+        help="part of a model id or name (the catalog); or list|show|status|pull|rm|load|unload|set|test ...",
     )
     p.add_argument("--provider", help="only this provider (openai, anthropic, gemini, ...)")
     p.add_argument("--free", action="store_true", help="only free (or local) models")

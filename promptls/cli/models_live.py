@@ -364,8 +364,10 @@ def _print_show(report: Mapping[str, Any], paint: Painter) -> None:
         if live["age_seconds"] is not None and live["source"] == "cache"
         else ""
     )
+    state = STATE_WORDS.get(live["state"], live["state"])
+    said = live["message"] if live["state"] == "ok" else f"{state}: {live['message']}"
     print(
-        f"  {paint('live', 'cyan')}  ({printable(live['message'])}{age})"
+        f"  {paint('live', 'cyan')}  ({printable(said)}{age})"
         + (paint(" stale", "yellow") if live["stale"] else "")
     )
     facts = dict(live["facts"])

@@ -12,7 +12,7 @@ works too, but is seen only between two pieces of the answer.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from promptls.adapters.answers import StreamForm, answer_form
@@ -50,13 +50,25 @@ class Cancel(threading.Event):
                 self._callbacks.remove(callback)
 
 
-class Call:
-    """The endpoint, model, deadlines and cancel of one translated call."""
+NO_OPTIONS: Mapping[str, Any] = {}
 
-    def __init__(self, endpoint: Endpoint, model: str, cancel: threading.Event | None) -> None:
+
+class Call:
+    """The endpoint, model, deadlines, cancel and settings options of one translated call."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        model: str,
+        cancel: threading.Event | None,
+        options: Mapping[str, Any] = NO_OPTIONS,
+    ) -> None:
         self.endpoint = endpoint
         self.model = model
         self.cancel = cancel
+        self.options = options
+        """Pass-through options from settings (`[providers.X] options`, `[models."id"] options`): each
+        target puts them where its wire takes them, and they win over what the client sent."""
         self.watch = StreamWatch(endpoint, model)
         self._undo: list[Callable[[], None]] = []
 

@@ -91,7 +91,13 @@ class MessagesRun:
             answered = False
             try:
                 for event in stream_messages(
-                    endpoint, call.name, self.body, cancel=self.cancel, betas=self.betas, reasoning=reasoning
+                    endpoint,
+                    call.name,
+                    self.body,
+                    cancel=self.cancel,
+                    betas=self.betas,
+                    reasoning=reasoning,
+                    options=call.options,
                 ):
                     if not answered:
                         answered = True

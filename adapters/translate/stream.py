@@ -18,7 +18,7 @@ from typing import Any
 from promptls.adapters.base import Endpoint
 from promptls.adapters.errors import AdapterError, Cancelled, StreamBroken, Unavailable, Unsupported
 from promptls.adapters.execute import cached_adapter, default_adapter
-from promptls.adapters.translate.call import Call
+from promptls.adapters.translate.call import NO_OPTIONS, Call
 
 ADAPTER_MODULES = {
     "openai": "promptls.adapters.openai_compat",
@@ -37,11 +37,13 @@ def stream_messages(
     cancel: threading.Event | None = None,
     betas: Sequence[str] = (),
     reasoning: bool | None = None,
+    options: Mapping[str, Any] = NO_OPTIONS,
 ) -> Iterator[dict[str, Any]]:
     """Send `body` (an Anthropic Messages request) to `model` at `endpoint`, and yield the answer as
     Anthropic streaming events. `betas`: the client's `anthropic-beta` values (for an Anthropic
     endpoint); `reasoning`: the model is known to reason (its effort is then sent; None: unknown,
-    not sent, since models that do not reason refuse it)."""
+    not sent, since models that do not reason refuse it); `options`: the settings' pass-through
+    options for this model (each target's module says where they go)."""
     if endpoint.kind not in ADAPTER_MODULES:
         raise Unsupported(
             f"promptls cannot call {endpoint.kind} models yet; route to another provider",
@@ -49,7 +51,7 @@ def stream_messages(
             model=model,
         )
     map_error: Callable[..., AdapterError] = importlib.import_module(ADAPTER_MODULES[endpoint.kind]).map_error
-    call = Call(endpoint, model, cancel)
+    call = Call(endpoint, model, cancel, options)
     started = False
     events: Iterator[dict[str, Any]] | None = None
     try:

@@ -2,9 +2,10 @@
 
 The client's body goes upstream as it came, unknown fields included (Claude Code's
 `context_management`, `output_config`, `metadata`, `thinking`, cache marks, server tools), with
-three changes only: `model` is the routed model's name, `stream` is true (a client that asked for a
+these changes only: `model` is the routed model's name, `stream` is true (a client that asked for a
 whole message gets it collected from the stream), and thinking blocks promptls signed for another
-provider (blocks.signed) are left out, since Anthropic would refuse their signatures. The client's
+provider (blocks.signed) are left out, since Anthropic would refuse their signatures, and the
+settings' pass-through options are set over the client's fields. The client's
 betas (`anthropic-beta`) go along, except `oauth-*` (promptls calls with its own key, never the
 client's). The upstream's events come back as they were sent, as dicts (`message_start` and the
 first block's start held until the answer begins, so that a failure before it can still fall back);
@@ -62,7 +63,7 @@ def stream(
     response = client.post(
         path,
         cast_to=object,
-        body=upstream_body(body, call.model),
+        body={**upstream_body(body, call.model), **call.options, "model": call.model, "stream": True},
         options=options,
         stream=True,
         stream_cls=anthropic.Stream[object],

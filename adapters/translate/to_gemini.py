@@ -21,6 +21,8 @@ Request, field by field:
 - the effort -> `thinking_config` (`thinking_level` on Gemini 3, a `thinking_budget` on 2.x), with
   `include_thoughts` so the thoughts stream as thinking blocks, only for a model known to reason.
 - `cache_control`, `metadata`, `context_management`, server tools: dropped.
+- settings' pass-through options: a `GenerateContentConfig` field goes in the config, anything else
+  is raw JSON merged into the request body (as for `promptls run`).
 
 Answer: text parts -> text; thought parts -> thinking (signed); function calls -> `tool_use` (the
 call's id, else a fresh one); finishReason STOP/MAX_TOKENS/SAFETY... -> end_turn (tool_use when
@@ -205,7 +207,16 @@ def stream(
     from google.genai import types
 
     contents, config, names = gemini_request(body, call.model, reasoning=reasoning)
-    if "automatic_continuation" in types.GenerateContentConfig.model_fields:
+    known = types.GenerateContentConfig.model_fields
+    extra: dict[str, Any] = {}
+    for name, value in call.options.items():  # settings' pass-through options win
+        if name in known and name != "http_options":
+            config[name] = value
+        else:
+            extra[name] = value
+    if extra:
+        config["http_options"] = {"extra_body": extra}
+    if "automatic_continuation" in known:
         config["automatic_continuation"] = False  # a broken stream must stay broken
     try:  # the SDK's types: a plain dict's nested fields would go out in snake_case, bytes unencoded
         typed_contents = [types.Content.model_validate(content) for content in contents]

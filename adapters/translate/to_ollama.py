@@ -17,6 +17,8 @@ Request, field by field:
   for a model known to reason (others refuse `think`).
 - `cache_control`, `metadata`, `context_management`, `tool_choice` (Ollama has none), server
   tools: dropped.
+- settings' pass-through options: `keep_alive`, `format`, `think` as request fields, the others
+  (`num_ctx`: Ollama's small default context cuts long prompts silently) in `options`.
 
 Answer: `message.content` -> text; `message.thinking` -> thinking (signed); `message.tool_calls`
 (whole in one chunk) -> `tool_use` with fresh ids (Ollama gives none); `done_reason` stop/length ->
@@ -32,6 +34,7 @@ from typing import Any
 
 from promptls.adapters.answers import JSON_LINES
 from promptls.adapters.errors import Unavailable
+from promptls.adapters.ollama_adapter import TOP_LEVEL_OPTIONS
 from promptls.adapters.translate import blocks as b
 from promptls.adapters.translate.call import Call
 from promptls.adapters.translate.events import EventWriter, usage
@@ -147,6 +150,11 @@ def stream(
 ) -> Iterator[dict[str, Any]]:
     """Send the request with the `ollama` SDK and yield the answer as Anthropic events."""
     arguments = chat_arguments(body, call.model, reasoning=reasoning)
+    for name, value in call.options.items():  # settings' pass-through options win (`num_ctx`, ...)
+        if name in TOP_LEVEL_OPTIONS:
+            arguments[name] = value
+        else:
+            arguments.setdefault("options", {})[name] = value
     call.inspect_with(JSON_LINES)
     writer = EventWriter(call.model)
     thinking = False

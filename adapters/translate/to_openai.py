@@ -23,6 +23,7 @@ Request, field by field:
 - `cache_control`: kept on text parts for OpenRouter (which passes it to the providers that cache
   on request); dropped elsewhere (OpenAI caches by itself). `metadata` (an Anthropic user id),
   `context_management`, `container`, `mcp_servers`, `service_tier`, server tools: dropped.
+- settings' pass-through options: top-level fields of the request, over the translated ones.
 
 Answer: text deltas -> text block; `reasoning_content`/`reasoning` deltas -> a thinking block
 signed `promptls:<field>:`; tool calls (gathered by index, sent whole when the answer ends, so
@@ -212,6 +213,7 @@ def stream(
     import openai
 
     wire, names = chat_body(body, call.model, call.endpoint.provider, reasoning=reasoning)
+    wire.update(call.options)  # settings' pass-through options (OpenRouter's `provider`, ...) win
     response = client.post(
         "/chat/completions", cast_to=object, body=wire, stream=True, stream_cls=openai.Stream[object]
     )

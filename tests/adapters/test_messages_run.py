@@ -173,6 +173,19 @@ def test_a_cancel_from_another_thread_ends_a_read_that_waits(servers: tuple[Wire
     assert time.monotonic() - began < 10  # not the stall's 30 s, nor the 5 s read timeout twice
 
 
+def test_the_settings_options_of_each_model_reach_its_wire(servers: tuple[WireServer, WireServer]) -> None:
+    first, second = servers
+    first.script(openai_server.Fail.server_error())
+    calls = (
+        planned(OPENAI, first)._replace(options={"provider": {"order": ["deepinfra"]}}),
+        planned(OLLAMA, second)._replace(options={"num_ctx": 32768, "keep_alive": "10m"}),
+    )
+    drain(MessagesRun(plan(*calls), body(user("hi")), ENV))
+    assert first.requests[0].body["provider"] == {"order": ["deepinfra"]}
+    sent = second.requests[0].body
+    assert (sent["options"]["num_ctx"], sent["keep_alive"]) == (32768, "10m")
+
+
 def test_no_model_left_is_unavailable(servers: tuple[WireServer, WireServer]) -> None:
     with pytest.raises(Unavailable):
         list(MessagesRun(plan(), body(user("hi")), ENV))

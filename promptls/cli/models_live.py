@@ -154,6 +154,7 @@ def run_list(session: Session, settings: ProjectSettings, args: argparse.Namespa
     for listing in results:
         for model in listing.models:
             row = merged(listing.provider, model, session.catalog, local[listing.provider])
+            row["listed"] = {"source": listing.source, "stale": listing.stale}  # this provider's answer
             if query and query not in row["id"].lower():
                 continue
             if args.installed and not row["installed"]:

@@ -147,8 +147,10 @@ def test_the_list_is_cached_then_served_stale_with_its_age_when_ollama_is_gone(
     offline = run_promptls(
         "models", "list", "--provider", "ollama", "--offline", "--json", cwd=project, env=env
     )
-    (provider,) = json.loads(offline.stdout)["providers"]
+    payload = json.loads(offline.stdout)
+    (provider,) = payload["providers"]
     assert provider["source"] == "cache" and provider["age_seconds"] >= 0 and "offline" in provider["message"]
+    assert payload["models"][0]["listed"]["source"] == "cache"
 
 
 def test_offline_without_cached_data_says_so(run_promptls: RunPromptls, tmp_path: Path) -> None:

@@ -3,8 +3,8 @@
 The lingua franca is Anthropic's Messages format, as plain dicts: a request body as Claude Code (or
 any Anthropic client) sends it, and the answer as Anthropic's streaming events.
 
-    stream_messages(endpoint, model, body, *, cancel=None, betas=(), reasoning=None, options={})
-        -> Iterator[dict]
+    stream_messages(endpoint, model, body, *, cancel=None, betas=(), reasoning=None, options={},
+                    max_output=None) -> Iterator[dict]
         Send `body` to `model` (the provider's own name) at `endpoint`, translated to its wire format
         (pass-through for Anthropic), and yield Anthropic events: `message_start`, per block
         `content_block_start` / `content_block_delta` (text_delta, thinking_delta, signature_delta,
@@ -15,12 +15,13 @@ any Anthropic client) sends it, and the answer as Anthropic's streaming events.
         when set from another thread (a plain `threading.Event` is seen between pieces).
         `betas`: the client's `anthropic-beta` values (Anthropic endpoints only). `reasoning`: the
         model is known to reason, so the client's effort is sent (None: not sent). `options`: the
-        settings' pass-through options for the model, put where its wire takes them.
+        settings' pass-through options for the model, put where its wire takes them. `max_output`:
+        the model's output limit; a larger `max_tokens` is lowered to it.
     MessagesRun(plan, body, env, *, cancel=None, betas=(), on_attempt=None)
         The fallback runner over a `FallbackPlan` (router/resolution/plan.py): iterate it for the
         events of the model that answered; falls back only before the first event, with the
-        retries, backoff and cooldowns of `promptls run`; each call's `reasoning` from its catalog
-        capabilities, its `options` from settings. `.model_id`, `.attempts`,
+        retries, backoff and cooldowns of `promptls run`; each call's `reasoning` and `max_output`
+        from its catalog entry, its `options` from settings. `.model_id`, `.attempts`,
         `.first_event_ms`, `.usage`, `.error` for the ledger.
     collect_message(events) -> dict            the whole message (for a request without `stream`)
     message_events(message) -> Iterator[dict]  a whole message as its events

@@ -36,6 +36,18 @@ EFFORT_ALIASES = {"minimal": "low", "max": "high", "xhigh": "high"}
 """Anthropic's `output_config.effort` values that other providers name differently."""
 
 
+def tool_input_json(arguments: str) -> str:
+    """A tool call's arguments as the JSON object a `tool_use` input must be: a small model's text
+    that is no JSON object is kept whole under `_raw` (the client then reports the tool's input as
+    invalid to the model, which can try again), never a stream the client cannot parse."""
+    text = arguments.strip() or "{}"
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return json.dumps({"_raw": arguments})
+    return text if isinstance(value, dict) else json.dumps({"_raw": arguments})
+
+
 def new_id(prefix: str = "toolu") -> str:
     """An id in Anthropic's charset (`[A-Za-z0-9_-]`): for tool calls a provider gave no id."""
     return f"{prefix}_{secrets.token_hex(12)}"

@@ -141,8 +141,7 @@ def collect_message(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         elif kind == "content_block_stop":
             index = event["index"]
             if index in partial:
-                raw = "".join(partial.pop(index))
-                content[index]["input"] = json.loads(raw) if raw.strip() else {}
+                content[index]["input"] = _input("".join(partial.pop(index)))
         elif kind == "message_delta":
             delta = event.get("delta") or {}
             message["stop_reason"] = delta.get("stop_reason", message.get("stop_reason"))
@@ -152,6 +151,13 @@ def collect_message(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
                     message.setdefault("usage", {})[name] = value
     message["content"] = [content[index] for index in sorted(content)]
     return message
+
+
+def _input(raw: str) -> Any:
+    try:
+        return json.loads(raw) if raw.strip() else {}
+    except ValueError:  # an upstream that streamed no JSON: kept, not a crash
+        return {"_raw": raw}
 
 
 def _apply(

@@ -98,6 +98,7 @@ class MessagesRun:
                     betas=self.betas,
                     reasoning=reasoning,
                     options=call.options,
+                    max_output=call.info.max_output,
                 ):
                     if not answered:
                         answered = True

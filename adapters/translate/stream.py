@@ -38,12 +38,15 @@ def stream_messages(
     betas: Sequence[str] = (),
     reasoning: bool | None = None,
     options: Mapping[str, Any] = NO_OPTIONS,
+    max_output: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Send `body` (an Anthropic Messages request) to `model` at `endpoint`, and yield the answer as
     Anthropic streaming events. `betas`: the client's `anthropic-beta` values (for an Anthropic
     endpoint); `reasoning`: the model is known to reason (its effort is then sent; None: unknown,
     not sent, since models that do not reason refuse it); `options`: the settings' pass-through
-    options for this model (each target's module says where they go)."""
+    options for this model (each target's module says where they go); `max_output`: the model's
+    output limit, when known: a larger `max_tokens` (Claude Code asks 32,000 or 64,000) is lowered
+    to it, since providers refuse a request above their model's limit."""
     if endpoint.kind not in ADAPTER_MODULES:
         raise Unsupported(
             f"promptls cannot call {endpoint.kind} models yet; route to another provider",
@@ -52,6 +55,8 @@ def stream_messages(
         )
     map_error: Callable[..., AdapterError] = importlib.import_module(ADAPTER_MODULES[endpoint.kind]).map_error
     call = Call(endpoint, model, cancel, options)
+    if max_output and isinstance(body.get("max_tokens"), int) and body["max_tokens"] > max_output:
+        body = {**body, "max_tokens": max_output}
     started = False
     events: Iterator[dict[str, Any]] | None = None
     try:

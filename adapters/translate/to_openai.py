@@ -287,7 +287,7 @@ def answer_events(chunks: Iterable[Any], call: Call, names: b.ToolNames) -> Iter
         yield from writer.signature(b.sign(reasoning_field))
     for index in sorted(calls):
         slot = calls[index]
-        arguments = "".join(slot["arguments"]).strip() or "{}"
+        arguments = b.tool_input_json("".join(slot["arguments"]))
         yield from writer.tool_use(slot["id"] or b.new_id(), names.client(slot["name"]), arguments)
     stop = FINISH_REASONS.get(finish, "end_turn")
     if calls and stop == "end_turn":

@@ -140,6 +140,17 @@ def test_parallel_tool_calls_come_back_as_whole_blocks_in_order(
     assert [block["input"] for block in content[1:]] == [{"path": "a"}, {"path": "b"}]
 
 
+def test_arguments_that_are_not_a_json_object_are_kept_whole_under_raw(
+    provider: Provider, server: OpenAIWireServer
+) -> None:
+    server.script(
+        Ok("", tool_calls=(ToolCall("call_1", "Bash", '{"command": "ls'),), finish_reason="tool_calls")
+    )
+    events, _ = call(endpoint(provider, server), "gemma", body(user("ls")))
+    check_grammar(events)
+    assert collect_message(events)["content"][0]["input"] == {"_raw": '{"command": "ls'}
+
+
 def test_images_go_as_image_url_parts_and_a_tool_s_images_follow_its_result(
     provider: Provider, server: OpenAIWireServer
 ) -> None:

@@ -186,6 +186,16 @@ def test_the_settings_options_of_each_model_reach_its_wire(servers: tuple[WireSe
     assert (sent["options"]["num_ctx"], sent["keep_alive"]) == (32768, "10m")
 
 
+def test_max_tokens_above_the_model_s_output_limit_is_lowered_to_it(
+    servers: tuple[WireServer, WireServer],
+) -> None:
+    first, _ = servers
+    call = planned(OPENAI, first)
+    call = call._replace(info=call.info._replace(max_output=16384))
+    drain(MessagesRun(plan(call), body(user("hi"), max_tokens=64000), ENV))  # Claude Code's opus limit
+    assert first.requests[0].body["max_completion_tokens"] == 16384
+
+
 def test_no_model_left_is_unavailable(servers: tuple[WireServer, WireServer]) -> None:
     with pytest.raises(Unavailable):
         list(MessagesRun(plan(), body(user("hi")), ENV))

@@ -37,9 +37,13 @@ def claude_home(env: dict[str, str] | None = None) -> str:
 class AgentFiles:
     """The agents of one project and one user, indexed by the start of their bodies."""
 
-    def __init__(self, project_root: str, user_home: str | None = None) -> None:
+    def __init__(
+        self, project_root: str, user_home: str | None = None, check_every: float = CHECK_EVERY
+    ) -> None:
         self.project_root = project_root
         self.user_home = user_home or claude_home()
+        self.check_every = check_every
+        """Seconds between two looks for changed files (0: at every request)."""
         self._lock = threading.Lock()
         self._checked = 0.0
         self._stamps: dict[str, float | None] = {}
@@ -60,10 +64,10 @@ class AgentFiles:
 
     def _maybe_refresh(self) -> None:
         now = time.monotonic()
-        if now - self._checked < CHECK_EVERY:
+        if now - self._checked < self.check_every:
             return
         with self._lock:
-            if now - self._checked < CHECK_EVERY:
+            if now - self._checked < self.check_every:
                 return
             self._checked = now
             if any(_stamp(path) != stamp for path, stamp in self._stamps.items()):

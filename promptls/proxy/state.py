@@ -39,12 +39,20 @@ class Decision(NamedTuple):
 class ProxyState:
     """One proxy's view of its project; shared by the requests' threads."""
 
-    def __init__(self, project_root: str, env: Mapping[str, str], agents: AgentFiles | None = None) -> None:
+    def __init__(
+        self,
+        project_root: str,
+        env: Mapping[str, str],
+        agents: AgentFiles | None = None,
+        check_every: float = CHECK_EVERY,
+    ) -> None:
         from promptls.router.models.catalog import load_catalog
         from promptls.router.settings import SettingsLoader
 
         self.project_root = project_root
         self.env = dict(env)
+        self.check_every = check_every
+        """Seconds between two looks for changed settings files (0: at every request)."""
         self.loader = SettingsLoader()
         from promptls.router.models.catalog import CATALOG_ENV
 
@@ -97,10 +105,10 @@ class ProxyState:
 
     def _maybe_reload(self) -> None:
         now = time.monotonic()
-        if now - self._checked < CHECK_EVERY:
+        if now - self._checked < self.check_every:
             return
         with self._lock:
-            if now - self._checked < CHECK_EVERY:
+            if now - self._checked < self.check_every:
                 return
             self._checked = now
             stamps = self._settings_stamps()

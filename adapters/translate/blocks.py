@@ -225,9 +225,10 @@ class ToolNames:
     others get their unfit characters replaced and are cut to the limit (with a suffix that keeps
     them apart). The answer's tool calls are turned back into the client's names."""
 
-    def __init__(self, allowed: re.Pattern[str], limit: int = 64) -> None:
+    def __init__(self, allowed: re.Pattern[str], limit: int = 64, unfit: str = r"[^A-Za-z0-9_-]") -> None:
         self._allowed = allowed
         self._limit = limit
+        self._unfit = re.compile(unfit)
         self._to_wire: dict[str, str] = {}
         self._to_client: dict[str, str] = {}
 
@@ -236,7 +237,7 @@ class ToolNames:
             return self._to_wire[name]
         fitted = name
         if not self._allowed.fullmatch(name) or len(name) > self._limit:
-            fitted = re.sub(r"[^A-Za-z0-9_-]", "_", name)
+            fitted = self._unfit.sub("_", name)
             if not fitted or not (fitted[0].isalpha() or fitted[0] == "_"):
                 fitted = f"_{fitted}"
             if len(fitted) > self._limit:
@@ -253,3 +254,4 @@ class ToolNames:
 
 OPENAI_TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 GEMINI_TOOL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,63}")
+GEMINI_PARAMETER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")

@@ -15,7 +15,8 @@ Request, field by field:
   `skip_thought_signature_validator` on Gemini 3 and later, which refuse calls without a signature.
   Other thinking (Anthropic's, other providers') is dropped.
 - `tools` -> one tool of `function_declarations`, schemas in Gemini's OpenAPI subset
-  (schema.gemini_schema), names fitted to Gemini's charset (64 at most) and renamed back;
+  (schema.gemini_schema), tool and parameter names fitted to Gemini's charsets (64 at most) and
+  the answer's calls renamed back;
   `tool_choice` auto/any/tool/none -> `function_calling_config` AUTO/ANY(+allowed name)/NONE.
 - `max_tokens`, `temperature`, `top_p`, `top_k`, `stop_sequences` -> the generation config.
 - the effort -> `thinking_config` (`thinking_level` on Gemini 3, a `thinking_budget` on 2.x), with
@@ -55,11 +56,47 @@ THINKING_BUDGETS = {"low": 1024, "medium": 8192, "high": 24576}
 FINISH_REASONS = {"STOP": "end_turn", "MAX_TOKENS": "max_tokens"}
 
 
+class GeminiNames:
+    """Tool names, and each tool's parameter names (Gemini takes `[A-Za-z_][A-Za-z0-9_]*`, 64 at
+    most; an MCP tool's `file-path` is not one), as Gemini accepts them, and back."""
+
+    def __init__(self) -> None:
+        self.tools = b.ToolNames(b.GEMINI_TOOL_NAME)
+        self._parameters: dict[str, b.ToolNames] = {}
+
+    def parameters(self, tool: str) -> b.ToolNames:
+        if tool not in self._parameters:
+            self._parameters[tool] = b.ToolNames(b.GEMINI_PARAMETER_NAME, unfit=r"[^A-Za-z0-9_]")
+        return self._parameters[tool]
+
+    def declared(self, tool: Mapping[str, Any]) -> dict[str, Any]:
+        schema = gemini_schema(tool.get("input_schema"))
+        fitted = self.parameters(tool["name"])
+        if isinstance(schema.get("properties"), dict):
+            schema["properties"] = {fitted.wire(key): value for key, value in schema["properties"].items()}
+        if schema.get("required"):
+            schema["required"] = [fitted.wire(key) for key in schema["required"]]
+        return {
+            "name": self.tools.wire(tool["name"]),
+            "description": tool.get("description") or "",
+            "parameters": schema,
+        }
+
+    def wire_args(self, tool: str, args: Mapping[str, Any]) -> dict[str, Any]:
+        fitted = self.parameters(tool)
+        return {fitted.wire(key): value for key, value in args.items()}
+
+    def client_args(self, tool: str, args: Mapping[str, Any]) -> dict[str, Any]:
+        fitted = self.parameters(tool)
+        return {fitted.client(key): value for key, value in args.items()}
+
+
 def gemini_request(
     body: Mapping[str, Any], model: str, *, reasoning: bool | None
-) -> tuple[list[dict[str, Any]], dict[str, Any], b.ToolNames]:
-    """(contents, config, tool names) for the SDK's `generate_content_stream`."""
-    names = b.ToolNames(b.GEMINI_TOOL_NAME)
+) -> tuple[list[dict[str, Any]], dict[str, Any], GeminiNames]:
+    """(contents, config, tool and parameter names) for the SDK's `generate_content_stream`."""
+    names = GeminiNames()
+    declarations = [names.declared(tool) for tool in b.client_tools(body)]
     tool_names = b.tool_names_by_id(body)
     contents: list[dict[str, Any]] = []
     for message in b.conversation(body):
@@ -78,14 +115,6 @@ def gemini_request(
     system = b.system_text(body)
     if system:
         config["system_instruction"] = system
-    declarations = [
-        {
-            "name": names.wire(tool["name"]),
-            "description": tool.get("description") or "",
-            "parameters": gemini_schema(tool.get("input_schema")),
-        }
-        for tool in b.client_tools(body)
-    ]
     if declarations:
         config["tools"] = [{"function_declarations": declarations}]
         choice = _function_calling(body.get("tool_choice"), names)
@@ -112,7 +141,7 @@ def gemini_request(
 
 
 def _user_parts(
-    content: list[dict[str, Any]], names: b.ToolNames, tool_names: dict[str, str]
+    content: list[dict[str, Any]], names: GeminiNames, tool_names: dict[str, str]
 ) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
     parts: list[dict[str, Any]] = []
@@ -120,7 +149,7 @@ def _user_parts(
         kind = block.get("type")
         if kind == "tool_result":
             result = b.tool_result_parts(block)
-            name = names.wire(tool_names.get(result.tool_use_id, "tool"))
+            name = names.tools.wire(tool_names.get(result.tool_use_id, "tool"))
             response = {"error": result.text} if result.is_error else {"content": result.text}
             call: dict[str, Any] = {"name": name, "response": response}
             if result.tool_use_id:
@@ -146,7 +175,7 @@ def _image_part(block: Mapping[str, Any]) -> dict[str, Any]:
     return {"text": f"[an image at {url} was left out: Gemini takes images inline only]"}
 
 
-def _model_parts(content: list[dict[str, Any]], names: b.ToolNames, model: str) -> list[dict[str, Any]]:
+def _model_parts(content: list[dict[str, Any]], names: GeminiNames, model: str) -> list[dict[str, Any]]:
     parts: list[dict[str, Any]] = []
     pending: bytes | None = None
     for block in content:
@@ -164,7 +193,8 @@ def _model_parts(content: list[dict[str, Any]], names: b.ToolNames, model: str) 
         elif kind == "text" and block.get("text"):
             parts.append({"text": block["text"]})
         elif kind == "tool_use":
-            call = {"name": names.wire(str(block.get("name"))), "args": block.get("input") or {}}
+            tool = str(block.get("name"))
+            call = {"name": names.tools.wire(tool), "args": names.wire_args(tool, block.get("input") or {})}
             if block.get("id"):
                 call["id"] = str(block["id"])
             part = {"function_call": call}
@@ -184,14 +214,14 @@ def _decode(signature: str) -> bytes | None:
         return None
 
 
-def _function_calling(choice: Any, names: b.ToolNames) -> dict[str, Any] | None:
+def _function_calling(choice: Any, names: GeminiNames) -> dict[str, Any] | None:
     if not isinstance(choice, Mapping):
         return None
     kind = choice.get("type")
     if kind == "any":
         return {"mode": "ANY"}
     if kind == "tool" and choice.get("name"):
-        return {"mode": "ANY", "allowed_function_names": [names.wire(choice["name"])]}
+        return {"mode": "ANY", "allowed_function_names": [names.tools.wire(choice["name"])]}
     if kind in ("auto", "none"):
         return {"mode": kind.upper()}
     return None
@@ -234,7 +264,7 @@ def stream(
     yield from answer_events(responses, call, names)
 
 
-def answer_events(responses: Iterator[Any], call: Call, names: b.ToolNames) -> Iterator[dict[str, Any]]:
+def answer_events(responses: Iterator[Any], call: Call, names: GeminiNames) -> Iterator[dict[str, Any]]:
     writer = EventWriter(call.model)
     finish: str | None = None
     blocked: str | None = None
@@ -272,10 +302,9 @@ def answer_events(responses: Iterator[Any], call: Call, names: b.ToolNames) -> I
                     if signature:  # the call's own: on an empty block right before it
                         yield from writer.signature(b.sign("gemini", signature))
                     function = part.function_call
-                    arguments = json.dumps(function.args or {})
-                    yield from writer.tool_use(
-                        function.id or b.new_id(), names.client(function.name or ""), arguments
-                    )
+                    tool = names.tools.client(function.name or "")
+                    arguments = json.dumps(names.client_args(tool, function.args or {}))
+                    yield from writer.tool_use(function.id or b.new_id(), tool, arguments)
                 elif part.text:
                     call.watch.progress()
                     yield from writer.text(part.text)

@@ -169,6 +169,35 @@ def test_a_function_call_and_its_signature_come_back_and_go_up_again_next_turn(
     ]
 
 
+def test_names_gemini_refuses_are_fitted_and_the_call_renamed_back(
+    provider: Provider, server: GeminiWireServer
+) -> None:
+    tool = {
+        "name": "mcp__fs__read-file",
+        "input_schema": {
+            "type": "object",
+            "properties": {"file-path": {"type": "string"}},
+            "required": ["file-path"],
+        },
+    }
+    server.script(Ok("", function_calls=(FunctionCall("mcp__fs__read-file", {"file_path": "a.txt"}),)), Ok())
+    point = endpoint(provider, server)
+    events, _ = call(point, "gemini-2.5-flash", body(user("read a.txt"), tools=[tool]))
+    declared = server.requests[0].body["tools"][0]["functionDeclarations"][0]
+    assert declared["name"] == "mcp__fs__read-file"  # Gemini takes dashes in a function's name
+    assert (list(declared["parameters"]["properties"]), declared["parameters"]["required"]) == (
+        ["file_path"],
+        ["file_path"],
+    )
+    tool_use = collect_message(events)["content"][0]
+    assert tool_use["input"] == {"file-path": "a.txt"}  # the client's own name again
+    result = {"type": "tool_result", "tool_use_id": tool_use["id"], "content": "hello"}
+    call(point, "gemini-2.5-flash", body(user("read a.txt"), assistant(tool_use), user(result), tools=[tool]))
+    assert server.requests[1].body["contents"][1]["parts"][0]["functionCall"]["args"] == {
+        "file_path": "a.txt"
+    }
+
+
 def test_a_call_from_another_model_s_history_gets_google_s_skip_signature_on_gemini_3(
     provider: Provider, server: GeminiWireServer
 ) -> None:

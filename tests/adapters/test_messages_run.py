@@ -14,6 +14,7 @@ from promptls.adapters.errors import (
     AdapterError,
     Cancelled,
     MissingKey,
+    NoFirstToken,
     RateLimited,
     StreamBroken,
     Unavailable,
@@ -27,7 +28,7 @@ from tests.adapters.conftest import BY_NAME, TIMEOUT, Provider, WireServers
 from tests.adapters.messages_support import body, check_grammar, text_of, user
 from tests.conftest import canary_key
 from tests.wire import ollama_server, openai_server
-from tests.wire.base import Malformed, Paced, Stall, WireServer
+from tests.wire.base import KeepAlive, Malformed, Paced, Stall, WireServer
 
 OPENAI, OLLAMA = BY_NAME["openai"], BY_NAME["ollama"]
 ENV = {"OPENAI_API_KEY": canary_key("openai")}
@@ -95,6 +96,20 @@ def test_a_failure_before_the_first_event_falls_back_to_the_next_model(
         ("ollama/llama3.2:3b", None),
     ]
     assert run.usage["output_tokens"] == 7 and run.first_event_ms is not None
+
+
+def test_an_upstream_that_sends_only_keep_alives_falls_back_at_the_first_token_deadline(
+    servers: tuple[WireServer, WireServer],
+) -> None:
+    first, second = servers
+    first.script(KeepAlive(after=0, seconds=10))  # OpenRouter's `: keep-alive` while a model is queued
+    calls = (planned(OPENAI, first)._replace(first_token_timeout=0.3), planned(OLLAMA, second))
+    run = MessagesRun(plan(*calls, retries=2), body(user("hi")), ENV)
+    began = time.monotonic()
+    _, error = drain(run)
+    assert error is None and run.model_id == "ollama/llama3.2:3b"
+    assert isinstance(run.attempts[0].error, NoFirstToken)  # not retried: it would wait as long again
+    assert len(run.attempts) == 2 and time.monotonic() - began < 5
 
 
 def test_a_break_after_the_first_event_ends_the_run_and_never_mixes_in_another_model(

@@ -99,6 +99,14 @@ def claude_code_requests() -> list[dict[str, Any]]:
     return [copy.deepcopy(request["body"]) for request in data["requests"]]
 
 
+def claude_code_subagent() -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """The project agent file's text, the main conversation's request after its Agent tool call, and
+    the sub-agent's own request, as the real Claude Code sent them."""
+    data = json.loads((FIXTURES / "claude_code_subagent.json").read_text())
+    parent, subagent = (copy.deepcopy(request["body"]) for request in data["requests"])
+    return data["agent_file"]["text"], parent, subagent
+
+
 def claude_code_betas() -> list[str]:
     data = json.loads((FIXTURES / "claude_code_tool_round_trip.json").read_text())
     return data["requests"][0]["headers"]["anthropic-beta"].split(",")

@@ -18,6 +18,7 @@ from tests.adapters.messages_support import (
     call,
     check_grammar,
     claude_code_requests,
+    claude_code_subagent,
     endpoint,
     text_of,
     user,
@@ -62,6 +63,22 @@ def test_a_claude_code_request_becomes_one_system_message_and_the_user_turn(
     names = [tool["function"]["name"] for tool in wire["tools"]]
     assert names == [tool["name"] for tool in first["tools"]]
     assert all("$schema" not in tool["function"]["parameters"] for tool in wire["tools"])
+
+
+def test_a_sub_agent_s_request_and_the_agent_tool_s_result_translate_to_text(
+    provider: Provider, server: OpenAIWireServer
+) -> None:
+    agent_file, parent, subagent = claude_code_subagent()
+    point = endpoint(provider, server)
+    call(point, "gpt-4o", subagent)
+    call(point, "gpt-4o", parent)
+    system = server.requests[0].body["messages"][0]["content"]
+    body_of_agent = agent_file.split("---\n", 2)[2].strip()
+    assert system.startswith("You are a Claude agent") and body_of_agent in system
+    assert "cc_is_subagent" not in system  # the billing line it rides on is not for other models
+    tool_message = next(m for m in server.requests[1].body["messages"] if m["role"] == "tool")
+    assert tool_message["tool_call_id"] == "toolu_01AGENT"
+    assert tool_message["content"].startswith("Async agent launched successfully.")  # text, not JSON
 
 
 def test_a_tool_round_trip_over_three_turns_keeps_the_ids_paired(

@@ -12,6 +12,7 @@ from promptls.router.checks.context import PromptContext
 from promptls.router.prompts.dialects import Dialect
 from promptls.router.prompts.frontmatter import Entry
 from promptls.router.prompts.keyspec import KeySpec, Kind, keys_for
+from promptls.router.prompts.schemas.claude import RULE_KEYS_ELSEWHERE
 from promptls.router.rules.keys import (
     DeprecatedKey,
     InvalidValue,
@@ -91,7 +92,8 @@ def _deprecated(ctx: PromptContext, spec: KeySpec, entry: Entry) -> Finding:
 
 
 def _unknown(ctx: PromptContext, entry: Entry, specs: dict[str, KeySpec]) -> Finding:
-    close = _close_key(entry.key, ctx.prompt.dialect)
+    instead = RULE_KEYS_ELSEWHERE.get(entry.key) if ctx.prompt.dialect is Dialect.CLAUDE_RULE else None
+    close = [instead] if instead else _close_key(entry.key, ctx.prompt.dialect)
     dialect = ctx.prompt.dialect.value
     if close and not ctx.prompt.get(close[0]):
         fix = Fix(f"Rename to `{close[0]}`", (Edit(ctx.path, entry.key_span, close[0]),), safe=True)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from promptls.router.base.findings import Finding
 from promptls.router.base.pathglob import path_matches, path_under_root
-from promptls.router.checks import agents, cost, keys, models, prompty, skills, tools
+from promptls.router.checks import agents, cost, globs, keys, models, prompty, skills, tools
 from promptls.router.checks.context import PromptContext
 from promptls.router.prompts.dialects import Dialect
 from promptls.router.prompts.frontmatter import PromptFile
@@ -29,6 +29,7 @@ PromptCheck = Callable[[PromptContext], Iterable[Finding]]
 PROMPT_CHECKS: tuple[PromptCheck, ...] = (
     keys.check_keys,
     skills.check_names,
+    globs.check_globs,
     tools.check_tools,
     agents.check_agent_target,
     agents.check_agent_prompt,

@@ -230,7 +230,8 @@ def _invalid(
     elif dialect.is_copilot:
         expected = "write a name from Copilot's model picker (`GPT-4o`, `Claude Sonnet 4`) or `provider/name`"
     if claude_alias:
-        what = f"`{text}` is a Claude Code alias, but Claude Code does not load this file"
+        loads = "reads no model from a rule" if dialect is Dialect.CLAUDE_RULE else "does not load this file"
+        what = f"`{text}` is a Claude Code alias, but Claude Code {loads}"
         if dialect is Dialect.GENERIC:
             # An agent collection kept outside .claude/agents (a template library, an installer's
             # sources): Claude Code reads it once copied into place, so this is no error of the file.

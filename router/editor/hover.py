@@ -46,6 +46,7 @@ _TOOLS = {
     Dialect.CLAUDE_AGENT: "Claude Code",
     Dialect.CLAUDE_COMMAND: "Claude Code",
     Dialect.CLAUDE_SKILL: "Claude Code",
+    Dialect.CLAUDE_RULE: "Claude Code",
     Dialect.COPILOT_PROMPT: "VS Code Copilot",
     Dialect.COPILOT_AGENT: "VS Code Copilot",
     Dialect.COPILOT_INSTRUCTIONS: "VS Code Copilot",

@@ -92,8 +92,9 @@ class SettingsRule(NamedTuple):
 # - Claude Code: code.claude.com/docs/en/sub-agents and /skills (`.claude/agents`, `.claude/commands`,
 #   `.claude/skills/<name>/SKILL.md` in the project, in nested folders of a monorepo and in the user's
 #   `~/.claude/`; agents are read from subfolders too). `promptls check ~/.claude` finds them by the
-#   `.claude` folder in the path. Left out (no model, a schema of their own): `.claude/rules/*.md`
-#   (`paths:`, which VS Code also reads as instructions), `.claude/output-styles/*.md`.
+#   `.claude` folder in the path. /memory: "All `.md` files are discovered recursively" below
+#   `.claude/rules` (and `~/.claude/rules`), which VS Code also reads as instructions files (`paths:`
+#   for `applyTo`). Left out (no model, a schema of their own): `.claude/output-styles/*.md`.
 PROMPT_RULES: tuple[PromptRule, ...] = (
     PromptRule(Dialect.DOTPROMPT, "Dotprompt", suffixes=(".prompt",)),
     PromptRule(Dialect.COPILOT_PROMPT, "Copilot prompt files", suffixes=(".prompt.md",)),
@@ -137,6 +138,9 @@ PROMPT_RULES: tuple[PromptRule, ...] = (
         folder=(".claude", "skills"),
         depth=1,
         plugin=("skills",),
+    ),
+    PromptRule(
+        Dialect.CLAUDE_RULE, "Claude Code rules (memory)", suffixes=(".md",), folder=(".claude", "rules")
     ),
     PromptRule(
         Dialect.SKILL, "Agent Skills (Copilot)", name="SKILL.md", folder=(".github", "skills"), depth=1

@@ -12,6 +12,9 @@ class Dialect(StrEnum):
     CLAUDE_AGENT = "claude-agent"
     CLAUDE_COMMAND = "claude-command"
     CLAUDE_SKILL = "claude-skill"
+    CLAUDE_RULE = "claude-rule"
+    """A Claude Code memory rule (`.claude/rules/**/*.md`): instructions, optionally scoped by `paths`
+    globs. It names no model, so it is no Claude file for model handling (`is_claude`)."""
     COPILOT_PROMPT = "copilot-prompt"
     COPILOT_AGENT = "copilot-agent"
     COPILOT_INSTRUCTIONS = "copilot-instructions"

@@ -109,6 +109,14 @@ CASES: list[tuple[str, str, Dialect | None]] = [
     ("home/.claude/skills/pdf/SKILL.md", PLAIN, S),
     ("home/.claude/CLAUDE.md", WITHOUT_MODEL, None),
     ("ws/packages/web/.claude/agents/reviewer.md", PLAIN, A),
+    # Claude Code's memory rules: any .md below .claude/rules (subfolders too), project or user; a rule
+    # needs no frontmatter.
+    ("ws/.claude/rules/testing.md", PLAIN, Dialect.CLAUDE_RULE),
+    ("ws/.claude/rules/frontend/react.md", WITHOUT_MODEL, Dialect.CLAUDE_RULE),
+    ("home/.claude/rules/preferences.md", PLAIN, Dialect.CLAUDE_RULE),
+    ("ws/.claude/rules/notes.txt", PLAIN, None),
+    ("ws/.claude/rules/style.instructions.md", PLAIN, Dialect.COPILOT_INSTRUCTIONS),
+    ("ws/.claude/agents/rules/reviewer.md", PLAIN, A),  # the nearest folder decides
     # Instructions the tools read as plain markdown, with no frontmatter of theirs: no prompts.
     ("ws/AGENTS.md", WITHOUT_MODEL, None),
     ("ws/.github/copilot-instructions.md", WITHOUT_MODEL, None),

@@ -63,6 +63,19 @@ def test_instructions_files_take_apply_to_description_name_and_exclude_agent():
     }
 
 
+def test_claude_rules_take_paths_and_vs_codes_name_and_description():
+    """Claude Code reads `paths` (a string or a list of globs); VS Code reads `.claude/rules` as
+    instructions, with `name` and `description`. Nothing is required: a rule may have no frontmatter."""
+    specs = keys_for(Dialect.CLAUDE_RULE)
+    assert specs["paths"].kind is Kind.STRINGS
+    assert {"paths", "name", "description"} <= set(specs)
+    assert not any(spec.required or spec.recommended for spec in specs.values())
+    urls = [source.url for source in sources_for(Dialect.CLAUDE_RULE)]
+    assert urls == [claude.MEMORY.url, copilot.VSCODE_INSTRUCTIONS.url]
+    assert not Dialect.CLAUDE_RULE.is_claude  # a rule names no model: no Claude aliases in it
+    assert Dialect.CLAUDE_RULE.assignment_table is None
+
+
 def test_skills_follow_the_agent_skills_spec():
     specs = keys_for(Dialect.SKILL)
     assert {"name", "description", "license", "compatibility", "metadata", "allowed-tools"} <= set(specs)

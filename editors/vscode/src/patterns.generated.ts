@@ -21,6 +21,7 @@ export const PROMPT_PATTERNS: readonly string[] = [
   "**/.claude/agents/**/*.{md,markdown,mdx}", // claude-agent: Claude Code agents
   "**/.claude/commands/**/*.{md,markdown,mdx}", // claude-command: Claude Code slash commands
   "**/.claude/skills/*/SKILL.md", // claude-skill: Claude Code skills
+  "**/.claude/rules/**/*.md", // claude-rule: Claude Code rules (memory)
   "**/.github/skills/*/SKILL.md", // skill: Agent Skills (Copilot)
   "**/.agents/skills/*/SKILL.md", // skill: Agent Skills
   "**/.copilot/skills/*/SKILL.md", // skill: Agent Skills (Copilot, personal)

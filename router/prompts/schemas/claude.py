@@ -1,4 +1,5 @@
-"""Claude Code: sub-agents, commands (`.claude/commands`) and skills (`SKILL.md`), and its tool names.
+"""Claude Code: sub-agents, commands (`.claude/commands`), skills (`SKILL.md`) and memory rules
+(`.claude/rules`), and its tool names.
 
 Commands take the skill frontmatter except `name` and `paths` ("Files in .claude/commands/ support the
 same frontmatter, except name and paths, which Claude Code ignores in a command file"). A skill needs
@@ -8,6 +9,7 @@ no key at all: its name defaults to its folder and its description to the first 
 from __future__ import annotations
 
 from promptls.router.prompts.schemas.base import DialectSchema, KeySpec, Kind, Source
+from promptls.router.prompts.schemas.copilot import VSCODE_INSTRUCTIONS
 
 _COPY = "ericbuess/claude-code-docs mirror of code.claude.com, 2026-08-22"
 
@@ -26,6 +28,12 @@ SKILLS = Source(
 PLUGINS = Source(
     "Claude Code: Plugins reference (agents)",
     "https://code.claude.com/docs/en/plugins-reference#agents",
+    "2026-12-07",
+    _COPY,
+)
+MEMORY = Source(
+    "Claude Code: Manage Claude's memory (organize rules with .claude/rules, path-specific rules)",
+    "https://code.claude.com/docs/en/memory#path-specific-rules",
     "2026-12-07",
     _COPY,
 )
@@ -226,3 +234,28 @@ SKILL_KEYS: tuple[KeySpec, ...] = (
 AGENT = DialectSchema(AGENT_KEYS, (SUB_AGENTS, PLUGINS, TOOLS_REFERENCE))
 COMMAND = DialectSchema(COMMAND_KEYS, (SKILLS, TOOLS_REFERENCE))
 SKILL = DialectSchema(SKILL_KEYS, (SKILLS, TOOLS_REFERENCE))
+
+RULE_KEYS: tuple[KeySpec, ...] = (
+    KeySpec(
+        "paths",
+        Kind.STRINGS,
+        "Globs of the files the rule is for (`src/api/**/*.ts`; brace groups such as `*.{ts,tsx}` "
+        "expand): Claude Code loads the rule when it reads a matching file. Without `paths` the rule "
+        "loads at launch, for every file. A pattern with a `[` that opens no bracket matches nothing.",
+    ),
+    # VS Code reads `.claude/rules` as instructions files too (VSCODE_INSTRUCTIONS: "VS Code uses a
+    # `paths` property instead of `applyTo`"), with the instructions' `name` and `description`.
+    KeySpec("name", Kind.STRING, "Name VS Code shows for the rule; Claude Code does not read it."),
+    KeySpec(
+        "description",
+        Kind.STRING,
+        "Short description VS Code shows on hover; Claude Code does not read it.",
+    ),
+)
+"""A rule needs no frontmatter at all: without it the rule applies everywhere."""
+
+RULE_KEYS_ELSEWHERE = {"globs": "paths", "applyTo": "paths"}
+"""Other tools' keys for a rule's globs (Cursor's `globs`, an instructions file's `applyTo`), which
+Claude Code ignores in a rule: the rule then loads for every file."""
+
+RULE = DialectSchema(RULE_KEYS, (MEMORY, VSCODE_INSTRUCTIONS))

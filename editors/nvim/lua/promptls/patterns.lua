@@ -62,6 +62,12 @@ return {
       what = "Claude Code skills",
     },
     {
+      dialect = "claude-rule",
+      suffixes = { ".md" },
+      folder = { ".claude", "rules" },
+      what = "Claude Code rules (memory)",
+    },
+    {
       dialect = "skill",
       folder = { ".github", "skills" },
       depth = 1,

@@ -53,6 +53,9 @@ class EventWriter:
         self._index = -1
         self._open: str | None = None
         self.block_types: list[str] = []
+        self.start_usage: Mapping[str, int] | None = None
+        """The usage `message_start` carries, when the provider said it before the answer (Gemini
+        counts the prompt in its first chunk); else zeros, and the counts come with `message_delta`."""
 
     def start(self, input_usage: Mapping[str, int] | None = None) -> Iterator[dict[str, Any]]:
         if self.started:
@@ -66,7 +69,7 @@ class EventWriter:
             "content": [],
             "stop_reason": None,
             "stop_sequence": None,
-            "usage": dict(input_usage or usage()),
+            "usage": dict(input_usage or self.start_usage or usage()),
         }
         yield {"type": "message_start", "message": message}
 

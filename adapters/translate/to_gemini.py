@@ -277,6 +277,8 @@ def answer_events(responses: Iterator[Any], call: Call, names: GeminiNames) -> I
             blocked = f"the prompt was blocked ({_name(feedback.block_reason)})"
         if response.usage_metadata is not None:
             final = _usage(response.usage_metadata)
+            if not writer.started:
+                writer.start_usage = {**final, "output_tokens": 0}
         for candidate in (response.candidates or ())[:1]:
             if candidate.finish_reason is not None:
                 finish = _name(candidate.finish_reason)

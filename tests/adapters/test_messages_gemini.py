@@ -263,6 +263,12 @@ def test_cached_tokens_are_cache_reads_and_thoughts_are_output(
     events, _ = call(endpoint(provider, server), "gemini-2.5-flash", body(user("hi")))
     usage = collect_message(events)["usage"]
     assert (usage["input_tokens"], usage["cache_read_input_tokens"], usage["output_tokens"]) == (400, 600, 25)
+    started = events[0]["message"]["usage"]  # Gemini counts the prompt in its first chunk
+    assert (started["input_tokens"], started["cache_read_input_tokens"], started["output_tokens"]) == (
+        400,
+        600,
+        0,
+    )
 
 
 def test_a_blocked_prompt_is_content_filtered_and_a_break_after_text_is_stream_broken(

@@ -201,6 +201,20 @@ def effort(body: Mapping[str, Any]) -> str | None:
     return None
 
 
+def output_schema(body: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The JSON Schema the answer must follow (`output_config.format`, Anthropic's structured
+    outputs), or None."""
+    config = body.get("output_config")
+    chosen = config.get("format") if isinstance(config, Mapping) else None
+    if (
+        isinstance(chosen, Mapping)
+        and chosen.get("type") == "json_schema"
+        and isinstance(chosen.get("schema"), Mapping)
+    ):
+        return dict(chosen["schema"])
+    return None
+
+
 def tool_names_by_id(body: Mapping[str, Any]) -> dict[str, str]:
     """Each `tool_use` id of the conversation and its tool's name (Gemini and Ollama answer a tool
     by name, not by id)."""

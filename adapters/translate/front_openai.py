@@ -8,8 +8,8 @@ block signed for OpenAI-compatible targets; consecutive `tool` messages -> one u
 `tool_result` blocks (paired by `tool_call_id`); `tools`, `tool_choice`, `parallel_tool_calls`;
 `max_completion_tokens`/`max_tokens` (default `DEFAULT_MAX_TOKENS`: Anthropic requires one),
 `temperature`, `top_p`, `stop`; `reasoning_effort` -> `output_config.effort` and adaptive thinking;
-`stream`. Fields Anthropic has no place for (`n`, `logprobs`, `response_format`, `seed`, penalties,
-`user`) are dropped.
+`response_format` of type `json_schema` -> `output_config.format`; `stream`. Fields Anthropic has no
+place for (`n`, `logprobs`, a `json_object` response format, `seed`, penalties, `user`) are dropped.
 
 Answer: text -> `content`; thinking -> `reasoning_content` (DeepSeek's field, which clients that
 know it show); `tool_use` -> `tool_calls` (streamed: the id and name first, then the arguments);
@@ -83,9 +83,17 @@ def openai_request_to_anthropic(body: Mapping[str, Any]) -> dict[str, Any]:
         choice = _tool_choice(body.get("tool_choice"), body.get("parallel_tool_calls"))
         if choice:
             out["tool_choice"] = choice
+    response_format = body.get("response_format")
+    if isinstance(response_format, Mapping) and response_format.get("type") == "json_schema":
+        schema = (response_format.get("json_schema") or {}).get("schema")
+        if isinstance(schema, Mapping):
+            out["output_config"] = {"format": {"type": "json_schema", "schema": dict(schema)}}
     effort = body.get("reasoning_effort")
     if isinstance(effort, str) and effort not in ("none", ""):
-        out["output_config"] = {"effort": b.EFFORT_ALIASES.get(effort, effort)}
+        out["output_config"] = {
+            **out.get("output_config", {}),
+            "effort": b.EFFORT_ALIASES.get(effort, effort),
+        }
         out["thinking"] = {"type": "adaptive"}
     return out
 

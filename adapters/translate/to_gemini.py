@@ -18,7 +18,9 @@ Request, field by field:
   (schema.gemini_schema), tool and parameter names fitted to Gemini's charsets (64 at most) and
   the answer's calls renamed back;
   `tool_choice` auto/any/tool/none -> `function_calling_config` AUTO/ANY(+allowed name)/NONE.
-- `max_tokens`, `temperature`, `top_p`, `top_k`, `stop_sequences` -> the generation config.
+- `max_tokens`, `temperature`, `top_p`, `top_k`, `stop_sequences` -> the generation config;
+  `output_config.format` (structured outputs) -> `response_mime_type` JSON and `response_schema`
+  (in Gemini's subset).
 - the effort -> `thinking_config` (`thinking_level` on Gemini 3, a `thinking_budget` on 2.x), with
   `include_thoughts` so the thoughts stream as thinking blocks, only for a model known to reason.
 - `cache_control`, `metadata`, `context_management`, server tools: dropped.
@@ -129,6 +131,10 @@ def gemini_request(
     ):
         if body.get(source) is not None:
             config[target] = body[source]
+    schema = b.output_schema(body)
+    if schema is not None:
+        config["response_mime_type"] = "application/json"
+        config["response_schema"] = gemini_schema(schema)
     wanted = b.effort(body)
     if reasoning and wanted:
         thinking: dict[str, Any] = {"include_thoughts": True}

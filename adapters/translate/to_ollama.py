@@ -11,6 +11,7 @@ Request, field by field:
   thinking Ollama produced (signed `promptls:ollama:`) -> `thinking`; other thinking dropped.
 - `tools` -> `function` tools; the SDK's `Tool` model carries only type, items, description and
   enum per property, so schema.ollama_schema puts a nested object's shape in its description.
+- `output_config.format` (structured outputs) -> `format`, the JSON Schema.
 - `max_tokens` -> `options.num_predict` (Ollama's default would cut the answer at its own limit),
   `temperature`, `top_p`, `top_k`, `stop_sequences` -> `options.stop`.
 - the effort -> `think` (`low`/`medium`/`high` for gpt-oss, which takes levels, else `true`), only
@@ -80,6 +81,9 @@ def chat_arguments(body: Mapping[str, Any], model: str, *, reasoning: bool | Non
         options["stop"] = list(body["stop_sequences"])
     if options:
         arguments["options"] = options
+    schema = b.output_schema(body)
+    if schema is not None:
+        arguments["format"] = schema
     wanted = b.effort(body)
     if reasoning and wanted:
         arguments["think"] = wanted if model.startswith("gpt-oss") else True

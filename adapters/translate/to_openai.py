@@ -20,6 +20,7 @@ Request, field by field:
 - the effort (blocks.effort: `output_config.effort`, or the thinking budget) -> `reasoning_effort`,
   or OpenRouter's `reasoning: {"effort"}`, only for a model known to reason (`reasoning=True`):
   non-reasoning models refuse the field.
+- `output_config.format` (structured outputs) -> `response_format` of type `json_schema`.
 - `cache_control`: kept on text parts for OpenRouter (which passes it to the providers that cache
   on request); dropped elsewhere (OpenAI caches by itself). `metadata` (an Anthropic user id),
   `context_management`, `container`, `mcp_servers`, `service_tier`, server tools: dropped.
@@ -101,6 +102,9 @@ def chat_body(
         wire["top_k"] = body["top_k"]
     if body.get("stop_sequences"):
         wire["stop"] = list(body["stop_sequences"])
+    schema = b.output_schema(body)
+    if schema is not None:
+        wire["response_format"] = {"type": "json_schema", "json_schema": {"name": "output", "schema": schema}}
     wanted = b.effort(body)
     if reasoning and wanted:
         if provider == "openrouter":

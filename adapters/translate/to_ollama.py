@@ -62,7 +62,7 @@ def chat_arguments(body: Mapping[str, Any], model: str, *, reasoning: bool | Non
             messages += _user_messages(message["content"], names)
         else:
             messages.append(_assistant_message(message["content"]))
-    arguments: dict[str, Any] = {"model": model, "messages": messages, "stream": True}
+    arguments: dict[str, Any] = {"model": model, "messages": _merged_turns(messages), "stream": True}
     tools = [
         {
             "type": "function",
@@ -88,6 +88,22 @@ def chat_arguments(body: Mapping[str, Any], model: str, *, reasoning: bool | Non
     if reasoning and wanted:
         arguments["think"] = wanted if model.startswith("gpt-oss") else True
     return arguments
+
+
+def _merged_turns(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Consecutive user messages as one: model templates expect turns that alternate."""
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        previous = out[-1] if out else None
+        if previous is None or message["role"] != "user" or previous["role"] != "user":
+            out.append(message)
+            continue
+        merged = {**previous, "content": "\n\n".join(filter(None, [previous["content"], message["content"]]))}
+        images = [*previous.get("images", ()), *message.get("images", ())]
+        if images:
+            merged["images"] = images
+        out[-1] = merged
+    return out
 
 
 def _user_messages(content: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:

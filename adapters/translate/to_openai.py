@@ -73,7 +73,7 @@ def chat_body(
             messages += _user_messages(message["content"], keep_cache)
         else:
             messages.append(_assistant_message(message["content"], names))
-    wire: dict[str, Any] = {"model": model, "messages": messages, "stream": True}
+    wire: dict[str, Any] = {"model": model, "messages": merged_turns(messages), "stream": True}
     wire["stream_options"] = {"include_usage": True}
     tools = [
         {
@@ -112,6 +112,29 @@ def chat_body(
         else:
             wire["reasoning_effort"] = wanted
     return wire, names
+
+
+def merged_turns(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Consecutive user messages as one (a system message taken out of the conversation, or an
+    interrupted turn, leaves two): chat templates of compatible servers (Gemma's, Llama's) refuse
+    turns that do not alternate."""
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        previous = out[-1] if out else None
+        if previous is None or message["role"] != "user" or previous["role"] != "user":
+            out.append(message)
+            continue
+        first, second = previous["content"], message["content"]
+        if isinstance(first, str) and isinstance(second, str):
+            content: Any = f"{first}\n\n{second}"
+        else:
+            content = _parts(first) + _parts(second)
+        out[-1] = {**previous, "content": content}
+    return out
+
+
+def _parts(content: Any) -> list[dict[str, Any]]:
+    return [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
 
 
 def _system_content(body: Mapping[str, Any], system: str, keep_cache: bool) -> Any:

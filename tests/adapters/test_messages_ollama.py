@@ -125,6 +125,17 @@ def test_images_go_inline_and_nested_objects_are_described(
     assert described["type"] == "object" and '"title"' in described["description"]
 
 
+def test_user_turns_left_next_to_each_other_are_one_turn(
+    provider: Provider, server: OllamaWireServer
+) -> None:
+    call(
+        endpoint(provider, server),
+        "llama3.2:3b",
+        body(user("first"), {"role": "system", "content": "x"}, user("second")),
+    )
+    assert server.requests[0].body["messages"][1:] == [{"role": "user", "content": "first\n\nsecond"}]
+
+
 def test_an_error_line_after_text_is_stream_broken(provider: Provider, server: OllamaWireServer) -> None:
     server.script(ErrorLine(after=2))
     events, error = call(endpoint(provider, server), "llama3.2:3b", body(user("hi")))

@@ -145,6 +145,21 @@ def test_a_tool_round_trip_over_three_turns_keeps_the_ids_paired(
     assert sent[4] == {"role": "user", "content": "And?"}
 
 
+def test_user_turns_left_next_to_each_other_are_one_turn(
+    provider: Provider, server: OpenAIWireServer
+) -> None:
+    """Chat templates of compatible servers refuse turns that do not alternate."""
+    image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG}}
+    turns = body(user("first"), {"role": "system", "content": "Agents: none."}, user("second"), user(image))
+    call(endpoint(provider, server), "gemma", turns)
+    sent = server.requests[0].body["messages"]
+    assert [m["role"] for m in sent] == ["system", "user"]
+    assert sent[1]["content"] == [
+        {"type": "text", "text": "first\n\nsecond"},
+        {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}"}},
+    ]
+
+
 def test_parallel_tool_calls_come_back_as_whole_blocks_in_order(
     provider: Provider, server: OpenAIWireServer
 ) -> None:

@@ -66,6 +66,23 @@ def plugin_dialect(path: str) -> tuple[Dialect | None, str | None]:
     return None, place.root if place.reads_default_folder(path) else None
 
 
+def loading_plugin(path: str) -> str | None:
+    """The root of the plugin that loads the file at `path` as one of its agents, commands or skills
+    (Claude Code reads some keys differently there), else None."""
+    path = os.path.abspath(path)
+    return loading_root(path, *plugin_dialect(path))
+
+
+def loading_root(path: str, listed: Dialect | None, root: str | None) -> str | None:
+    """`loading_plugin` from what `plugin_dialect` answered for the absolute `path`: a file a manifest
+    lists, or one in a default folder the plugin reads (not the plugin repository's own `.claude`)."""
+    from promptls.router.prompts.detect import in_plugin_folder
+
+    if root is not None and (listed is not None or in_plugin_folder(path, root)):
+        return root
+    return None
+
+
 def plugin_place(path: str) -> PluginPlace | None:
     folder = os.path.dirname(os.path.abspath(path))
     cached = _PLACES.get(folder)

@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from promptls.plugin_places import plugin_dialect, plugin_root
+from promptls.plugin_places import loading_root, plugin_dialect, plugin_root
 from promptls.router.base.pathglob import path_matches
 from promptls.router.base.reading import (
     MAX_GITIGNORE_BYTES,
@@ -225,7 +225,7 @@ def load_prompt(
         from promptls.router.prompts.detect import dialect_from_globs, dialect_from_path
 
         dialect = dialect_from_globs(path, dialects, root) or dialect_from_path(path, plugin=plugin)
-    prompt = parse_prompt(path, text, dialect)
+    prompt = parse_prompt(path, text, dialect, plugin=loading_root(path, listed, plugin))
     if problem is not None:
         prompt = prompt._replace(problems=(problem, *prompt.problems))
     return prompt

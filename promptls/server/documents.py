@@ -239,7 +239,9 @@ class Documents:
         if dialect is None:
             converter = PositionConverter(text, _lines(text), self._encoding())
             return Analysis(uri, path, version, "other", text, converter, None, None, None, ())
-        prompt = parse_prompt(path, text, dialect)
+        from promptls.plugin_places import loading_plugin  # remembered per folder: no second read
+
+        prompt = parse_prompt(path, text, dialect, plugin=loading_plugin(path))
         if "\ufffd" in text:  # the common case costs this look only
             prompt = self._with_undecodable_bytes(prompt)
         settings = self.loader.for_prompt(path)

@@ -1,5 +1,6 @@
-"""A Copilot custom agent against the target it names: keys that target ignores, and GitHub's cloud
-agent limit on the prompt (30,000 characters)."""
+"""An agent against what reads it: a Copilot custom agent's keys that its target ignores and GitHub's
+cloud agent limit on the prompt (30,000 characters); a Claude Code agent's keys that Claude Code
+ignores when a plugin ships the agent."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from promptls.router.base.findings import Edit, Finding, Fix, Severity
 from promptls.router.checks.context import PromptContext
 from promptls.router.prompts.dialects import Dialect
 from promptls.router.prompts.keyspec import keys_for
+from promptls.router.prompts.schemas.claude import PLUGIN_AGENT_IGNORED
 from promptls.router.prompts.schemas.copilot import (
     CLOUD_AGENT_KEYS,
     CLOUD_AGENT_PROMPT_LIMIT,
@@ -41,6 +43,24 @@ def check_agent_target(ctx: PromptContext) -> Iterator[Finding]:
             entry.key_span,
             f"`{entry.key}` is ignored by {reader} (`target: {target}`)",
             fix=Fix(f"Remove `{entry.key}`", (Edit(ctx.path, entry.entry_span, ""),)),
+        )
+
+
+def check_plugin_agent(ctx: PromptContext) -> Iterator[Finding]:
+    """Keys Claude Code ignores, for security, in an agent a plugin ships."""
+    prompt = ctx.prompt
+    if prompt.dialect is not Dialect.CLAUDE_AGENT or prompt.plugin is None:
+        return
+    for key in PLUGIN_AGENT_IGNORED:
+        entry = prompt.get(key)
+        if entry is None:
+            continue
+        yield UnknownKey.finding(
+            ctx.path,
+            entry.key_span,
+            f"`{key}` is ignored by Claude Code in an agent a plugin ships (for security); to use it, "
+            "copy the agent into .claude/agents or ~/.claude/agents",
+            fix=Fix(f"Remove `{key}`", (Edit(ctx.path, entry.entry_span, ""),)),
         )
 
 

@@ -234,6 +234,8 @@ def _missing(ctx: PromptContext) -> Iterator[Finding]:
     for spec in _required(prompt.dialect):
         if prompt.get(spec.name) is not None:
             continue
+        if spec.name == "name" and prompt.plugin is not None and prompt.dialect is Dialect.CLAUDE_AGENT:
+            continue  # a plugin's agent loads under its file name (schemas.claude.PLUGIN_AGENT_IGNORED)
         fix = None
         if spec.name == "name":
             line = f"name: {prompt.name}\n"

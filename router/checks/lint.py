@@ -32,6 +32,7 @@ PROMPT_CHECKS: tuple[PromptCheck, ...] = (
     globs.check_globs,
     tools.check_tools,
     agents.check_agent_target,
+    agents.check_plugin_agent,
     agents.check_agent_prompt,
     models.check_model,
     models.check_fallback,

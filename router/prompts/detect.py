@@ -275,6 +275,20 @@ def covers(rule: PromptRule, parts: Sequence[str]) -> bool:
     return not rule.folder or _folder_end(rule, parts) is not None
 
 
+def in_plugin_folder(path: str, plugin: str, rules: Sequence[PromptRule] = PROMPT_RULES) -> bool:
+    """Does the file lie where a row puts a plugin's own files: in `agents/`, `commands/` or
+    `skills/NAME/` right below the root of the plugin (`plugin`, written as `path` is)? Claude Code
+    loads such a file from the plugin, whatever else lies between (a `.claude/agents` in the plugin's
+    own repository is the project's, not the plugin's)."""
+    parts = path_segments(path)
+    base = _plugin_base(parts, plugin)
+    name = parts[-1].lower() if parts else ""
+    return any(
+        rule.plugin and _names_file(rule, name) and _plugin_end(rule, parts, base) is not None
+        for rule in rules
+    )
+
+
 def is_candidate(path: str) -> bool:
     """Could this file be a prompt file, from its name alone: is it one a workspace walk reads?"""
     return path.lower().endswith(WALKED_SUFFIXES)

@@ -120,6 +120,10 @@ class PromptFile(NamedTuple):
     problems: tuple[Finding, ...]
     by_key: dict[str, Entry] = {}  # noqa: RUF012 - never mutated; parse_prompt fills it
     """Entries by key (the last of duplicates), for look-ups checks make many times per file."""
+    plugin: str | None = None
+    """The root of the Claude Code plugin that loads this file as one of its agents, commands or
+    skills (Claude Code reads some keys differently there); None elsewhere. A fact of the disk, found
+    by the front ends (`promptls.plugin_places`) and handed in."""
 
     @property
     def body(self) -> str:
@@ -197,8 +201,11 @@ def _invalid_utf8(path: str, text: str, data: bytes, exc: UnicodeDecodeError, dr
     )
 
 
-def parse_prompt(path: str, text: str, dialect: Dialect | None = None) -> PromptFile:
-    """Parse `text` as the prompt file at `path`. Never raises on bad input."""
+def parse_prompt(
+    path: str, text: str, dialect: Dialect | None = None, *, plugin: str | None = None
+) -> PromptFile:
+    """Parse `text` as the prompt file at `path` (`plugin`: the root of the plugin that loads it, if
+    any). Never raises on bad input."""
     lines = LineIndex(text)
     if dialect is None:
         dialect = dialect_from_path(path) or Dialect.GENERIC
@@ -207,7 +214,7 @@ def parse_prompt(path: str, text: str, dialect: Dialect | None = None) -> Prompt
     opening = lines.span(start, first_line.end)
     fence = _OPEN_FENCE.match(text, start)
     if fence is None:
-        return PromptFile(path, text, lines, dialect, (), None, opening, start, ())
+        return PromptFile(path, text, lines, dialect, (), None, opening, start, (), plugin=plugin)
     yaml_start = fence.end()
     close = _CLOSE_FENCE.search(text, yaml_start)
     if close is None:
@@ -216,7 +223,7 @@ def parse_prompt(path: str, text: str, dialect: Dialect | None = None) -> Prompt
             opening,
             "the frontmatter opened here is never closed: add a line `---` after the last key",
         )
-        return PromptFile(path, text, lines, dialect, (), None, opening, start, (problem,))
+        return PromptFile(path, text, lines, dialect, (), None, opening, start, (problem,), plugin=plugin)
     yaml_end = close.start()
     body_start = close.end()
     if text.startswith("\r\n", body_start):
@@ -227,7 +234,7 @@ def parse_prompt(path: str, text: str, dialect: Dialect | None = None) -> Prompt
     entries, problems = _parse_yaml(path, text, yaml_start, yaml_end, lines)
     by_key = {entry.key: entry for entry in entries}
     return PromptFile(
-        path, text, lines, dialect, entries, frontmatter, opening, body_start, tuple(problems), by_key
+        path, text, lines, dialect, entries, frontmatter, opening, body_start, tuple(problems), by_key, plugin
     )
 
 

@@ -112,3 +112,47 @@ def test_manifests_are_read_once_while_unchanged(tmp_path: Path) -> None:
     assert manifest_at(str(manifest)) is not first
     os.remove(manifest)
     assert plugin_dialect(reviewer)[0] is None
+
+
+PLUGIN_AGENTS = {
+    ".claude-plugin/plugin.json": json.dumps({"name": "reviews", "version": "1.0.0"}, indent=2),
+    # Claude Code loads a plugin's agent without `name` under its file name, and ignores these keys.
+    "agents/reviewer.md": (
+        "---\ndescription: Reviews a diff\nhooks:\n  Stop: []\nmcpServers: [slack]\n"
+        "permissionMode: plan\nmodel: sonnet\n---\nReview.\n"
+    ),
+    "agents/security/audit.md": "---\ndescription: Audits\n---\nAudit.\n",
+    # The plugin repository's own .claude/agents is a project's: a name is needed, the keys count.
+    ".claude/agents/helper.md": "---\ndescription: Helps\nhooks:\n  Stop: []\n---\nHelp.\n",
+}
+
+
+def test_a_plugins_agents_are_read_as_claude_code_loads_them(
+    tmp_path: Path, run_promptls: RunPromptls
+) -> None:
+    (tmp_path / ".git").mkdir()
+    _write(tmp_path, PLUGIN_AGENTS)
+    status, found = _check(run_promptls, tmp_path)
+    shown = {(f["path"], f["location"]["line"], f["code"], f["severity"]) for f in found}
+    assert shown == {
+        ("agents/reviewer.md", 3, "PLS110", "warning"),
+        ("agents/reviewer.md", 5, "PLS110", "warning"),
+        ("agents/reviewer.md", 6, "PLS110", "warning"),
+        (".claude/agents/helper.md", 1, "PLS113", "error"),
+    }
+    ignored = [f["message"] for f in found if f["code"] == "PLS110"]
+    assert all("ignored by Claude Code in an agent a plugin ships" in message for message in ignored)
+    assert status == 1
+
+
+def test_an_agent_a_manifest_lists_is_the_plugins_too(tmp_path: Path, run_promptls: RunPromptls) -> None:
+    (tmp_path / ".git").mkdir()
+    _write(tmp_path, MARKETPLACE)
+    critic = tmp_path / "plugins/curated/raw/critic.md"
+    critic.write_text(
+        "---\ndescription: Criticises\npermissionMode: plan\n---\nCriticise.\n", encoding="utf-8"
+    )
+    _, found = _check(run_promptls, tmp_path)
+    assert {(f["path"], f["location"]["line"], f["code"]) for f in found if "critic" in f["path"]} == {
+        ("plugins/curated/raw/critic.md", 3, "PLS110")
+    }

@@ -17,6 +17,7 @@ from promptls.router.prompts.detect import (
     covers,
     dialect_from_globs,
     dialect_from_path,
+    in_plugin_folder,
     is_candidate,
     is_settings_name,
     text_shows,
@@ -176,6 +177,23 @@ PLUGIN_CASES: list[tuple[str, str, Dialect | None]] = [
 def test_classify_in_a_plugin(tmp_path, rel: str, text: str, dialect: Dialect | None) -> None:
     plugin = str(tmp_path / "ws" / "plug")
     assert classify(str(tmp_path / rel), text, [], str(tmp_path), plugin=plugin) is dialect
+
+
+@pytest.mark.parametrize(
+    ("rel", "inside"),
+    [
+        ("agents/reviewer.md", True),
+        ("agents/security/audit.md", True),
+        ("commands/git/commit.md", True),
+        ("skills/pdf/SKILL.md", True),
+        ("skills/pdf/forms.md", False),
+        (".claude/agents/helper.md", False),  # the plugin repository's own project files
+        ("docs/agents/notes.md", False),
+    ],
+)
+def test_in_plugin_folder_tells_the_plugins_own_files(rel: str, inside: bool) -> None:
+    assert in_plugin_folder(f"/w/plug/{rel}", "/w/plug") is inside
+    assert not in_plugin_folder(f"/w/other/{rel}", "/w/plug")
 
 
 def test_plugin_folders_count_only_with_a_plugin_root() -> None:

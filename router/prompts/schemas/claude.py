@@ -101,6 +101,12 @@ CLAUDE_TOOLS = (
 )
 """The tool names of the tools reference (TOOLS_REFERENCE), then older names still met in files."""
 
+PLUGIN_AGENT_IGNORED = ("hooks", "mcpServers", "permissionMode")
+"""Sub-agent keys Claude Code ignores in an agent a plugin ships (PLUGINS: "For security reasons,
+`hooks`, `mcpServers`, and `permissionMode` are not supported for plugin-shipped agents"; SUB_AGENTS:
+"These fields are ignored when loading agents from a plugin"). Such an agent also loads without `name`,
+under its file name (SUB_AGENTS: "A plugin subagent whose frontmatter has no `name` ... still loads")."""
+
 _MODEL_DOC = (
     "The model: an alias (`sonnet`, `opus`, `haiku`), `inherit` for the main "
     "conversation's model, or an Anthropic model id."

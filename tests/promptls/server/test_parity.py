@@ -1,7 +1,7 @@
-"""The shell and the editor give one answer: for every rule fixture, and for a project whose promptls.toml
-has `[check] select/ignore/include`, what `promptls check --output-format json` prints is what the real
-`promptls serve` shows for the same files (each prompt and settings file opened as an editor opens it),
-code for code and line for line.
+"""The shell and the editor give one answer: for every rule fixture, for a project whose promptls.toml
+has `[check] select/ignore/include`, and for a Claude Code plugin's agents (read as a plugin's), what
+`promptls check --output-format json` prints is what the real `promptls serve` shows for the same files
+(each prompt and settings file opened as an editor opens it), code for code and line for line.
 
 `promptls check` runs once for all the projects; each client profile's shared server opens them all.
 """
@@ -16,6 +16,7 @@ import pytest
 
 from tests.conftest import RunPromptls
 from tests.promptls.server.conftest import EditorClient, diagnostics, open_doc
+from tests.promptls.test_plugins import PLUGIN_AGENTS
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rules"
 RULE_FIXTURES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
@@ -56,10 +57,11 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for name in RULE_FIXTURES:
         found[name] = Path(shutil.copytree(FIXTURES / name, base / name))
         (found[name] / "expected.toml").unlink()
-    project = found["check-table"] = base / "check-table"
-    for relative, text in CHECK_TABLE_PROJECT.items():
-        (project / relative).parent.mkdir(parents=True, exist_ok=True)
-        (project / relative).write_text(text, encoding="utf-8")
+    for name, files in (("check-table", CHECK_TABLE_PROJECT), ("plugin-agents", PLUGIN_AGENTS)):
+        project = found[name] = base / name
+        for relative, text in files.items():
+            (project / relative).parent.mkdir(parents=True, exist_ok=True)
+            (project / relative).write_text(text, encoding="utf-8")
     return found
 
 
@@ -109,7 +111,7 @@ def language_of(path: Path) -> str:
     return {".toml": "toml", ".prompt": "prompt", ".json": "json"}.get(path.suffix, "markdown")
 
 
-@pytest.mark.parametrize("name", [*RULE_FIXTURES, "check-table"])
+@pytest.mark.parametrize("name", [*RULE_FIXTURES, "check-table", "plugin-agents"])
 async def test_check_and_the_server_report_the_same_findings(
     client: EditorClient,
     projects: dict[str, Path],

@@ -27,15 +27,20 @@ Request, field by field:
 - settings' pass-through options: top-level fields of the request, over the translated ones.
 
 Answer: text deltas -> text block; `reasoning_content`/`reasoning` deltas -> a thinking block
-signed `promptls:<field>:`; tool calls (gathered by index, sent whole when the answer ends, so
-parallel and interleaved calls come out as whole blocks) -> `tool_use`, ids kept, a server's missing
-id replaced by a fresh one; `finish_reason` stop/length/tool_calls/content_filter ->
-end_turn/max_tokens/tool_use/refusal (tool calls with `stop`, as some servers say: tool_use); usage
-with `prompt_tokens_details.cached_tokens` (and DeepSeek's `prompt_cache_hit_tokens`) as cache reads.
+signed `promptls:<field>:`; OpenRouter's `reasoning_details` -> an empty thinking block whose
+signature carries them (`promptls:reasoning_details:<base64 JSON>`), sent back as
+`reasoning_details` next turn, as OpenRouter needs to continue a model's tool calls; tool calls
+(gathered by index, sent whole when the answer ends, so parallel and interleaved calls come out as
+whole blocks) -> `tool_use`, ids kept, a server's missing id replaced by a fresh one;
+`finish_reason` stop/length/tool_calls/content_filter -> end_turn/max_tokens/tool_use/refusal
+(tool calls with `stop`, as some servers say: tool_use); usage with
+`prompt_tokens_details.cached_tokens` (and DeepSeek's `prompt_cache_hit_tokens`) as cache reads.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -48,6 +53,9 @@ from promptls.adapters.translate.events import EventWriter, usage
 from promptls.adapters.translate.schema import openai_schema
 
 REASONING_FIELDS = ("reasoning_content", "reasoning")
+DETAILS = "reasoning_details"
+"""OpenRouter's structured reasoning (text, summaries, encrypted blobs with their signatures), which it
+needs back to continue a model's tool calls (Gemini 3's, Anthropic's through OpenRouter)."""
 
 FINISH_REASONS = {
     "stop": "end_turn",
@@ -211,7 +219,9 @@ def _assistant_message(content: list[dict[str, Any]], names: b.ToolNames) -> dic
         message["tool_calls"] = calls
     for block in content:
         mark = b.signed(block)
-        if mark is not None and mark[0] in REASONING_FIELDS and block.get("thinking"):
+        if mark is not None and mark[0] == DETAILS:
+            message[DETAILS] = [*message.get(DETAILS, ()), *_unpack(mark[1])]
+        elif mark is not None and mark[0] in REASONING_FIELDS and block.get("thinking"):
             message[mark[0]] = message.get(mark[0], "") + block["thinking"]
     return message
 
@@ -273,6 +283,7 @@ def answer_events(chunks: Iterable[Any], call: Call, names: b.ToolNames) -> Iter
     writer = EventWriter(call.model)
     calls: dict[int, dict[str, Any]] = {}
     reasoning_field: str | None = None
+    details: list[dict[str, Any]] = []
     finish: str | None = None
     final = usage()
     for chunk in chunks:
@@ -290,6 +301,10 @@ def answer_events(chunks: Iterable[Any], call: Call, names: b.ToolNames) -> Iter
                     reasoning_field = field
                     yield from writer.thinking(thought)
                     break
+            for detail in delta.get(DETAILS) or ():
+                if isinstance(detail, Mapping):
+                    call.watch.progress()
+                    _merge_detail(details, detail)
             text = delta.get("content")
             if isinstance(text, str) and text:
                 call.watch.progress()
@@ -312,6 +327,8 @@ def answer_events(chunks: Iterable[Any], call: Call, names: b.ToolNames) -> Iter
         )
     if reasoning_field is not None:
         yield from writer.signature(b.sign(reasoning_field))
+    if details:  # on an empty thinking block of its own, carried by the client to the next turn
+        yield from writer.signature(b.sign(DETAILS, _pack(details)))
     for index in sorted(calls):
         slot = calls[index]
         arguments = b.tool_input_json("".join(slot["arguments"]))
@@ -320,6 +337,37 @@ def answer_events(chunks: Iterable[Any], call: Call, names: b.ToolNames) -> Iter
     if calls and stop == "end_turn":
         stop = "tool_use"
     yield from writer.finish(stop, final)
+
+
+def _merge_detail(details: list[dict[str, Any]], piece: Mapping[str, Any]) -> None:
+    """Add a streamed piece of `reasoning_details`: a piece of the same item (same `index` and
+    `type`) extends its text or summary; anything else is a new item."""
+    last = details[-1] if details else None
+    if (
+        last is not None
+        and piece.get("index", -1) == last.get("index", -2)
+        and piece.get("type") == last.get("type")
+    ):
+        for field in ("text", "summary"):
+            if isinstance(piece.get(field), str):
+                last[field] = (last.get(field) or "") + piece[field]
+        for name, value in piece.items():
+            if name not in ("text", "summary") and value is not None:
+                last[name] = value
+        return
+    details.append(dict(piece))
+
+
+def _pack(details: list[dict[str, Any]]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(details, separators=(",", ":")).encode()).decode()
+
+
+def _unpack(payload: str) -> list[Any]:
+    try:
+        value = json.loads(base64.urlsafe_b64decode(payload.encode()))
+    except (ValueError, binascii.Error):
+        return []
+    return value if isinstance(value, list) else []
 
 
 def chunk_usage(raw: Mapping[str, Any]) -> dict[str, int]:

@@ -240,6 +240,42 @@ def test_deepseek_reasoning_comes_back_as_signed_thinking_and_goes_back_next_tur
     assert sent[3] == {"role": "assistant", "content": "ok"}  # Anthropic's thinking: not for this model
 
 
+def test_openrouter_s_reasoning_details_travel_through_the_client_and_go_back_whole(
+    provider: Provider, openrouter: OpenAIWireServer
+) -> None:
+    """OpenRouter needs them back to continue a Gemini 3 model's tool calls."""
+    details = (
+        {"type": "reasoning.text", "text": "Need the files.", "format": "google-gemini-v1"},
+        {
+            "type": "reasoning.encrypted",
+            "data": "c2lnbmF0dXJl",
+            "id": "tool_ls_1",
+            "format": "google-gemini-v1",
+        },
+    )
+    calls = (ToolCall("tool_ls_1", "Bash", '{"command": "ls"}'),)
+    openrouter.script(
+        Ok("", reasoning_details=details, tool_calls=calls, finish_reason="tool_calls"), Ok("Done.")
+    )
+    point = endpoint(provider, openrouter, provider="openrouter")
+    try:
+        events, _ = call(point, "google/gemini-3-pro-preview", body(user("ls"), tools=[BASH_TOOL]))
+        check_grammar(events)
+        answer = collect_message(events)
+        assert answer["content"][0]["signature"].startswith("promptls:reasoning_details:")
+        result = {"type": "tool_result", "tool_use_id": "tool_ls_1", "content": "a.txt"}
+        call(
+            point,
+            "google/gemini-3-pro-preview",
+            body(user("ls"), assistant(*answer["content"]), user(result)),
+        )
+        sent = openrouter.requests[1].body["messages"][1]
+    finally:
+        openrouter.stop()
+    assert sent["reasoning_details"] == [{**detail, "index": n} for n, detail in enumerate(details)]
+    assert sent["tool_calls"][0]["id"] == "tool_ls_1"
+
+
 def test_the_effort_goes_up_only_for_a_model_known_to_reason(
     provider: Provider, server: OpenAIWireServer, openrouter: OpenAIWireServer
 ) -> None:

@@ -91,6 +91,8 @@ class Ok:
     """Streamed first, in `reasoning_field` deltas (DeepSeek's `reasoning_content`, OpenRouter's
     `reasoning`)."""
     reasoning_field: str = "reasoning_content"
+    reasoning_details: tuple[dict[str, Any], ...] = ()
+    """OpenRouter's `reasoning_details`, each streamed in two pieces (a text's halves) before the text."""
     cached_tokens: int | None = None
     """`usage.prompt_tokens_details.cached_tokens`."""
 
@@ -216,6 +218,9 @@ class _Handler(WireHandler):
         yield _event({**base, "choices": [_choice({"role": "assistant", "content": ""}, None)]})
         for piece in pieces(ok.reasoning or "", 2):
             yield _event({**base, "choices": [_choice({ok.reasoning_field: piece}, None)]})
+        for index, detail in enumerate(ok.reasoning_details):
+            for half in _halves({**detail, "index": index}):
+                yield _event({**base, "choices": [_choice({"reasoning_details": [half]}, None)]})
         for piece in pieces(ok.text, ok.chunks):
             yield _event({**base, "choices": [_choice({"content": piece}, None)]}, text=True)
         for index, call in enumerate(ok.tool_calls):
@@ -233,6 +238,16 @@ class _Handler(WireHandler):
         if (self.body.get("stream_options") or {}).get("include_usage"):
             yield _event({**base, "choices": [], "usage": _usage(ok)})
         yield Event(b"data: [DONE]\n\n")
+
+
+def _halves(detail: dict[str, Any]) -> list[dict[str, Any]]:
+    """A reasoning detail as OpenRouter streams it: a text in two pieces, the rest with the last."""
+    text = detail.get("text")
+    if not isinstance(text, str) or len(text) < 2:
+        return [detail]
+    middle = len(text) // 2
+    first = {"type": detail["type"], "index": detail["index"], "text": text[:middle]}
+    return [first, {**detail, "text": text[middle:]}]
 
 
 def _usage(ok: Ok) -> dict[str, Any] | None:

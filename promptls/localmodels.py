@@ -9,7 +9,7 @@ cached list, of any age, said so in the explanation).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -159,3 +159,32 @@ def local_state(
 
 def _never_listed() -> Listing:
     raise AssertionError("offline: the cache never asks")
+
+
+def installed_lookup(
+    settings: ProjectSettings, catalog: Catalog, env: Mapping[str, str]
+) -> Callable[[str], frozenset[str] | None]:
+    """For `check_prompt(installed=...)`: a local provider's installed model names as the model cache
+    last saw them (None: nothing cached, so nothing is known), read once per provider when a prompt
+    names one of its models. Never asks the provider."""
+    known: dict[str, frozenset[str] | None] = {}
+
+    def lookup(provider: str) -> frozenset[str] | None:
+        if provider not in known:
+            known[provider] = _cached_names(settings, catalog, env, provider)
+        return known[provider]
+
+    return lookup
+
+
+def _cached_names(
+    settings: ProjectSettings, catalog: Catalog, env: Mapping[str, str], provider: str
+) -> frozenset[str] | None:
+    from promptls.adapters.model_cache import ModelCache
+    from promptls.cli.models_targets import targets
+
+    (target,) = targets(settings, catalog, env, (provider,))
+    listing = ModelCache().listing(provider, target.where, _never_listed, offline=True)
+    if listing.source != "cache":
+        return None
+    return frozenset(m.name for m in listing.models if m.installed is not False)

@@ -317,7 +317,25 @@ def _check_one(session, path: str, explicit: bool) -> tuple[list[Finding], objec
         return [UnreadableFile.for_file(prompt)], None, None
     if prompt is None:
         return [], None, None
-    return check_prompt(prompt, settings, session.catalog), prompt_key(prompt), settings.root
+    installed = _installed(session, settings)
+    return (
+        check_prompt(prompt, settings, session.catalog, installed=installed),
+        prompt_key(prompt),
+        settings.root,
+    )
+
+
+_INSTALLED: dict[str | None, object] = {}
+
+
+def _installed(session, settings):
+    """The local models the model cache lists for this project's providers (read only when a prompt
+    names a local model; nothing is asked over the network), once per project."""
+    from promptls.localmodels import installed_lookup
+
+    if settings.root not in _INSTALLED:
+        _INSTALLED[settings.root] = installed_lookup(settings, session.catalog, session.env)
+    return _INSTALLED[settings.root]
 
 
 def _worker_count(files: int) -> int:

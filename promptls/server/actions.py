@@ -21,7 +21,10 @@ def code_action(ls: PromptlsServer, params: types.CodeActionParams) -> list[type
     analysis = ls.documents.analyze(params.text_document.uri)
     if analysis is None:
         return None
-    return quick_fixes(ls, analysis, params.context.diagnostics) + pin_actions(ls, params)
+    diagnostics = params.context.diagnostics
+    return (
+        quick_fixes(ls, analysis, diagnostics) + pull_actions(analysis, diagnostics) + pin_actions(ls, params)
+    )
 
 
 def quick_fixes(
@@ -52,6 +55,28 @@ def quick_fixes(
                     is_preferred=True,
                 )
             )
+    return actions
+
+
+def pull_actions(analysis: Analysis, diagnostics: list[types.Diagnostic]) -> list[types.CodeAction]:
+    """For an Ollama model that is not installed (`local-model-not-installed`): a code action that
+    pulls it (the `promptls.pullModel` command: `promptls models pull`, with the editor's progress)."""
+    actions = []
+    for diagnostic in diagnostics:
+        if diagnostic.source != "promptls" or diagnostic.code != "PLS210":
+            continue
+        model = diagnostic.message.split("`")[1] if diagnostic.message.count("`") >= 2 else ""
+        if not model.startswith("ollama/"):
+            continue
+        title = f"Pull {model} (promptls models pull)"
+        command = types.Command(
+            title, "promptls.pullModel", arguments=[{"model": model, "uri": analysis.uri}]
+        )
+        actions.append(
+            types.CodeAction(
+                title=title, kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic], command=command
+            )
+        )
     return actions
 
 

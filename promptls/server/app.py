@@ -42,6 +42,7 @@ COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("promptls.run", commands.run),
     ("promptls.models", commands.models),
     ("promptls.pinModel", commands.pin_model),
+    ("promptls.pullModel", commands.pull_model),
     ("promptls.setKey", commands.set_key),
     ("promptls.keys", commands.keys),
     ("promptls.health", commands.health),

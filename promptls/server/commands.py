@@ -322,6 +322,107 @@ def _write_new_file(change) -> None:
         handle.write(text)
 
 
+# --- promptls.pullModel ---------------------------------------------------------------------------
+
+
+async def pull_model(ls: PromptlsServer, *args: Any) -> dict[str, Any]:
+    """Get an Ollama model (`promptls models pull`): progress as the editor's work-done progress when
+    it has that, cancellable; then the model cache learns the new list and open documents are checked
+    again (their `local-model-not-installed` goes)."""
+    options = _options("promptls.pullModel", args)
+    model = _string(options, "model", "promptls.pullModel")
+    assert model is not None
+    provider, _, name = model.partition("/")
+    if provider != "ollama" or not name:
+        raise CommandError(f"promptls.pullModel gets Ollama models (ollama/NAME), not {model!r}")
+    uri = _string(options, "uri", "promptls.pullModel", required=False)
+    if uri is not None:
+        settings = _prompt_analysis(ls, uri, "promptls.pullModel").settings
+    else:
+        root = ls.workspace.root_path
+        settings = ls.documents.loader.for_directory(root) if root else None
+    if settings is None:
+        raise CommandError("promptls.pullModel: no project to read the Ollama address from")
+    from promptls.adapters.discovery.http import DiscoveryError
+    from promptls.adapters.discovery.ollama import pull
+    from promptls.adapters.discovery.providers import discover
+    from promptls.adapters.model_cache import ModelCache
+    from promptls.cli.models_targets import targets
+    from promptls.router.models.fit import gb
+
+    (target,) = targets(settings, ls.documents.catalog, os.environ, ("ollama",))
+    endpoint = target.endpoint
+    assert endpoint is not None  # Ollama needs no key
+    progress = _Progress(ls, f"Pulling {model}")
+    await progress.start()
+    loop = asyncio.get_running_loop()
+    layers: dict[str, tuple[int, int]] = {}
+
+    def work(cancelled) -> str:
+        lines = pull(endpoint, name, 30.0)
+        try:
+            for line in lines:
+                if cancelled.is_set():
+                    return "cancelled"
+                if line.digest and line.total:
+                    layers[line.digest] = (line.completed or 0, line.total)
+                done, total = sum(d for d, _ in layers.values()), sum(t for _, t in layers.values())
+                percent = int(100 * done / total) if total else None
+                text = f"{line.status} ({gb(done)} of {gb(total)})" if total else line.status
+                loop.call_soon_threadsafe(progress.report, text, percent)
+        finally:
+            lines.close()  # closes the connection: Ollama stops a download left unfinished
+        return "pulled"
+
+    models = ModelCache()
+    try:
+        with ls.protocol.cancellable() as cancelled:
+            outcome = await asyncio.to_thread(work, cancelled)
+    except DiscoveryError as error:
+        progress.end(f"failed: {error.message}")
+        raise CommandError(f"cannot pull {model}: {error.message}") from None
+    finally:
+        models.invalidate("ollama", target.where, name)
+    done = sum(d for d, _ in layers.values())
+    message = f"{outcome} {model} ({gb(done)} downloaded)"
+    progress.end(message)
+    if outcome == "pulled":  # the cache learns the new list: the diagnostics that said "not installed" go
+        await asyncio.to_thread(
+            models.listing, "ollama", target.where, lambda: discover(endpoint, local=True), refresh=True
+        )
+        ls.documents.generation += 1
+        ls.refresh_all()
+    return {"model": model, "outcome": outcome, "message": message}
+
+
+class _Progress:
+    """LSP work-done progress, when the client has it (else nothing is shown until the answer)."""
+
+    def __init__(self, ls: PromptlsServer, title: str) -> None:
+        self.ls = ls
+        self.title = title
+        self.token = f"promptls-pull-{next(_run_ids)}"
+        window = ls.client_capabilities.window
+        self.enabled = bool(window and window.work_done_progress)
+
+    async def start(self) -> None:
+        if self.enabled:
+            await self.ls.work_done_progress.create_async(self.token)
+            self.ls.work_done_progress.begin(
+                self.token, types.WorkDoneProgressBegin(title=self.title, percentage=0)
+            )
+
+    def report(self, message: str, percent: int | None) -> None:
+        if self.enabled:
+            self.ls.work_done_progress.report(
+                self.token, types.WorkDoneProgressReport(message=message, percentage=percent)
+            )
+
+    def end(self, message: str) -> None:
+        if self.enabled:
+            self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
+
+
 # --- keys ------------------------------------------------------------------------------------------
 
 

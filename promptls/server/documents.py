@@ -246,7 +246,10 @@ class Documents:
             prompt = self._with_undecodable_bytes(prompt)
         settings = self.loader.for_prompt(path)
         resolution = resolve(prompt, settings, self.catalog)
-        findings = check_prompt(prompt, settings, self.catalog, resolution=resolution)
+        from promptls.localmodels import installed_lookup  # the model cache; never the network
+
+        installed = installed_lookup(settings, self.catalog, os.environ)
+        findings = check_prompt(prompt, settings, self.catalog, resolution=resolution, installed=installed)
         findings = select_findings(findings, settings.view, self.config.select, self.config.ignore)
         converter = PositionConverter(text, prompt.lines, self._encoding())
         return Analysis(

@@ -22,6 +22,7 @@ from promptls.router.settings.files import SettingsFile
 from promptls.router.settings.layers import Layer
 
 if TYPE_CHECKING:
+    from promptls.router.checks.local import InstalledModels
     from promptls.router.models.catalog import Catalog
 
 PromptCheck = Callable[[PromptContext], Iterable[Finding]]
@@ -51,14 +52,20 @@ def check_prompt(
     overrides: Overrides | None = None,
     today: datetime.date | None = None,
     resolution: Resolution | None = None,
+    installed: InstalledModels | None = None,
 ) -> list[Finding]:
-    """Every finding for one prompt file (its settings files are checked separately)."""
+    """Every finding for one prompt file (its settings files are checked separately). `installed`:
+    the local models of this machine, by provider, as the front end knows them (the model cache)."""
     findings = list(prompt.problems)
     if resolution is None:
         resolution = resolve(prompt, settings, catalog, overrides)
     ctx = PromptContext(prompt, resolution, catalog, today or datetime.date.today())
     for check in PROMPT_CHECKS:
         findings.extend(check(ctx))
+    if installed is not None:
+        from promptls.router.checks.local import not_installed
+
+        findings.extend(not_installed(prompt, resolution, installed))
     return sorted(findings, key=Finding.sort_key)
 
 

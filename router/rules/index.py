@@ -6,10 +6,10 @@ themselves are not needed to document or look up a rule.
 
 from __future__ import annotations
 
-from promptls.router.rules import cost, keys, lock, models, plugins, settings, syntax
+from promptls.router.rules import cost, keys, local, lock, models, plugins, settings, syntax
 from promptls.router.rules.registry import REDIRECTS, RULES, Rule, doc_of
 
-DECLARATIONS = (syntax, keys, models, settings, cost, plugins, lock)
+DECLARATIONS = (syntax, keys, models, local, settings, cost, plugins, lock)
 """The modules that declare rules (named so that importing them is not an unused import)."""
 
 

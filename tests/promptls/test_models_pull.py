@@ -291,3 +291,23 @@ def test_ollama_not_running(run_promptls: RunPromptls, project: Path) -> None:
 
 if sys.platform != "linux":  # the terminal tests use Linux's pty and TIOCSCTTY
     pytestmark = pytest.mark.skip("Linux only")
+
+
+def test_check_says_a_model_is_not_installed_once_the_list_is_cached_and_pull_clears_it(
+    run_promptls: RunPromptls, project: Path, ollama: OllamaModelsServer
+) -> None:
+    _prompt(project, "ollama/gemma3:270m", fallback="ollama/llama3.2:3b")
+    env = _env(ollama)
+    quiet = run_promptls("check", ".", cwd=project, env=env)
+    assert "PLS210" not in quiet.stdout  # nothing cached: nothing known, nothing said
+    assert not ollama.requests  # check never asks Ollama
+    run_promptls("models", "list", "--provider", "ollama", cwd=project, env=env)
+    found = run_promptls("check", ".", cwd=project, env=env)
+    assert (
+        "prompts/hello.md:2:8: PLS210 `ollama/gemma3:270m` is not installed on this machine: "
+        "`promptls models pull ollama/gemma3:270m` gets it"
+    ) in found.stdout
+    assert found.stdout.count("PLS210") == 1  # llama3.2:3b, the fallback, is installed
+    run_promptls("models", "pull", "ollama/gemma3:270m", cwd=project, env=env)
+    run_promptls("models", "list", "--provider", "ollama", cwd=project, env=env)
+    assert "PLS210" not in run_promptls("check", ".", cwd=project, env=env).stdout

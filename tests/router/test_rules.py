@@ -5,6 +5,7 @@ files) and `expected.toml`:
 
     today = 2026-11-01          # optional: the date deprecation checks use
     also = ["PLS113"]           # optional: other codes the fixture may raise
+    installed = {ollama = ["llama3.2:3b"]}   # optional: the local models the model cache lists
 
     [[finding]]
     code = "PLS203"
@@ -155,7 +156,9 @@ def run_fixture_in_place(tmp_path: Path, catalog: Catalog) -> tuple[list[tuple[s
         prompt = parse_prompt(str(path), text)
         prompts.append(prompt)
         findings = [unreadable] if unreadable else []
-        findings += check_prompt(prompt, loader.for_prompt(str(path)), catalog, today=today)
+        installed = expected.get("installed")
+        local = installed.get if isinstance(installed, dict) else None  # what the model cache lists
+        findings += check_prompt(prompt, loader.for_prompt(str(path)), catalog, today=today, installed=local)
         found += [(path.relative_to(project).as_posix(), f) for f in findings]
     for path in files:
         if manifest_kind(str(path)) is not None:  # a Claude Code plugin's or marketplace's manifest

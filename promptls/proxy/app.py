@@ -96,24 +96,12 @@ async def _relay(request: Request, shape: Shape) -> Response:
     raw = await request.body()
     headers = {k.lower(): v for k, v in request.headers.items()}
     exchange = Exchange(request.method, request.url.path, client_name(headers.get("user-agent")))
-    proxy.log.request(exchange, headers, raw)
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        message = "the request body must be a JSON object"
-        exchange.status, exchange.outcome, exchange.error = 400, "failed", message
-        proxy.log.done(exchange)
-        return _failure(bad_request(shape, message))
-    model = body.get("model")
-    exchange.requested = model if isinstance(model, str) else None
-    exchange.stream = bool(body.get("stream"))
     loop = asyncio.get_running_loop()
     channel = Channel(loop)
     cancel = Cancel()
-    openai_body = body if shape == "openai" else None
-    job = Job(proxy, body, headers, shape, exchange, channel, cancel, openai_body)
+    # the body is read on the worker thread too: a long conversation's JSON (Claude Code sends
+    # hundreds of KB) would hold up every other request on the event loop
+    job = Job(proxy, raw, headers, shape, exchange, channel, cancel)
     loop.run_in_executor(proxy.executor, job.run)
     try:
         first, ended = await channel.take()

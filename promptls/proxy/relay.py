@@ -87,22 +87,23 @@ class Job:
     def __init__(
         self,
         proxy: Proxy,
-        body: dict[str, Any],
+        raw: bytes,
         headers: Mapping[str, str],
         shape: Shape,
         exchange: Exchange,
         channel: Channel,
         cancel: Cancel,
-        openai_body: Mapping[str, Any] | None = None,
     ) -> None:
         self.proxy = proxy
-        self.body = body
+        self.raw = raw
+        self.body: dict[str, Any] = {}
+        """The Anthropic Messages request (an OpenAI client's, translated)."""
+        self.openai_body: Mapping[str, Any] | None = None
         self.headers = headers
         self.shape = shape
         self.exchange = exchange
         self.channel = channel
         self.cancel = cancel
-        self.openai_body = openai_body
         self.sent = False
         """Something of the answer went to the client: no error status can follow."""
         self.started_at = datetime.datetime.now(datetime.UTC)
@@ -114,6 +115,8 @@ class Job:
         decision = None
         run = None
         try:
+            if not self._read():
+                return
             if self.openai_body is not None:
                 from promptls.adapters.messages import openai_request_to_anthropic
 
@@ -142,6 +145,27 @@ class Job:
             exchange.ended = time.monotonic()
             self.channel.close()
             self._finish(decision, run)
+
+    def _read(self) -> bool:
+        """Parse the request's body; False (the client answered) when it is no JSON object."""
+        exchange = self.exchange
+        self.proxy.log.request(exchange, self.headers, self.raw)
+        try:
+            body = json.loads(self.raw)
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            message = "the request body must be a JSON object"
+            self._fail(bad_request(self.shape, message), message)
+            return False
+        model = body.get("model")
+        exchange.requested = model if isinstance(model, str) else None
+        exchange.stream = bool(body.get("stream"))
+        if self.shape == "openai":
+            self.openai_body = body
+        else:
+            self.body = body
+        return True
 
     def _start(self, decision: Decision) -> MessagesRun:
         from promptls.adapters.messages import MessagesRun

@@ -7,6 +7,7 @@ import json
 import socket
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -101,6 +102,20 @@ def test_claude_codes_pre_connect_and_the_health_check(proxy):
         assert response.status == 200
     with urllib.request.urlopen(f"{proxy.url}/healthz", timeout=10) as response:
         assert json.load(response) == {"status": "ok"}
+
+
+def test_a_body_that_is_no_json_object_is_a_400_in_the_clients_shape(proxy):
+    for path, shape in (("/v1/messages", "anthropic"), ("/v1/chat/completions", "openai")):
+        request = urllib.request.Request(f"{proxy.url}{path}", data=b"[1, 2", method="POST")
+        try:
+            urllib.request.urlopen(request, timeout=10)
+            raise AssertionError("accepted")
+        except urllib.error.HTTPError as error:
+            assert error.code == 400
+            body = json.load(error)
+        error = body["error"]
+        assert error["type"] == "invalid_request_error" and "JSON object" in error["message"]
+        assert (body.get("type") == "error") == (shape == "anthropic")
 
 
 def test_the_request_log_as_text_as_json_and_quiet(project: Path, start_proxy, upstreams):

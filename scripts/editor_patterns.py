@@ -6,7 +6,8 @@
 
 Writes editors/vscode/src/patterns.generated.ts (globs for the language client's document
 selector), the `workspaceContains:` activation events in editors/vscode/package.json, and
-editors/nvim/lua/promptls/patterns.lua (the table itself, which the Neovim plugin reads).
+editors/nvim/lua/promptls/patterns.lua (the table itself, which the Neovim plugin reads). Claude Code's
+plugin and marketplace manifests come from router/plugins/manifest.py (`manifest_kind`'s names).
 tests/test_editor_patterns.py fails when the committed files differ from what this writes.
 """
 
@@ -17,6 +18,7 @@ import json
 import sys
 from pathlib import Path
 
+from promptls.router.plugins.manifest import MANIFEST_FOLDER, MARKETPLACE_FILE, PLUGIN_FILE
 from promptls.router.prompts.detect import (
     EDITOR_HINTS,
     MODEL_LOOKALIKES,
@@ -26,6 +28,12 @@ from promptls.router.prompts.detect import (
     PromptRule,
     SettingsRule,
 )
+
+MANIFESTS: tuple[tuple[str, str, str], ...] = (
+    (MANIFEST_FOLDER, PLUGIN_FILE, "Claude Code plugin manifests"),
+    (MANIFEST_FOLDER, MARKETPLACE_FILE, "Claude Code plugin marketplaces"),
+)
+"""(folder, file name, what): the manifests the server checks, named by where they lie, exactly."""
 
 ROOT = Path(__file__).resolve().parent.parent
 TYPESCRIPT = ROOT / "editors" / "vscode" / "src" / "patterns.generated.ts"
@@ -55,6 +63,10 @@ def settings_glob(rule: SettingsRule) -> str:
     return f"**/{rule.name}"
 
 
+def manifest_glob(folder: str, name: str) -> str:
+    return f"**/{folder}/{name}"
+
+
 def _note(rule: PromptRule | SettingsRule) -> str:
     return rule.what if isinstance(rule, SettingsRule) else f"{rule.dialect}: {rule.what}"
 
@@ -70,6 +82,7 @@ def render_typescript() -> str:
     prompts = [(g, _note(r)) for r in PROMPT_RULES if r.needs is Needs.NOTHING and (g := vscode_glob(r))]
     hints = [(g, _note(r)) for r in EDITOR_HINTS if (g := vscode_glob(r))]
     settings = [(settings_glob(r), _note(r)) for r in SETTINGS_FILES]
+    manifests = [(manifest_glob(folder, name), what) for folder, name, what in MANIFESTS]
     by_text = [r for r in PROMPT_RULES if r.needs is not Needs.NOTHING]
     lines = [
         f"// GENERATED from router/prompts/detect.py by `{COMMAND}`: do not edit.",
@@ -88,6 +101,7 @@ def render_typescript() -> str:
     hint_doc = "Where prompts that their text decides are usually kept (the server reads the text)."
     lines += _ts_list("HINT_PATTERNS", hint_doc, hints)
     lines += _ts_list("SETTINGS_PATTERNS", "promptls settings files.", settings)
+    lines += _ts_list("MANIFEST_PATTERNS", "Claude Code's plugin manifests (checked as JSON).", manifests)
     return "\n".join(lines)
 
 
@@ -98,6 +112,7 @@ def activation_events(current: list[str]) -> list[str]:
     kept = [event for event in current if not event.startswith("workspaceContains:")]
     globs = [settings_glob(r) for r in SETTINGS_FILES if r.needs is Needs.NOTHING]
     globs += [g for r in PROMPT_RULES if r.needs is Needs.NOTHING and (g := vscode_glob(r))]
+    globs += [manifest_glob(folder, name) for folder, name, _ in MANIFESTS]
     return kept + [f"workspaceContains:{glob}" for glob in globs]
 
 
@@ -139,6 +154,11 @@ def _lua_row(rule: PromptRule | SettingsRule) -> str:
     return "\n".join(["    {", *(f"      {field}," for field in fields), "    },"])
 
 
+def _lua_manifest(folder: str, name: str, what: str) -> str:
+    fields = f"folder = {_lua_string(folder)}, name = {_lua_string(name)}, what = {_lua_string(what)}"
+    return f"    {{ {fields} }},"
+
+
 def render_lua() -> str:
     """editors/nvim/lua/promptls/patterns.lua."""
     lines = [
@@ -154,7 +174,8 @@ def render_lua() -> str:
         '-- "frontmatter": a first line `---`; "promptls-table": a [tool.promptls] table). A row naming',
         "-- the file alone beats folder rows; among folder rows the nearest folder wins. `hints` are where",
         "-- prompts that their text decides are usually kept: the plugin attaches there before the text",
-        "-- shows it (the server decides).",
+        "-- shows it (the server decides). `manifests`: Claude Code's plugin manifests, a file `name` right",
+        "-- in a `folder` (both compared exactly), which the server checks as JSON.",
         "return {",
         f"  model_lookalikes = {_lua_list(tuple(sorted(MODEL_LOOKALIKES)))},",
         "  prompts = {",
@@ -165,6 +186,9 @@ def render_lua() -> str:
         "  },",
         "  settings = {",
         *(_lua_row(rule) for rule in SETTINGS_FILES),
+        "  },",
+        "  manifests = {",
+        *(_lua_manifest(folder, name, what) for folder, name, what in MANIFESTS),
         "  },",
         "}",
         "",

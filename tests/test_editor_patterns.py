@@ -17,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from promptls.router.plugins.manifest import manifest_kind
 from promptls.router.prompts.detect import (
     EDITOR_HINTS,
     SETTINGS_FILES,
@@ -92,8 +93,27 @@ def _vscode_glob(glob: str) -> re.Pattern[str]:
 
 def _vscode_starts_for(path: str) -> bool:
     globs = [*_shipped_globs("PROMPT_PATTERNS"), *_shipped_globs("HINT_PATTERNS")]
-    globs += _shipped_globs("SETTINGS_PATTERNS")
+    globs += [*_shipped_globs("SETTINGS_PATTERNS"), *_shipped_globs("MANIFEST_PATTERNS")]
     return any(_vscode_glob(glob).match(path) for glob in globs)
+
+
+MANIFEST_CASES = [
+    ("ws/.claude-plugin/plugin.json", '{"name": "reviews"}'),
+    ("ws/.claude-plugin/marketplace.json", '{"name": "team", "plugins": []}'),
+    ("ws/plugins/reviews/.claude-plugin/plugin.json", "{}"),
+    # Named exactly, right in `.claude-plugin`: as the server's `manifest_kind` reads them.
+    ("ws/plugin.json", "{}"),
+    ("ws/.claude-plugin/hooks.json", "{}"),
+    ("ws/.claude-plugin/Plugin.json", "{}"),
+    ("ws/.claude-plugin/x/plugin.json", "{}"),
+    ("ws/package.json", "{}"),
+]
+
+
+@pytest.mark.parametrize(("rel", "text"), MANIFEST_CASES)
+def test_vscode_hands_the_server_exactly_the_manifests_it_checks(rel: str, text: str) -> None:
+    path = f"/home/u/{rel}"
+    assert _vscode_starts_for(path) is (manifest_kind(path) is not None)
 
 
 def _hinted(path: str) -> bool:
@@ -156,6 +176,8 @@ def editor_kind(path: str, text: str) -> str | None:
     for rule in SETTINGS_FILES:
         if parts[-1] == rule.name and text_shows(rule.needs, text):
             return "settings"
+    if manifest_kind(path.replace("\\", "/")) is not None:
+        return "manifest"
     dialect = dialect_from_path(path)
     if dialect is None:
         hints = [hint.dialect for hint in EDITOR_HINTS if covers(hint, parts)]
@@ -169,7 +191,7 @@ def test_neovim_kind_reads_the_table_as_the_core_does(tmp_path: Path, version: s
     if nvim is None or not nvim.is_file():
         pytest.fail(f"Neovim {version} is missing: run ./scripts/setup", pytrace=False)
     cases = [(f"/home/u/{rel}", text) for rel, text, _ in CASES]
-    cases += [(f"/home/u/{rel}", text) for rel, text in SETTINGS_CASES]
+    cases += [(f"/home/u/{rel}", text) for rel, text in [*SETTINGS_CASES, *MANIFEST_CASES]]
     cases += [("C:\\work\\.claude\\agents\\reviewer.md", PLAIN), ("", PLAIN)]
     out = tmp_path / "kinds.json"
     spec = {"cases": [{"path": p, "lines": t.split("\n")} for p, t in cases], "out": str(out)}

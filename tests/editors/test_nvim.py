@@ -59,6 +59,7 @@ TYPO = "---\nmodel: anthropic/claude-sonet-4-5\n---\nHi\n"  # (openai/ ids are f
 SUMMARIZE = "---\nmodel: openai/gpt-4\n---\nSummarize: {{text}}\n"
 DOTPROMPT = "---\nmodel: openai/gpt-4o\n---\nSay hi to {{name}}.\n"
 COMMAND = "---\ndescription: Ask a question\n---\nAnswer briefly: $ARGUMENTS\n"
+PLUGIN_MANIFEST = '{"name": "Rev Tools", "version": "1.0.0"}\n'  # not kebab-case: PLS503
 SETTINGS = """[providers.openai]
 base_url = "{openai}"
 
@@ -76,8 +77,18 @@ fallback = ["ollama/llama3.2"]
 
 def _workspace(root: Path, openai: str, ollama: str) -> Path:
     ws = root / "ws"
-    for folder in (".git", ".claude/agents", ".claude/commands", "prompts", "notes", "dotprompt"):
+    for folder in (
+        ".git",
+        ".claude/agents",
+        ".claude/commands",
+        ".claude-plugin",
+        "prompts",
+        "notes",
+        "dotprompt",
+    ):
         (ws / folder).mkdir(parents=True, exist_ok=True)
+    (ws / ".claude-plugin" / "plugin.json").write_text(PLUGIN_MANIFEST, encoding="utf-8")
+    (ws / "package.json").write_text('{"name": "ws"}\n', encoding="utf-8")
     (ws / "promptls.toml").write_text(SETTINGS.format(openai=openai, ollama=ollama), encoding="utf-8")
     (ws / ".claude" / "commands" / "ask.md").write_text(COMMAND, encoding="utf-8")
     (ws / ".claude" / "agents" / "rev.md").write_text(AGENT, encoding="utf-8")
@@ -240,6 +251,8 @@ def test_detection_and_dotprompt_filetype(nvim):
     data = _check(nvim, "detection")
     assert data["plain_attached"] is False
     assert data["dotprompt_filetype"] == "markdown"
+    assert data["manifest_filetype"] == "json" and data["package_json_attached"] is False
+    assert [d["code"] for d in data["manifest_diagnostics"]] == ["PLS503"]
     assert data["clients"] == 1  # one client for the root, reused
 
 

@@ -38,3 +38,9 @@ export const SETTINGS_PATTERNS: readonly string[] = [
   "**/promptls.local.toml", // personal project settings (git-ignored)
   "**/pyproject.toml", // project settings in [tool.promptls]
 ];
+
+/** Claude Code's plugin manifests (checked as JSON). */
+export const MANIFEST_PATTERNS: readonly string[] = [
+  "**/.claude-plugin/plugin.json", // Claude Code plugin manifests
+  "**/.claude-plugin/marketplace.json", // Claude Code plugin marketplaces
+];

@@ -1,7 +1,13 @@
-// Which files the language server is started for: the core's table (router/prompts/detect.py, as
-// generated into patterns.generated.ts) and the globs a user adds in `promptls.extraGlobs`.
+// Which files the language server is started for: the core's table (router/prompts/detect.py, and
+// router/plugins/manifest.py for Claude Code's plugin manifests, as generated into
+// patterns.generated.ts) and the globs a user adds in `promptls.extraGlobs`.
 
-import { HINT_PATTERNS, PROMPT_PATTERNS, SETTINGS_PATTERNS } from "./patterns.generated";
+import {
+  HINT_PATTERNS,
+  MANIFEST_PATTERNS,
+  PROMPT_PATTERNS,
+  SETTINGS_PATTERNS,
+} from "./patterns.generated";
 
 /** A filter both `vscode.languages.match` and the language client take. */
 export type Filter = { scheme: "file"; pattern: string } | { scheme: "file"; language: string };
@@ -15,7 +21,7 @@ export function normalizeGlob(glob: string): string | undefined {
 }
 
 export function documentSelector(extraGlobs: readonly string[]): Filter[] {
-  const patterns = [...PROMPT_PATTERNS, ...HINT_PATTERNS, ...SETTINGS_PATTERNS];
+  const patterns = [...PROMPT_PATTERNS, ...HINT_PATTERNS, ...SETTINGS_PATTERNS, ...MANIFEST_PATTERNS];
   for (const glob of extraGlobs) {
     const g = normalizeGlob(glob);
     if (g && !patterns.includes(g)) patterns.push(g);

@@ -280,7 +280,17 @@ local function run_setup_checks()
     wait(15000, function()
       return attached(settings)
     end, "the client to attach to promptls.toml")
+    -- Claude Code's plugin manifest (a json buffer) attaches and gets the server's findings; another
+    -- JSON file does not.
+    local manifest = open(".claude-plugin/plugin.json")
+    wait(15000, function()
+      return attached(manifest) and #vim.diagnostic.get(manifest) > 0
+    end, "the client to attach to .claude-plugin/plugin.json and report on it")
+    local package_json = open("package.json")
     return {
+      manifest_filetype = vim.bo[manifest].filetype,
+      manifest_diagnostics = diagnostics_of(manifest),
+      package_json_attached = attached(package_json),
       plain_attached = attached(plain),
       plain_filetype = vim.bo[plain].filetype,
       dotprompt_filetype = vim.bo[dot].filetype,

@@ -15,8 +15,8 @@ M.defaults = {
   -- How to start the server; the server arguments must end in "serve".
   cmd = { "promptls", "serve" },
   -- Buffers of these filetypes are looked at; the path (and, for plain markdown, the frontmatter)
-  -- decides whether to attach.
-  filetypes = { "markdown", "toml" },
+  -- decides whether to attach (json: Claude Code's plugin manifests).
+  filetypes = { "markdown", "toml", "json" },
   -- The `promptls` settings section (`select`, `ignore`, `diagnosticsDelay`), sent as
   -- initializationOptions and answered to workspace/configuration.
   settings = {},
@@ -319,8 +319,9 @@ local function covers(row, segments, name)
   return names_file(row, name) and (row.folder == nil or folder_end(row, segments) ~= nil)
 end
 
---- What `path` is for promptls: "settings", a dialect ("claude-agent", "copilot-prompt",
---- "dotprompt", "generic", ...) or nil when it is no prompt file. Reads the core's table
+--- What `path` is for promptls: "settings", "manifest" (a Claude Code plugin or marketplace
+--- manifest), a dialect ("claude-agent", "copilot-prompt", "dotprompt", "generic", ...) or nil when
+--- it is none of promptls's files. Reads the core's table
 --- (patterns.lua, generated); where the text decides, `bufnr`'s lines are looked at. Attaches for a
 --- superset of what the server counts: markdown under `prompts/` and `*.instructions.md` too.
 function M.kind(path, bufnr)
@@ -337,6 +338,11 @@ function M.kind(path, bufnr)
   for _, row in ipairs(patterns.settings) do
     if segments[#segments] == row.name and text_shows(row.needs, bufnr) then
       return "settings"
+    end
+  end
+  for _, row in ipairs(patterns.manifests or {}) do
+    if segments[#segments] == row.name and segments[#segments - 1] == row.folder then
+      return "manifest"
     end
   end
   -- The path alone: a row naming the file decides, else the row whose folder is nearest.

@@ -10,7 +10,8 @@
 -- "frontmatter": a first line `---`; "promptls-table": a [tool.promptls] table). A row naming
 -- the file alone beats folder rows; among folder rows the nearest folder wins. `hints` are where
 -- prompts that their text decides are usually kept: the plugin attaches there before the text
--- shows it (the server decides).
+-- shows it (the server decides). `manifests`: Claude Code's plugin manifests, a file `name` right
+-- in a `folder` (both compared exactly), which the server checks as JSON.
 return {
   model_lookalikes = { "modal", "mode", "models", "modem", "modes", "morel", "motel", "yodel" },
   prompts = {
@@ -110,5 +111,9 @@ return {
     { name = "promptls.toml", what = "project settings" },
     { name = "promptls.local.toml", what = "personal project settings (git-ignored)" },
     { name = "pyproject.toml", needs = "promptls-table", what = "project settings in [tool.promptls]" },
+  },
+  manifests = {
+    { folder = ".claude-plugin", name = "plugin.json", what = "Claude Code plugin manifests" },
+    { folder = ".claude-plugin", name = "marketplace.json", what = "Claude Code plugin marketplaces" },
   },
 }

@@ -92,7 +92,11 @@ class ProxyState:
         if decided is None:
             chosen = route(requested, self._settings, self.catalog, agent)
             calls = tuple(plan_call(m, self._settings, self.catalog, self.env) for m in chosen.chain())
-            decided = Decision(chosen, agent, FallbackPlan(calls, self.retry))
+            # A model that failed is skipped by later requests for a while (cooled down), so they go
+            # to its fallback at once; a route without a fallback would only fail at once instead:
+            # its model is tried every time, and its failures cool nothing down.
+            retry = self.retry if len(calls) > 1 else self.retry._replace(cooldown=0.0)
+            decided = Decision(chosen, agent, FallbackPlan(calls, retry))
             with self._lock:
                 if len(self._routes) > 1024:  # ids are the clients' to choose: bounded
                     self._routes.clear()

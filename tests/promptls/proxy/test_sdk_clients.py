@@ -288,3 +288,14 @@ def test_the_token_is_required_when_set(project, start_proxy, upstreams):
     )
     assert len(upstreams.alpha.requests) == 1
     assert "proxy-token-4321" not in sent_headers(upstreams.alpha)
+
+
+def test_a_route_without_fallback_tries_its_model_again_on_the_next_request(proxy, upstreams):
+    """No cool-down for a lone model: skipping it would only fail the next requests at once."""
+    upstreams.alpha.script(Fail.server_error(), Ok("Back again."))
+    client = anthropic_client(proxy)
+    hello = [{"role": "user", "content": "Hi"}]
+    with pytest.raises(anthropic.InternalServerError):
+        client.messages.create(model="alpha/flaky", max_tokens=10, messages=hello)
+    answer = client.messages.create(model="alpha/flaky", max_tokens=10, messages=hello)
+    assert answer.content[0].text == "Back again."

@@ -299,3 +299,21 @@ def test_a_route_without_fallback_tries_its_model_again_on_the_next_request(prox
         client.messages.create(model="alpha/flaky", max_tokens=10, messages=hello)
     answer = client.messages.create(model="alpha/flaky", max_tokens=10, messages=hello)
     assert answer.content[0].text == "Back again."
+
+
+PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+"""A 1×1 PNG, base64."""
+
+
+def test_an_image_reaches_an_openai_upstream_as_an_image_part(proxy, upstreams):
+    upstreams.alpha.script(Ok("A single pixel."))
+    image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PIXEL}}
+    message = anthropic_client(proxy).messages.create(
+        model="claude-opus-4-8",
+        max_tokens=20,
+        messages=[{"role": "user", "content": [image, {"type": "text", "text": "What is this?"}]}],
+    )
+    assert message.content[0].text == "A single pixel."
+    [part_image, part_text] = upstreams.alpha.requests[0].body["messages"][-1]["content"]
+    assert part_image == {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PIXEL}"}}
+    assert part_text == {"type": "text", "text": "What is this?"}

@@ -71,12 +71,16 @@ def not_found(shape: Shape, message: str) -> Failure:
     return Failure(404, {}, dumps(body))
 
 
+_ERROR_TYPES = {401: "authentication_error", 500: "api_error"}
+"""The error type both APIs give a status (anything else here: a request the proxy cannot take)."""
+
+
 def bad_request(shape: Shape, message: str, status: int = 400) -> Failure:
+    """An error of the proxy's own (not the upstream's) in the client's shape: 400, 401 or 500."""
+    kind = _ERROR_TYPES.get(status, "invalid_request_error")
     if shape == "anthropic":
-        kind = "authentication_error" if status == 401 else "invalid_request_error"
         body = {"type": "error", "error": {"type": kind, "message": message}}
     else:
-        kind = "authentication_error" if status == 401 else "invalid_request_error"
         body = {"error": {"message": message, "type": kind, "param": None, "code": None}}
     return Failure(status, {}, dumps(body))
 

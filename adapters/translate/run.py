@@ -7,7 +7,9 @@
 
 The same policy as adapters/execute.py, with its helpers: retryable failures (429, 5xx, timeouts)
 are tried again with its backoff (Retry-After honoured), the others move to the next model; a model
-that failed is cooled down for later requests in the process, and a cooled-down model is skipped.
+that failed is cooled down for later requests in the process, and a cooled-down model is skipped
+while another is left to try (the last one is tried all the same: a long-running proxy must not
+fail a minute of requests at once because the only model failed once).
 Fallback happens only before the first event reached the caller: a failure after it is
 `StreamBroken` (raised, with `attempts` and `model_id` kept), never a second model's text. When
 every model failed, the last error is raised. A cancel (the client went away) ends the run with
@@ -61,10 +63,10 @@ class MessagesRun:
     def __iter__(self) -> Iterator[dict[str, Any]]:
         started = self.clock()
         last: AdapterError | None = None
-        for call in self.plan.calls:
+        for index, call in enumerate(self.plan.calls):
             self._check_cancel()
             left = cooldown_left(call.model_id, self.clock)
-            if left > 0:
+            if left > 0 and index < len(self.plan.calls) - 1:  # the last model is tried all the same
                 last = Unavailable(
                     f"{call.model_id} failed recently; skipped for {left:.0f} s", model=call.model_id
                 )

@@ -149,6 +149,15 @@ def test_a_model_that_failed_is_skipped_by_the_next_request(servers: tuple[WireS
     assert "failed recently" in run.attempts[0].error.message
 
 
+def test_the_last_model_is_tried_even_when_it_failed_recently(servers: tuple[WireServer, WireServer]) -> None:
+    first, _ = servers
+    first.script(openai_server.Fail.server_error(), openai_server.Ok("Back."))
+    only = plan(planned(OPENAI, first))
+    drain(MessagesRun(only, body(user("hi")), ENV))
+    events, error = drain(MessagesRun(only, body(user("again")), ENV))
+    assert error is None and text_of(collect_message(events)) == "Back."
+
+
 def test_every_model_failing_raises_the_last_error(servers: tuple[WireServer, WireServer]) -> None:
     first, second = servers
     second.script(ollama_server.Fail.model_not_found("llama3.2:3b"))

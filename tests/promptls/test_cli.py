@@ -343,11 +343,15 @@ def test_a_claude_code_plugin_holds_claude_agents_commands_and_skills(run_prompt
     assert lines[2].startswith(
         "  ✓ agents/reviewer.md:4 (frontmatter) model = sonnet  (Claude Code alias `sonnet`"
     )
-    # The same agent outside a plugin is a generic prompt, where `sonnet` names no provider.
+    # The same agent outside a plugin is a generic prompt, where `sonnet` names no provider: a
+    # warning that says how to tell promptls it is an agent kept elsewhere.
     write(tmp_path, "loose/agents/reviewer.md", PLUGIN_AGENT)
     proc = run_promptls("check", "loose", cwd=tmp_path)
-    assert proc.returncode == 1
-    assert "loose/agents/reviewer.md:4:8: PLS201 `sonnet` has no provider" in proc.stdout
+    assert proc.returncode == 0
+    assert (
+        "loose/agents/reviewer.md:4:8: PLS201 `sonnet` is a Claude Code alias, but Claude Code does not "
+        "load this file: if it is a Claude Code agent kept elsewhere, map its folder to `claude-agent`"
+    ) in proc.stdout
     proc = run_promptls("resolve", "agents/reviewer.md", cwd=tmp_path / "loose")
     assert proc.stdout.startswith('agents/reviewer.md  (generic "reviewer")')
 

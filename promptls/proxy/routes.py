@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from promptls.router.settings.discover import ProjectSettings
 
 ROUTES = "Routes ([proxy.routes] in settings):"
-CLAUDE_CODE = "The models Claude Code asks for (opus, sonnet, haiku):"
+CLAUDE_CODE = "The models Claude Code asks for by its aliases:"
 AGENTS = "Agents (a Claude Code sub-agent's requests):"
 
 
@@ -91,8 +91,14 @@ def routes_report(
         asked = glob if literal else str(layered.value)
         chosen = route(asked, settings, catalog)
         if not literal:  # a glob is shown by what it says; its model passes as it is
-            step = RouteStep(f'[proxy.routes] "{glob}"', str(layered.value), layered.source, chosen=True)
-            chosen = chosen._replace(steps=(step,), requested=glob)
+            label = f'[proxy.routes] "{glob}"'
+            usable = chosen.model is not None
+            step = RouteStep(label, str(layered.value), layered.source, chosen=usable)
+            problem = None
+            if not usable:
+                where = layered.source.location(settings.root)
+                problem = f"{label} = {layered.value!r} ({where}) is no model promptls can call"
+            chosen = chosen._replace(steps=(step,), requested=glob, problem=problem)
         rows.append(RouteRow(ROUTES, glob, chosen))
     for alias in CLAUDE_ALIASES:
         latest = latest_claude(catalog, alias)

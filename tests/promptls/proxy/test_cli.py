@@ -173,3 +173,14 @@ def test_only_the_proxy_imports_the_server():
         )
         loaded = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
         assert not {name for name in loaded if name.split(".")[0] in ("starlette", "uvicorn", "uvloop")}, argv
+
+
+def test_routes_say_when_a_route_leads_nowhere(tmp_path: Path, run_promptls):
+    (tmp_path / "promptls.toml").write_text('[proxy.routes]\n"claude-*" = "opnai/gpt-4o"\n', encoding="utf-8")
+    result = run_promptls("proxy", "routes", cwd=tmp_path, env={"NO_COLOR": "1"})
+    assert result.returncode == 1
+    first = result.stdout.splitlines()[1].split(maxsplit=3)
+    assert first[:3] == ["claude-*", "→", "no"]
+    assert first[3].endswith(
+        """[proxy.routes] "claude-*" = 'opnai/gpt-4o' (promptls.toml:2) is no model promptls can call"""
+    )

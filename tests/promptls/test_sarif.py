@@ -85,7 +85,9 @@ def test_every_rule_carries_its_help_and_a_link(run_promptls, tmp_path):
 
 
 def test_a_fix_becomes_a_sarif_replacement(run_promptls, project):
-    log = json.loads(run_promptls("check", "--output-format", "sarif", "--select", "PLS110", cwd=project).stdout)
+    log = json.loads(
+        run_promptls("check", "--output-format", "sarif", "--select", "PLS110", cwd=project).stdout
+    )
     fixed = [r for r in log["runs"][0]["results"] if "fixes" in r]
     assert fixed
     replacement = fixed[0]["fixes"][0]["artifactChanges"][0]["replacements"][0]

@@ -60,9 +60,11 @@ async def test_completion_of_model_ids_keys_and_values(client, workspace):
     assert [i.label for i in values.items] == [
         "default",
         "acceptEdits",
+        "auto",
         "dontAsk",
         "bypassPermissions",
         "plan",
+        "manual",
     ]
 
     keys = await client.text_document_completion_async(

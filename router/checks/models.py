@@ -213,6 +213,9 @@ def _invalid(
     claude_alias = not dialect.is_claude and _claude_alias_target(text, catalog)
     if claude_alias:
         suggestions = [claude_alias]  # what Claude Code would run, as an id any prompt file takes
+    harness = _harness_spelling(text, catalog) if dialect is Dialect.GENERIC else None
+    if harness is not None and harness[2]:
+        suggestions = [harness[2]]
     what = {
         SyntaxProblem.EMPTY: "the model is empty",
         SyntaxProblem.WHITESPACE: f"`{text}` contains spaces",
@@ -232,26 +235,46 @@ def _invalid(
     if claude_alias:
         loads = "reads no model from a rule" if dialect is Dialect.CLAUDE_RULE else "does not load this file"
         what = f"`{text}` is a Claude Code alias, but Claude Code {loads}"
-        if dialect is Dialect.GENERIC:
-            # An agent collection kept outside .claude/agents (a template library, an installer's
-            # sources): Claude Code reads it once copied into place, so this is no error of the file.
-            expected = (
-                "if it is a Claude Code agent kept elsewhere, map its folder to `claude-agent` under "
-                "[dialects] in promptls.toml; else write `provider/name`"
-            )
+    if harness is not None:
+        # An agent collection kept outside .claude/agents or .github/agents (a template library, an
+        # installer's sources): its harness reads it once copied into place, so this is no error of
+        # the file, only promptls does not know what it is.
+        tool, mapped, _ = harness
+        if not claude_alias:
+            what = f"`{text}` is how {tool} writes a model, but {tool} does not load this file"
+        kind = "agent" if mapped.endswith("agent") else "file"
+        expected = (
+            f"if it is a {tool} {kind} kept elsewhere, map its folder to `{mapped}` under [dialects] in "
+            "promptls.toml; else write `provider/name`"
+        )
     message = f"{what}: {expected}"
     fix = None
     if suggestions:
         message += f"; did you mean `{suggestions[0]}`?"
         fix = _suggestion_fix(fixer, suggestions[0])
-        if fix is not None and claude_alias:
-            fix = fix._replace(safe=False)  # the file may be meant as an agent Claude Code does not find
-    severity = (
-        None
-        if rule is InvalidModelId and not (claude_alias and dialect is Dialect.GENERIC)
-        else Severity.WARNING
-    )
+        if fix is not None and (claude_alias or harness):
+            fix = fix._replace(safe=False)  # the file may be meant as an agent its harness does not find
+    severity = None if rule is InvalidModelId and harness is None else Severity.WARNING
     return rule.finding(path, span, message, fix=fix, severity=severity)
+
+
+def _harness_spelling(text: str, catalog: Catalog) -> tuple[str, str, str | None] | None:
+    """When a generic file's model is written as Claude Code or Copilot writes one (`sonnet`,
+    `inherit`, `claude-sonnet-4-5`, `Claude Sonnet 4.5 (copilot)`, `Auto`): the harness, the dialect to
+    map such files to, and the promptls id it names (None for `inherit` and `Auto`)."""
+    # A bare id (`gpt-4o`, `claude-sonnet-4-5`) is as likely a promptls id missing its provider: only
+    # the spellings no promptls id can have count (an alias, `inherit`, a picker name with spaces).
+    if text == "inherit":
+        return "Claude Code", Dialect.CLAUDE_AGENT.value, None
+    alias = _claude_alias_target(text, catalog)
+    if alias:
+        return "Claude Code", Dialect.CLAUDE_AGENT.value, alias
+    if " " not in text and text.lower() != "auto":
+        return None
+    copilot = interpret(text, Dialect.COPILOT_AGENT, catalog)
+    if copilot.kind is RefKind.DEFAULT or (copilot.via or "").startswith("Copilot"):
+        return "Copilot", Dialect.COPILOT_AGENT.value, str(copilot.model) if copilot.model else None
+    return None
 
 
 def _claude_alias_target(text: str, catalog: Catalog) -> str | None:

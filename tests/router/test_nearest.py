@@ -81,3 +81,54 @@ def test_a_claude_alias_in_a_file_claude_code_does_not_load_suggests_its_id(tmp_
     assert "map its folder to `claude-agent` under [dialects]" in finding.message
     assert finding.severity.label == "warning"  # an agent collection kept outside .claude is no error
     assert not finding.fix.safe  # maybe an agent Claude Code should find: not for `check --fix`
+
+
+@pytest.mark.parametrize(
+    ("written", "says", "mapped", "suggested"),
+    [
+        ("inherit", "is how Claude Code writes a model", "claude-agent", None),
+        (
+            "Claude Sonnet 4.5 (copilot)",
+            "is how Copilot writes a model",
+            "copilot-agent",
+            "anthropic/claude-sonnet-4-5",
+        ),
+        ("Auto", "is how Copilot writes a model", "copilot-agent", None),
+    ],
+)
+def test_a_harness_spelling_in_a_generic_file_is_a_warning_that_names_the_mapping(
+    tmp_path, catalog, written, says, mapped, suggested
+):
+    from promptls.router.checks.lint import check_prompt
+    from promptls.router.prompts.frontmatter import parse_prompt
+    from promptls.router.settings import SettingsLoader
+
+    text = f"---\nmodel: {written}\n---\nSummarize.\n"
+    path = tmp_path / "library" / "agent.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(text, encoding="utf-8")
+    settings = SettingsLoader(user_config=str(tmp_path / "none.toml")).for_prompt(str(path))
+    [finding] = [
+        f for f in check_prompt(parse_prompt(str(path), text), settings, catalog) if f.code == "PLS201"
+    ]
+    assert finding.severity.label == "warning"
+    assert finding.message.startswith(f"`{written}` {says}")
+    assert f"map its folder to `{mapped}` under [dialects]" in finding.message
+    assert (f"did you mean `{suggested}`?" in finding.message) == (suggested is not None)
+
+
+def test_a_bare_id_in_a_generic_file_is_still_an_error(tmp_path, catalog):
+    from promptls.router.checks.lint import check_prompt
+    from promptls.router.prompts.frontmatter import parse_prompt
+    from promptls.router.settings import SettingsLoader
+
+    text = "---\nmodel: gpt-4o\n---\nSummarize.\n"
+    path = tmp_path / "prompts" / "s.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(text, encoding="utf-8")
+    settings = SettingsLoader(user_config=str(tmp_path / "none.toml")).for_prompt(str(path))
+    [finding] = [
+        f for f in check_prompt(parse_prompt(str(path), text), settings, catalog) if f.code == "PLS201"
+    ]
+    assert finding.severity.label == "error"
+    assert finding.message.startswith("`gpt-4o` has no provider")

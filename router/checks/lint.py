@@ -83,6 +83,7 @@ def check_settings_file(
     declared = declared_providers(settings)
     findings = list(file.problems)
     findings.extend(_rule_codes(file))
+    findings.extend(_proxy_profile(file, settings))
     for value in file.models:
         findings.extend(
             models.model_value_findings(
@@ -112,6 +113,28 @@ def prompt_key(prompt: PromptFile) -> PromptKey:
     from promptls.router.resolution.resolve import assignment_names
 
     return PromptKey(prompt.path, prompt.dialect, tuple(assignment_names(prompt)))
+
+
+def _proxy_profile(file: SettingsFile, settings: ProjectSettings) -> Iterator[Finding]:
+    """`[proxy] profile` names a profile some layer defines (or a built-in one): else every request
+    no route matches would go to the default model, without a word."""
+    import difflib
+
+    from promptls.router.models.profiles import BUILTIN_PROFILES
+    from promptls.router.rules.models import UndefinedProfile
+
+    setting = file.view.proxy.setting("profile")
+    if setting is None or not isinstance(setting.value, str):
+        return
+    defined = sorted({*BUILTIN_PROFILES, *settings.view.profiles})
+    if setting.value in defined:
+        return
+    span = file.value_span(("proxy", "profile"))
+    close = difflib.get_close_matches(setting.value, defined, n=1, cutoff=0.6)
+    hint = f"did you mean `{close[0]}`?" if close else f"add [profiles.{setting.value}]"
+    yield UndefinedProfile.finding(
+        file.path, span, f"[proxy] profile `{setting.value}` is not defined; {hint}"
+    )
 
 
 def _rule_codes(file: SettingsFile) -> Iterator[Finding]:

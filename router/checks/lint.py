@@ -9,7 +9,7 @@ import datetime
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from promptls.router.base.findings import Finding
+from promptls.router.base.findings import Finding, Severity
 from promptls.router.base.pathglob import path_matches, path_under_root
 from promptls.router.checks import agents, cost, globs, keys, models, prompty, skills, tools
 from promptls.router.checks.context import PromptContext
@@ -56,7 +56,7 @@ def check_prompt(
 ) -> list[Finding]:
     """Every finding for one prompt file (its settings files are checked separately). `installed`:
     the local models of this machine, by provider, as the front end knows them (the model cache)."""
-    findings = list(prompt.problems)
+    findings = [_rule_yaml(f) if prompt.dialect is Dialect.CLAUDE_RULE else f for f in prompt.problems]
     if resolution is None:
         resolution = resolve(prompt, settings, catalog, overrides)
     ctx = PromptContext(prompt, resolution, catalog, today or datetime.date.today())
@@ -113,6 +113,19 @@ def prompt_key(prompt: PromptFile) -> PromptKey:
     from promptls.router.resolution.resolve import assignment_names
 
     return PromptKey(prompt.path, prompt.dialect, tuple(assignment_names(prompt)))
+
+
+def _rule_yaml(finding: Finding) -> Finding:
+    """Invalid YAML in a `.claude/rules` file is a warning: Claude Code reads a rule's frontmatter
+    leniently (`paths: **/*.ts` unquoted loads, anthropics/claude-code#17204, while YAML makes `*` an
+    alias), but other tools reading the file do not."""
+    from promptls.router.rules.registry import shortened
+    from promptls.router.rules.syntax import InvalidYaml
+
+    if finding.code != InvalidYaml.code:
+        return finding
+    message = f"{finding.message} (Claude Code still reads this rule; other tools do not: quote the value)"
+    return finding._replace(severity=Severity.WARNING, message=shortened(message))
 
 
 def _proxy_profile(file: SettingsFile, settings: ProjectSettings) -> Iterator[Finding]:

@@ -61,3 +61,18 @@ def test_paths_problems_are_shown_where_they_are_written(tmp_path: Path, run_pro
     assert "did you mean `paths`?" in messages[(".claude/rules/cursor.md", 2)]
     assert "list of strings or a comma-separated string" in messages[(".claude/rules/count.md", 2)]
     assert status == 1
+
+
+def test_an_unquoted_glob_is_a_warning_since_claude_code_still_reads_the_rule(
+    tmp_path: Path, run_promptls: RunPromptls
+) -> None:
+    # YAML reads `*` as an alias, but Claude Code's own reader loads such a rule
+    # (anthropics/claude-code#17204): promptls warns, for the other tools, and does not fail the build.
+    _write(tmp_path, {".claude/rules/cs.md": "---\npaths: **/*.cs\n---\n# C#\n"})
+    status, findings = _check(run_promptls, tmp_path)
+    assert status == 0
+    [finding] = findings
+    assert (finding["code"], finding["severity"]) == ("PLS101", "warning")
+    assert finding["message"].endswith(
+        "(Claude Code still reads this rule; other tools do not: quote the value)"
+    )

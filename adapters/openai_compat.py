@@ -14,7 +14,8 @@ token and each pause are bounded by the endpoint's deadlines (deadline.py).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+import sys
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -129,18 +130,23 @@ class OpenAICompatAdapter:
             )
             form = answer_form(response.response, self.endpoint, request.model, SSE)
             watch.attach(response.response)
-            events = response
             if form == WHOLE_JSON:
                 events = whole_answer(response.response, self.endpoint, request.model)
+            else:
+                events = read_chunks(response.response)
             for event in events:
-                if event.usage is not None:
-                    usage = Usage(event.usage.prompt_tokens, event.usage.completion_tokens)
-                for choice in event.choices[:1]:
-                    finish_reason = choice.finish_reason or finish_reason
-                    if _carries_answer(choice.delta):
+                if not isinstance(event, Mapping):
+                    continue
+                reported = event.get("usage")
+                if isinstance(reported, Mapping):
+                    usage = Usage(reported.get("prompt_tokens"), reported.get("completion_tokens"))
+                for choice in (event.get("choices") or ())[:1]:
+                    finish_reason = choice.get("finish_reason") or finish_reason
+                    delta = choice.get("delta") or {}
+                    if _carries_answer(delta):
                         watch.progress()
-                    text = choice.delta.content if choice.delta is not None else None
-                    if text:
+                    text = delta.get("content")
+                    if isinstance(text, str) and text:
                         started = True
                         yield Chunk(text)
         except GeneratorExit:
@@ -227,39 +233,88 @@ REASONING_FIELDS = ("reasoning", "reasoning_content")
 reasoning: progress for the deadlines, though never part of the text."""
 
 
-def _carries_answer(delta: Any) -> bool:
+def _carries_answer(delta: Mapping[str, Any]) -> bool:
     """The delta holds part of the answer (text or reasoning), not just a role or nothing."""
-    if delta is None:
-        return False
-    return bool(delta.content) or any(getattr(delta, name, None) for name in REASONING_FIELDS)
+    return bool(delta.get("content")) or any(delta.get(name) for name in REASONING_FIELDS)
 
 
-def whole_answer(response: Any, endpoint: Endpoint, model: str) -> list[Any]:
+def read_chunks(response: Any) -> Iterator[Any]:
+    """The JSON data of each server-sent event of a chat completions stream (an httpx response,
+    either fork), reading the body to its end.
+
+    Why not the SDK's `Stream`: it stops at `[DONE]` and closes the response before the body's end
+    (the chunked body's last, empty chunk), and the HTTP library then drops the connection rather
+    than return it to the pool: every call paid for a new connection (a TCP handshake; TLS as well
+    to a hosted provider). Read to its end, the connection serves the next call. The Anthropic,
+    Gemini and Ollama SDKs read their streams to the end already. A body that stays open after
+    `[DONE]` is bounded by the deadlines like any pause (deadline.py).
+
+    Errors are those the SDK raises while it reads: an `error` object in an event is an
+    `openai.APIError` with it as its body, the HTTP library's timeout an `APITimeoutError`, its other
+    request errors an `APIConnectionError`; data that is no JSON a `ValueError`. `map_error` maps
+    them as it maps the SDK's own.
+    """
+    import openai
+
+    http = sys.modules[type(response).__module__.partition(".")[0]]  # httpx2, or httpx (older SDKs)
+    done = False
+    try:
+        for data in sse_data(response.iter_lines()):
+            if done:  # the rest of the body, read only to keep the connection
+                continue
+            if data.startswith("[DONE]"):
+                done = True
+                continue
+            chunk = json.loads(data)
+            if isinstance(chunk, Mapping) and chunk.get("error"):
+                error = chunk["error"]
+                message = error.get("message") if isinstance(error, Mapping) else None
+                if not isinstance(message, str) or not message:
+                    message = "An error occurred during streaming"
+                raise openai.APIError(message, request=response.request, body=error)
+            yield chunk
+    except http.TimeoutException as exc:
+        raise openai.APITimeoutError(request=response.request) from exc
+    except http.RequestError as exc:
+        raise openai.APIConnectionError(request=response.request) from exc
+
+
+def sse_data(lines: Iterable[str]) -> Iterator[str]:
+    """The data of each server-sent event in `lines` (its `data:` lines joined); comments (`:
+    keep-alive`), `event:`, `id:` and `retry:` lines are passed over."""
+    data: list[str] = []
+    for line in lines:
+        if line.startswith("data:"):
+            data.append(line[6:] if line.startswith("data: ") else line[5:])
+        elif not line and data:  # a blank line ends the event
+            yield "\n".join(data)
+            data.clear()
+    if data:  # a body that ends without the last blank line
+        yield "\n".join(data)
+
+
+def whole_answer(response: Any, endpoint: Endpoint, model: str) -> list[dict[str, Any]]:
     """A whole `chat.completion` (a server that answered a stream request without streaming) as the one
     stream chunk it amounts to; `Unavailable` when the JSON is not one."""
-    from openai.types.chat import ChatCompletionChunk
-
     url = str(response.url)
     try:
         payload = json.loads(response.read())
         choice = payload["choices"][0]
         message = choice["message"]
-        chunk = {
-            "id": payload.get("id") or "whole",
-            "object": "chat.completion.chunk",
-            "created": payload.get("created") or 0,
-            "model": payload.get("model") or model,
-            "choices": [
-                {
-                    "index": 0,
-                    "delta": {"role": "assistant", "content": message.get("content")},
-                    "finish_reason": choice.get("finish_reason") or "stop",
-                }
-            ],
-            "usage": payload.get("usage"),
-        }
-        return [ChatCompletionChunk.model_validate(chunk)]
-    except (ValueError, TypeError, LookupError, AttributeError) as exc:  # pydantic's errors are ValueErrors
+        usage = payload.get("usage")
+        return [
+            {
+                "choices": [
+                    {
+                        "index": 0,
+                        "delta": {"role": "assistant", "content": message.get("content")},
+                        "finish_reason": choice.get("finish_reason") or "stop",
+                    }
+                ],
+                "usage": usage if isinstance(usage, Mapping) else None,
+            }
+        ]
+    except (ValueError, TypeError, LookupError, AttributeError) as exc:
         raise not_an_answer(endpoint, model, url, "a chat completion") from exc
 
 

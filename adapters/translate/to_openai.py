@@ -47,6 +47,7 @@ from typing import Any
 
 from promptls.adapters.answers import SSE, WHOLE_JSON, not_an_answer
 from promptls.adapters.errors import Unavailable
+from promptls.adapters.openai_compat import read_chunks
 from promptls.adapters.translate import blocks as b
 from promptls.adapters.translate.call import Call
 from promptls.adapters.translate.events import EventWriter, usage
@@ -255,9 +256,11 @@ def stream(
         "/chat/completions", cast_to=object, body=wire, stream=True, stream_cls=openai.Stream[object]
     )
     try:
-        chunks: Iterable[Any] = response
+        chunks: Iterable[Any]
         if call.attach(response.response, SSE) == WHOLE_JSON:
             chunks = [whole_as_chunk(response.response, call)]
+        else:  # read to the body's end, so the connection serves the next call (see read_chunks)
+            chunks = read_chunks(response.response)
         yield from answer_events(chunks, call, names)
     finally:
         response.close()

@@ -34,6 +34,7 @@ from promptls.adapters.errors import (
 )
 from promptls.adapters.execute import Events, run_plan
 from promptls.adapters.keys import ENV_VARS
+from promptls.adapters.messages import collect_message
 from promptls.router.models.catalog import unknown_model
 from promptls.router.resolution.plan import FallbackPlan, PlannedCall, RetryPolicy
 
@@ -49,6 +50,7 @@ from tests.adapters.conftest import (
     run,
     shown,
 )
+from tests.adapters.messages_support import body, call, endpoint, text_of, user
 from tests.conftest import CANARY_KEYS, canary_key
 from tests.wire.base import (
     FAULT_TEXT,
@@ -101,6 +103,25 @@ def test_complete_collects_the_whole_answer(provider: Provider, server: WireServ
     server.script(provider.wire.Ok("All of it.", 2, 30, 4))
     answer = complete(adapter, request(provider))
     assert answer == Completion("All of it.", Usage(30, 4), provider.finish_reason)
+
+
+@each_provider
+def test_streams_leave_their_connection_for_the_next_call(
+    provider: Provider, server: WireServer, adapter: Adapter
+) -> None:
+    """Each stream is read to the end of its body, so the next call goes on the same connection
+    (a new one per call costs a TCP handshake, and TLS with a hosted provider): `promptls run`'s
+    adapter and the proxy's translation alike."""
+    text = provider.wire.Ok().text
+    for _ in range(3):
+        assert complete(adapter, request(provider)).text == text
+    assert server.connections <= 1  # none when the previous test's connection is still open
+    server.reset()
+    point = endpoint(provider, server)
+    for _ in range(3):
+        events, error = call(point, provider.model, body(user("Hi"), max_tokens=50, stream=True))
+        assert error is None and text_of(collect_message(events)) == text
+    assert server.connections <= 1
 
 
 @each_provider

@@ -211,6 +211,9 @@ class WireServer:
         self._thread: threading.Thread | None = None
         self._abandoned: list[int] = []
         self._client_left = threading.Event()
+        self.connections = 0
+        """Connections clients opened (since the last `reset`): a client that reads each answer to its
+        end sends the next request on the same one."""
 
     # lifecycle
 
@@ -266,10 +269,15 @@ class WireServer:
             self.requests.clear()
             self._abandoned.clear()
             self._client_left.clear()
+            self.connections = 0
 
     def record(self, recorded: Recorded) -> None:
         with self._lock:
             self.requests.append(recorded)
+
+    def connected(self) -> None:
+        with self._lock:
+            self.connections += 1
 
     def next(self, accept: Callable[[Any], bool] = lambda _: True) -> Any:
         """The next scripted behaviour if `accept` takes it, else `reply()` (the script keeps it)."""
@@ -322,6 +330,10 @@ class WireHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
+
+    def setup(self) -> None:  # once per connection (each request on it is a `handle_one_request`)
+        super().setup()
+        self.wire.connected()
 
     # the provider's parts
 

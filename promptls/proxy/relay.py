@@ -185,7 +185,7 @@ class Job:
             collect_message,
         )
 
-        events = self._observed(iter(run))
+        events = self._observed(run)
         exchange = self.exchange
         if self.shape == "anthropic":
             if exchange.stream:
@@ -206,13 +206,21 @@ class Job:
         else:
             self._whole(anthropic_message_to_openai(collect_message(rest), model))
 
-    def _observed(self, events: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def _observed(self, run: MessagesRun) -> Iterator[dict[str, Any]]:
         exchange = self.exchange
-        for event in events:
+        for event in run:
             if exchange.first_event is None:
                 exchange.first_event = time.monotonic()
             exchange.usage_from_event(event)
+            if event.get("type") == "message_delta" and self._estimate_missing_usage(run.model_id):
+                event = {**event, "usage": {**(event.get("usage") or {}), **self._estimated_usage()}}
             yield event
+
+    def _estimated_usage(self) -> dict[str, int]:
+        """The estimate in Anthropic's usage fields (its `input_tokens` leaves the cached ones out)."""
+        x = self.exchange
+        uncached = (x.input_tokens or 0) - (x.cache_read_tokens or 0) - (x.cache_write_tokens or 0)
+        return {"input_tokens": max(uncached, 0), "output_tokens": x.output_tokens or 0}
 
     def _send(self, data: bytes) -> None:
         self.sent = True
@@ -250,22 +258,27 @@ class Job:
             self.channel.put(openai_sse(error_payload(error, "openai")[2]))
             self.channel.put(OPENAI_DONE)
 
-    def _estimate_missing_usage(self, exchange: Exchange) -> None:
+    def _estimate_missing_usage(self, model: str | None) -> bool:
         """The provider's counts; where it reported none (llama.cpp's server never does in a stream: an
-        answer with text and 0 output tokens), promptls's estimate, recorded as one."""
+        answer with text and 0 output tokens), promptls's estimate for `model`, recorded as one. True
+        when the counts are an estimate: the client is sent them (in `message_delta`, and so in the
+        whole answer and an OpenAI client's usage chunk) rather than the upstream's 0."""
+        exchange = self.exchange
+        if exchange.usage_source is not None:  # decided at the answer's message_delta
+            return exchange.usage_source == "estimate"
         if not exchange.answer and not exchange.output_tokens:
-            return
+            return False
         if exchange.output_tokens:
             exchange.usage_source = "provider"
-            return
+            return False
         from promptls.proxy.counting import request_texts
         from promptls.router.models.tokens import count_tokens
 
-        model = exchange.model
         exchange.output_tokens = count_tokens("".join(exchange.answer), model).count
         if not exchange.input_tokens:
             exchange.input_tokens = count_tokens("\n".join(request_texts(self.body)), model).count
         exchange.usage_source = "estimate"
+        return True
 
     def _record(self, decision: Decision, run: MessagesRun | None, info: ModelInfo | None) -> None:
         """The request in the ledger (written by the proxy's ledger thread)."""
@@ -317,7 +330,7 @@ class Job:
             exchange.fallbacks = max(0, len(tried) - 1)
         elif decision is not None and decision.route.model is not None:
             exchange.model = str(decision.route.model)
-        self._estimate_missing_usage(exchange)
+        self._estimate_missing_usage(exchange.model)
         info = None
         if decision is not None and exchange.model:
             info = next((c.info for c in decision.plan.calls if c.model_id == exchange.model), None)

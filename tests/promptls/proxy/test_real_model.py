@@ -31,6 +31,9 @@ def test_both_sdks_through_the_proxy_to_a_real_model(tmp_path: Path, start_proxy
     assert message.content and message.content[0].text.strip()
     with claude.messages.stream(model="claude-sonnet-4-5", max_tokens=MAX_TOKENS, messages=hello) as stream:
         assert "".join(stream.text_stream).strip()
+        streamed = stream.get_final_message()
+    for answer in (message, streamed):  # promptls's estimate, as in the ledger below, never 0
+        assert answer.usage.input_tokens > 0 and answer.usage.output_tokens > 0
     client = openai.OpenAI(base_url=f"{proxy.url}/v1", api_key=CLIENT_KEY, max_retries=0, timeout=120)
     pieces = [
         chunk.choices[0].delta.content or ""

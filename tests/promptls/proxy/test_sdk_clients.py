@@ -129,6 +129,30 @@ def test_an_openai_client_is_answered_in_openai_shapes(proxy, upstreams):
     assert CLIENT_KEY not in sent_headers(upstreams.alpha)
 
 
+def test_an_upstream_that_reports_no_usage_gets_the_client_an_estimate_not_zero(proxy, upstreams):
+    """llama.cpp's server sends no usage in a stream: each client is sent promptls's estimate (the
+    ledger's), never 0 tokens."""
+    silent = Ok("A fairly short answer of several words.", prompt_tokens=None, completion_tokens=None)
+    upstreams.alpha.script(silent, silent, silent)
+    hello = [{"role": "user", "content": "Say something in a sentence of several words."}]
+    claude = anthropic_client(proxy)
+    whole = claude.messages.create(model="claude-opus-4-8", max_tokens=100, messages=hello)
+    with claude.messages.stream(model="claude-opus-4-8", max_tokens=100, messages=hello) as stream:
+        streamed = stream.get_final_message()
+    for message in (whole, streamed):
+        assert message.usage.input_tokens > 5 and message.usage.output_tokens > 5
+    chunks = list(
+        openai_client(proxy).chat.completions.create(
+            model="claude-opus-4-8", messages=hello, stream=True, stream_options={"include_usage": True}
+        )
+    )
+    usage = chunks[-1].usage
+    assert usage is not None and usage.prompt_tokens > 5 and usage.completion_tokens > 5
+    log = proxy.stop()
+    assert log.count("out (estimated)") == 3
+    assert f"{whole.usage.output_tokens} out (estimated)" in log  # the ledger's figure, the same
+
+
 def test_an_anthropic_target_is_passed_through(project, start_proxy, upstreams):
     """A promptls id of Anthropic's goes to Anthropic's protocol: promptls's key, not the client's."""
     proxy = start_proxy(project)

@@ -91,7 +91,7 @@ def _events(
     elif kind == "openai":
         from promptls.adapters.translate import to_openai
 
-        yield from to_openai.stream(call, adapter.client(call.model), body, reasoning=reasoning)
+        yield from to_openai.stream(call, adapter, body, reasoning=reasoning)
     elif kind == "gemini":
         from promptls.adapters.translate import to_gemini
 

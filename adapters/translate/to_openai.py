@@ -47,7 +47,7 @@ from typing import Any
 
 from promptls.adapters.answers import SSE, WHOLE_JSON, not_an_answer
 from promptls.adapters.errors import Unavailable
-from promptls.adapters.openai_compat import read_chunks
+from promptls.adapters.openai_compat import OpenAICompatAdapter, read_chunks
 from promptls.adapters.translate import blocks as b
 from promptls.adapters.translate.call import Call
 from promptls.adapters.translate.events import EventWriter, usage
@@ -244,23 +244,19 @@ def _tool_choice(choice: Any, names: b.ToolNames) -> Any:
 
 
 def stream(
-    call: Call, client: Any, body: Mapping[str, Any], *, reasoning: bool | None
+    call: Call, adapter: OpenAICompatAdapter, body: Mapping[str, Any], *, reasoning: bool | None
 ) -> Iterator[dict[str, Any]]:
-    """Send the request with the `openai` SDK (the body as built, unchanged by the SDK) and yield
-    the answer as Anthropic events."""
-    import openai
-
+    """Send the request through the adapter (the body as built, as JSON: nothing of it changed by
+    the SDK) and yield the answer as Anthropic events."""
     wire, names = chat_body(body, call.model, call.endpoint.provider, reasoning=reasoning)
     wire.update(call.options)  # settings' pass-through options (OpenRouter's `provider`, ...) win
-    response = client.post(
-        "/chat/completions", cast_to=object, body=wire, stream=True, stream_cls=openai.Stream[object]
-    )
+    response = adapter.post_stream("/chat/completions", wire, call.model)
     try:
         chunks: Iterable[Any]
-        if call.attach(response.response, SSE) == WHOLE_JSON:
-            chunks = [whole_as_chunk(response.response, call)]
+        if call.attach(response, SSE) == WHOLE_JSON:
+            chunks = [whole_as_chunk(response, call)]
         else:  # read to the body's end, so the connection serves the next call (see read_chunks)
-            chunks = read_chunks(response.response)
+            chunks = read_chunks(response)
         yield from answer_events(chunks, call, names)
     finally:
         response.close()

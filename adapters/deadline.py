@@ -205,6 +205,8 @@ class Watchdog:
                     self._lock.wait(self._heap[0][0] - time.monotonic() if self._heap else None)
                     continue
             for watch in expired:  # outside the lock: other calls go on meanwhile
+                if watch.closed:  # ended meanwhile: its connection may serve another call by now
+                    continue
                 try:
                     abort_read(watch.response)
                 except Exception as exc:  # reported; the other calls stay watched

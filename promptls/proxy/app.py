@@ -102,7 +102,9 @@ async def _relay(request: Request, shape: Shape) -> Response:
     # the body is read on the worker thread too: a long conversation's JSON (Claude Code sends
     # hundreds of KB) would hold up every other request on the event loop
     job = Job(proxy, raw, headers, shape, exchange, channel, cancel)
-    loop.run_in_executor(proxy.executor, job.run)
+    # submitted, not run_in_executor: the answer comes through the channel, and an asyncio future
+    # for the job's end would cost a wake-up of the loop per request (Job.run reports its own errors)
+    proxy.executor.submit(job.run)
     try:
         first, ended = await channel.take()
     except asyncio.CancelledError:

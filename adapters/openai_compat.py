@@ -198,10 +198,6 @@ class OpenAICompatAdapter:
         except Exception as exc:
             raise map_error(exc, self.endpoint) from exc
 
-    def client(self, model: str = "") -> openai.OpenAI:
-        """The SDK client (made on the first call), for the Messages translation (adapters/translate/)."""
-        return self._sdk_client(model)
-
     def _sdk_client(self, model: str = "") -> openai.OpenAI:
         """The SDK client, made on the first call (raises `MissingKey` for a hosted provider
         without a key, before anything is sent)."""

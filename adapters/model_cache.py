@@ -16,15 +16,15 @@ clock is injectable (`ModelCache(clock=...)`): tests prove the freshness without
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
 import os
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from promptls.adapters.discovery.live import OFFLINE, OK, Listing, LiveModel, ModelDetails, State
+from promptls.adapters.model_cache_files import default_directory, file_name
 
 LIST_TTL = 60.0
 DETAILS_TTL = 300.0
@@ -35,10 +35,8 @@ class Cached(NamedTuple):
     fetched_at: float
 
 
-def default_directory() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("promptls")) / "models"
+MAX_CACHE_FILE_BYTES = 32 * 1024 * 1024
+"""The largest cached list promptls reads back (OpenRouter's whole list is a few MB)."""
 
 
 def describe_age(seconds: float) -> str:
@@ -53,8 +51,11 @@ def describe_age(seconds: float) -> str:
 
 
 class ModelCache:
-    def __init__(self, directory: Path | None = None, clock: Callable[[], float] = time.time) -> None:
-        self.directory = directory or default_directory()
+    def __init__(
+        self, directory: str | os.PathLike[str] | None = None, clock: Callable[[], float] = time.time
+    ) -> None:
+        # Plain strings: `pathlib` costs `promptls check` a few ms of start-up for nothing.
+        self.directory = os.fspath(directory) if directory else default_directory()
         self.clock = clock
 
     # ---- the policy ------------------------------------------------------------------------------
@@ -135,28 +136,34 @@ class ModelCache:
             elif name.endswith(":latest"):
                 paths.append(self._path("details", provider, where, name.removesuffix(":latest")))
         for path in paths:
-            path.unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
 
     # ---- the files -------------------------------------------------------------------------------
 
-    def _path(self, kind: str, provider: str, where: str, name: str = "") -> Path:
-        digest = hashlib.sha256(f"{provider}\0{where}\0{name}".encode()).hexdigest()[:20]
-        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in provider)
-        return self.directory / f"{kind}-{safe}-{digest}.json"
+    def _path(self, kind: str, provider: str, where: str, name: str = "") -> str:
+        return os.path.join(self.directory, file_name(kind, provider, where, name))
 
-    def _read(self, path: Path) -> Cached | None:
+    def _read(self, path: str) -> Cached | None:
+        from promptls.router.base.reading import Unreadable, read_bytes
+
+        data = read_bytes(path, MAX_CACHE_FILE_BYTES)
+        if isinstance(data, Unreadable):
+            return None
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
+            record = json.loads(data)
             fetched_at = float(record["fetched_at"])
             return Cached(record["data"], fetched_at)
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def _write(self, path: Path, data: Any, fetched_at: float) -> None:
+    def _write(self, path: str, data: Any, fetched_at: float) -> None:
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            temporary.write_text(json.dumps({"fetched_at": fetched_at, "data": data}), encoding="utf-8")
+            os.makedirs(self.directory, exist_ok=True)
+            folder, name = os.path.split(path)
+            temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+            with open(temporary, "w", encoding="utf-8") as out:
+                out.write(json.dumps({"fetched_at": fetched_at, "data": data}))
             os.replace(temporary, path)
         except OSError:
             pass  # a read-only or full disk: the live answer is still shown, just not kept

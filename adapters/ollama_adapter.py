@@ -40,11 +40,12 @@ from promptls.adapters.errors import (
     Unavailable,
     from_status,
 )
+from promptls.router.resolution.plan import OLLAMA_DEFAULT_HOST
 
 if TYPE_CHECKING:
     import ollama
 
-DEFAULT_HOST = "http://127.0.0.1:11434"
+DEFAULT_HOST = OLLAMA_DEFAULT_HOST
 
 OPTION_NAMES = {
     "temperature": "temperature",

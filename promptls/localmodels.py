@@ -180,11 +180,15 @@ def installed_lookup(
 def _cached_names(
     settings: ProjectSettings, catalog: Catalog, env: Mapping[str, str], provider: str
 ) -> frozenset[str] | None:
-    from promptls.adapters.model_cache import ModelCache
-    from promptls.cli.models_targets import targets
+    from promptls.adapters.model_cache_files import has_list
 
-    (target,) = targets(settings, catalog, env, (provider,))
-    listing = ModelCache().listing(provider, target.where, _never_listed, offline=True)
+    if not has_list(provider):  # the common case: nothing cached, nothing more to import or read
+        return None
+    from promptls.adapters.model_cache import ModelCache
+    from promptls.cli.models_targets import address
+
+    _, where = address(provider, settings, catalog, env)
+    listing = ModelCache().listing(provider, where, _never_listed, offline=True)
     if listing.source != "cache":
         return None
     return frozenset(m.name for m in listing.models if m.installed is not False)

@@ -12,21 +12,15 @@ created or deleted).
 from __future__ import annotations
 
 import os
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from promptls.router.base.reading import Unreadable, read_text
-from promptls.router.plugins.layout import PluginLayout, layouts_of, source_folder
-from promptls.router.plugins.manifest import (
-    MANIFEST_FOLDER,
-    MARKETPLACE_FILE,
-    MAX_MANIFEST_BYTES,
-    PLUGIN_FILE,
-    Manifest,
-    Marketplace,
-    PluginManifest,
-    read_manifest,
-)
+from promptls.router.plugins import MANIFEST_FOLDER, MARKETPLACE_FILE, MAX_MANIFEST_BYTES, PLUGIN_FILE
 from promptls.router.prompts.dialects import Dialect
+
+if TYPE_CHECKING:  # the JSON reader and layouts are imported only where a `.claude-plugin` folder is
+    from promptls.router.plugins.layout import PluginLayout
+    from promptls.router.plugins.manifest import Manifest, Marketplace
 
 StatKey = tuple[int, int, int] | None
 
@@ -100,6 +94,8 @@ def manifest_at(path: str) -> Manifest | None:
     cached = _MANIFESTS.get(path)
     if cached is not None and cached[0] == key:
         return cached[1]
+    from promptls.router.plugins.manifest import read_manifest
+
     text = read_text(path, MAX_MANIFEST_BYTES) if key is not None else None
     manifest = None if text is None or isinstance(text, Unreadable) else read_manifest(path, text)
     _MANIFESTS[path] = (key, manifest)
@@ -125,6 +121,8 @@ def _find(folder: str, used: dict[str, StatKey]) -> PluginPlace | None:
     while True:
         manifests = os.path.join(current, MANIFEST_FOLDER)
         if os.path.isdir(manifests):
+            from promptls.router.plugins.manifest import Marketplace
+
             if own is None and os.path.isfile(os.path.join(manifests, PLUGIN_FILE)):
                 own = current
             market = _read(os.path.join(manifests, MARKETPLACE_FILE), used)
@@ -134,12 +132,19 @@ def _find(folder: str, used: dict[str, StatKey]) -> PluginPlace | None:
         if parent == current or os.path.exists(os.path.join(current, ".git")):
             break
         current = parent
-    listing = [(m, e, f) for m in markets for e in m.entries if (f := source_folder(m, e)) is not None]
+    listing = []
+    if markets:
+        from promptls.router.plugins.layout import source_folder
+
+        listing = [(m, e, f) for m in markets for e in m.entries if (f := source_folder(m, e)) is not None]
     roots = [f for _, _, f in listing if folder == f or folder.startswith(f.rstrip(os.sep) + os.sep)]
     if own is not None:
         roots.append(own)
     if not roots:
         return None
+    from promptls.router.plugins.layout import layouts_of
+    from promptls.router.plugins.manifest import PluginManifest
+
     root = max(roots, key=len)  # the nearest
     plugin = _read(os.path.join(root, MANIFEST_FOLDER, PLUGIN_FILE), used)
     entries = [(m, e) for m, e, f in listing if f == root]

@@ -20,7 +20,7 @@ from promptls.router.base.reading import (
     read_bytes,
     read_text,
 )
-from promptls.router.plugins.manifest import MANIFEST_FOLDER, MARKETPLACE_FILE, PLUGIN_FILE
+from promptls.router.plugins import MANIFEST_FOLDER, MARKETPLACE_FILE, PLUGIN_FILE
 from promptls.router.prompts.detect import SETTINGS_NAMES, is_candidate
 
 if TYPE_CHECKING:

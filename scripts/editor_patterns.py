@@ -18,7 +18,7 @@ import json
 import sys
 from pathlib import Path
 
-from promptls.router.plugins.manifest import MANIFEST_FOLDER, MARKETPLACE_FILE, PLUGIN_FILE
+from promptls.router.plugins import MANIFEST_FOLDER, MARKETPLACE_FILE, PLUGIN_FILE
 from promptls.router.prompts.detect import (
     EDITOR_HINTS,
     MODEL_LOOKALIKES,

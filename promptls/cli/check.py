@@ -218,7 +218,7 @@ class _Run:
 
     def check_files(self, found: list) -> None:
         """Check every prompt file and plugin manifest found; settings files are only noted here."""
-        from promptls.router.plugins.manifest import manifest_kind
+        from promptls.router.plugins import manifest_kind
         from promptls.router.prompts.detect import SETTINGS_NAMES
 
         prompts = []

@@ -102,7 +102,7 @@ def _fix_file(path: str, findings: Sequence[Finding], write: bool) -> tuple[int,
 
 
 def _read_without_bom(path: str) -> bool:
-    from promptls.router.plugins.manifest import manifest_kind
+    from promptls.router.plugins import manifest_kind
     from promptls.router.prompts.detect import is_settings_name
 
     return is_settings_name(path) or manifest_kind(path) is not None

@@ -9,7 +9,6 @@ its `base_url`. Lists go through the disk cache (adapters/model_cache.py).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -40,15 +39,10 @@ def targets(
     from promptls.adapters.discovery.live import NO_KEY, Listing
     from promptls.adapters.errors import MissingKey
     from promptls.adapters.execute import endpoint_for
-    from promptls.adapters.ollama_adapter import DEFAULT_HOST
-    from promptls.router.models.modelid import ModelId
-    from promptls.router.resolution.plan import DEFAULT_BASE_URLS, plan_call
 
     out = []
     for provider in providers:
-        call = plan_call(ModelId(provider, "models"), settings, catalog, env)
-        default = DEFAULT_HOST if call.kind == "ollama" else DEFAULT_BASE_URLS.get(provider, "")
-        where = call.base_url or default or _HOSTED.get(provider, provider)
+        call, where = address(provider, settings, catalog, env)
         try:
             endpoint = endpoint_for(call, env)
         except MissingKey as error:
@@ -57,6 +51,17 @@ def targets(
             continue
         out.append(Target(provider, endpoint, call.local, where))
     return out
+
+
+def address(provider: str, settings: ProjectSettings, catalog: Catalog, env: Mapping[str, str]):
+    """How a provider is reached (its planned call) and its address, the model cache's key; no key
+    is looked up and no SDK imported (`promptls check` asks this to read the cache)."""
+    from promptls.router.models.modelid import ModelId
+    from promptls.router.resolution.plan import DEFAULT_BASE_URLS, OLLAMA_DEFAULT_HOST, plan_call
+
+    call = plan_call(ModelId(provider, "models"), settings, catalog, env)
+    default = OLLAMA_DEFAULT_HOST if call.kind == "ollama" else DEFAULT_BASE_URLS.get(provider, "")
+    return call, call.base_url or default or _HOSTED.get(provider, provider)
 
 
 _HOSTED = {
@@ -87,6 +92,8 @@ def listings(
 
     if len(found) <= 1:
         return [one(target) for target in found]
+    from concurrent.futures import ThreadPoolExecutor  # only when providers are asked: start-up
+
     with ThreadPoolExecutor(max_workers=len(found), thread_name_prefix="promptls-models") as pool:
         return list(pool.map(one, found))
 

@@ -7,7 +7,7 @@ import os
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from promptls.router.plugins.manifest import manifest_kind
+from promptls.router.plugins import manifest_kind
 from promptls.server.documents import ServerConfig, is_settings_path
 from promptls.server.language_server import PromptlsServer
 

@@ -23,7 +23,7 @@ from promptls.router.base.reading import (
     read_text,
     too_large,
 )
-from promptls.router.plugins.manifest import manifest_kind
+from promptls.router.plugins import manifest_kind
 from promptls.router.prompts.frontmatter import PromptFile, invalid_utf8_in_buffer, parse_prompt
 from promptls.router.rules.syntax import UnreadableFile
 from promptls.router.settings.discover import (

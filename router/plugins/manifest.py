@@ -12,15 +12,14 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from promptls.router.base.source import LineIndex, Span
+from promptls.router.plugins import (  # noqa: F401  (where they are defined: cheap to import)
+    MANIFEST_FOLDER,
+    MARKETPLACE_FILE,
+    MAX_MANIFEST_BYTES,
+    PLUGIN_FILE,
+    manifest_kind,
+)
 from promptls.router.plugins.jsonspans import JsonNode, JsonProblem, Member, parse_json
-
-MANIFEST_FOLDER = ".claude-plugin"
-PLUGIN_FILE = "plugin.json"
-MARKETPLACE_FILE = "marketplace.json"
-
-MAX_MANIFEST_BYTES = 1024 * 1024
-"""The largest manifest promptls reads. Real ones are a few kilobytes; the largest public marketplace
-lists (a hundred plugins and more) are some 100 KB."""
 
 
 class Component(StrEnum):
@@ -101,15 +100,6 @@ class BrokenManifest(NamedTuple):
 
 
 Manifest = PluginManifest | Marketplace | BrokenManifest
-
-
-def manifest_kind(path: str) -> str | None:
-    """`plugin.json` or `marketplace.json` when the file at `path` is one of Claude Code's manifests by
-    where it lies (in a `.claude-plugin` folder); else None."""
-    folder, name = os.path.split(path)
-    if name in (PLUGIN_FILE, MARKETPLACE_FILE) and os.path.basename(folder) == MANIFEST_FOLDER:
-        return name
-    return None
 
 
 def read_manifest(path: str, text: str) -> Manifest:

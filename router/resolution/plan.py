@@ -32,6 +32,8 @@ KINDS = {
     "anthropic": "anthropic",
 }
 DEFAULT_BASE_URLS = {"openrouter": "https://openrouter.ai/api/v1"}
+OLLAMA_DEFAULT_HOST = "http://127.0.0.1:11434"
+"""Where Ollama listens when neither settings nor `OLLAMA_HOST` say otherwise."""
 
 
 class RetryPolicy(NamedTuple):

@@ -639,6 +639,12 @@ function M.attach(bufnr)
   if not M.kind(path, bufnr) then
     return nil
   end
+  -- Already attached (FileType fires again on `:edit`, `:set ft=`): one client per buffer, or every
+  -- diagnostic would show twice.
+  local attached = M.client_for(bufnr)
+  if attached then
+    return attached.id
+  end
   if not M.check_executable() then
     return nil
   end

@@ -168,19 +168,21 @@ class AnthropicAdapter:
             error = watch.timeout() if watch.expired else map_error(exc, self.endpoint, request.model)
             if error is exc and not started:
                 raise
-            raise (self._broken(error, request) if started else error) from exc
+            raise (
+                StreamBroken.after(error, self.endpoint.provider, request.model) if started else error
+            ) from exc
         finally:
             watch.close()
         if watch.expired:  # the watchdog ended a body the server delimits by closing it
             error = watch.timeout()
-            raise self._broken(error, request) if started else error
+            raise StreamBroken.after(error, self.endpoint.provider, request.model) if started else error
         if not ended:
             error = Unavailable(
                 "the answer ended without message_stop",
                 provider=self.endpoint.provider,
                 model=request.model,
             )
-            raise self._broken(error, request) if started else error
+            raise StreamBroken.after(error, self.endpoint.provider, request.model) if started else error
         if stop_reason == "refusal" and not started:
             raise ContentFiltered(
                 "the model refused to answer (stop_reason refusal)",
@@ -195,14 +197,6 @@ class AnthropicAdapter:
             return [model.id for model in client.models.list()]
         except Exception as exc:
             raise map_error(exc, self.endpoint) from exc
-
-    def _broken(self, error: AdapterError, request: ChatRequest) -> StreamBroken:
-        return StreamBroken(
-            f"the stream broke after the answer began: {error.describe()}",
-            provider=self.endpoint.provider,
-            model=request.model,
-            status=error.status,
-        )
 
     def client(self) -> anthropic.Anthropic:
         """The SDK client (made on the first call), for the Messages translation (adapters/translate/)."""

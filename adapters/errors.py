@@ -106,6 +106,16 @@ class StreamBroken(AdapterError):
 
     kind = "stream-broken"
 
+    @classmethod
+    def after(cls, error: AdapterError, provider: str, model: str) -> StreamBroken:
+        """`error`, met after the answer began: what the caller must report instead of retrying."""
+        return cls(
+            f"the stream broke after the answer began: {error.describe()}",
+            provider=provider,
+            model=model,
+            status=error.status,
+        )
+
 
 class Cancelled(AdapterError):
     """The run was cancelled (an editor's Cancel): the request was closed, no other model is tried."""

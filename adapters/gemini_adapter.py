@@ -174,7 +174,7 @@ class GeminiAdapter:
         except Exception as exc:
             error = watch.timeout() if watch.expired else map_error(exc, self.endpoint, model)
             if started:
-                raise _broken(error, provider, model) from exc
+                raise StreamBroken.after(error, provider, model) from exc
             if error is exc:
                 raise
             raise error from exc
@@ -182,7 +182,7 @@ class GeminiAdapter:
             watch.close()
         if watch.expired:  # the watchdog ended a body the server delimits by closing it
             error = watch.timeout()
-            raise _broken(error, provider, model) if started else error
+            raise StreamBroken.after(error, provider, model) if started else error
         if finish_reason in FILTER_REASONS:
             blocked = f"the answer was stopped by Gemini's filter ({finish_reason})"
             if started:
@@ -193,7 +193,7 @@ class GeminiAdapter:
             raise ContentFiltered(blocked, provider=provider, model=model)
         if finish_reason is None:  # the body was cut off before the last chunk's finishReason
             error = Unavailable("the answer ended without a finishReason", provider=provider, model=model)
-            raise _broken(error, provider, model) if started else error
+            raise StreamBroken.after(error, provider, model) if started else error
         yield Done(usage, finish_reason)
 
     def list_models(self) -> list[str]:
@@ -320,15 +320,6 @@ def _carries_answer(candidate: Any) -> bool:
     """The chunk holds part of the answer: text, or a thought (a thinking model's progress)."""
     content = candidate.content
     return any(part.text for part in (content.parts if content is not None else None) or ())
-
-
-def _broken(error: AdapterError, provider: str, model: str) -> StreamBroken:
-    return StreamBroken(
-        f"the stream broke after the answer began: {error.describe()}",
-        provider=provider,
-        model=model,
-        status=error.status,
-    )
 
 
 def _texts(candidate: Any) -> Iterator[str]:

@@ -125,20 +125,20 @@ class OllamaAdapter:
         except _caught() as exc:
             error = watch.timeout() if watch.expired else map_error(exc, self.endpoint, request.model)
             if started:
-                raise _broken(error, self.endpoint, request.model) from exc
+                raise StreamBroken.after(error, self.endpoint.provider, request.model) from exc
             raise error from exc
         finally:
             watch.close()
         if watch.expired:  # the watchdog ended a body the server delimits by closing it
             error = watch.timeout()
-            raise _broken(error, self.endpoint, request.model) if started else error
+            raise StreamBroken.after(error, self.endpoint.provider, request.model) if started else error
         if done is None:  # the answer ended without its final `done` object
             error = Unavailable(
                 "the answer ended before Ollama said it was done",
                 provider=self.endpoint.provider,
                 model=request.model,
             )
-            raise _broken(error, self.endpoint, request.model) if started else error
+            raise StreamBroken.after(error, self.endpoint.provider, request.model) if started else error
         yield done
 
     def list_models(self) -> list[str]:
@@ -260,15 +260,6 @@ def map_error(exc: BaseException, endpoint: Endpoint, model: str = "") -> Adapte
     if endpoint.api_key:
         message = message.replace(endpoint.api_key, "***")
     return kind(message, provider=endpoint.provider, model=model, status=status)
-
-
-def _broken(error: AdapterError, endpoint: Endpoint, model: str) -> StreamBroken:
-    return StreamBroken(
-        f"the stream broke after the answer began: {error.describe()}",
-        provider=endpoint.provider,
-        model=model,
-        status=error.status,
-    )
 
 
 def _not_running(exc: BaseException) -> bool:

@@ -163,7 +163,7 @@ class OpenAICompatAdapter:
             else:
                 error = map_error(exc, self.endpoint, request.model)
             if started:
-                raise _broken(error, self.endpoint, request.model) from exc
+                raise StreamBroken.after(error, self.endpoint.provider, request.model) from exc
             if error is exc:
                 raise
             raise error from exc
@@ -173,14 +173,14 @@ class OpenAICompatAdapter:
                 response.close()  # also when the caller stops reading early
         if watch.expired:  # the watchdog ended a body the server delimits by closing it
             error = watch.timeout()
-            raise _broken(error, self.endpoint, request.model) if started else error
+            raise StreamBroken.after(error, self.endpoint.provider, request.model) if started else error
         if finish_reason is None:  # no finish_reason (nor [DONE]): the body was cut off
             error = Unavailable(
                 "the answer ended without a finish_reason",
                 provider=self.endpoint.provider,
                 model=request.model,
             )
-            raise _broken(error, self.endpoint, request.model) if started else error
+            raise StreamBroken.after(error, self.endpoint.provider, request.model) if started else error
         if finish_reason == "content_filter" and not started:
             raise ContentFiltered(
                 "the provider's content filter refused the answer",
@@ -390,15 +390,6 @@ def whole_answer(response: Any, endpoint: Endpoint, model: str) -> list[dict[str
         ]
     except (ValueError, TypeError, LookupError, AttributeError) as exc:
         raise not_an_answer(endpoint, model, url, "a chat completion") from exc
-
-
-def _broken(error: AdapterError, endpoint: Endpoint, model: str) -> StreamBroken:
-    return StreamBroken(
-        f"the stream broke after the answer began: {error.describe()}",
-        provider=endpoint.provider,
-        model=model,
-        status=error.status,
-    )
 
 
 def missing_key(provider: str, model: str = "") -> MissingKey:

@@ -76,7 +76,7 @@ def stream_messages(
         call.close()
     if call.watch.expired:  # the watchdog ended a body the server delimits by closing it
         error = call.watch.timeout()
-        raise _broken(error, call) if started else error
+        raise StreamBroken.after(error, call.endpoint.provider, call.model) if started else error
 
 
 def _events(
@@ -118,13 +118,8 @@ def _error(exc: Exception, call: Call, map_error: Callable[..., AdapterError], s
         )
     else:
         error = map_error(exc, endpoint, model)
-    return _broken(error, call) if started and not isinstance(error, StreamBroken | Cancelled) else error
-
-
-def _broken(error: AdapterError, call: Call) -> StreamBroken:
-    return StreamBroken(
-        f"the stream broke after the answer began: {error.describe()}",
-        provider=call.endpoint.provider,
-        model=call.model,
-        status=error.status,
+    return (
+        StreamBroken.after(error, call.endpoint.provider, call.model)
+        if started and not isinstance(error, StreamBroken | Cancelled)
+        else error
     )

@@ -80,7 +80,7 @@ def _deprecated(ctx: PromptContext, spec: KeySpec, entry: Entry) -> Finding:
     if replacement is not None and isinstance(entry.value, bool):
         # Keys the file already sets are left as they are.
         kept = [line for line in replacement.splitlines() if ctx.prompt.get(line.split(":")[0]) is None]
-        written = f"`{entry.key}: {_shown(entry.value)}`"
+        written = f"`{entry.key}: {shown_value(entry.value)}`"
         shown = ", ".join(f"`{line}`" for line in kept)
         title = f"Replace {written} with {shown}" if kept else f"Remove {written}"
         fix = Fix(
@@ -131,7 +131,7 @@ def type_problem(spec: KeySpec, value: Any) -> str | None:
         hint = f"; write it as a list: [{value}]"
     elif kind is Kind.STRING and value is None:
         hint = "; give it a value or remove the key"
-    return f"`{spec.name}` must be {_describe(kind)}, not {_shown(value)}{hint}"
+    return f"`{spec.name}` must be {_describe(kind)}, not {shown_value(value)}{hint}"
 
 
 def _fits(kind: Kind, value: Any) -> bool:
@@ -174,7 +174,7 @@ def _model_type_problem(spec: KeySpec, value: Any) -> str | None:
         return None
     if spec.kind is Kind.MODEL_LIST and isinstance(value, str):
         return f"`{spec.name}` must be a list of model ids, not a string; write [{value}]"
-    return f"`{spec.name}` must be {_describe(spec.kind)}, not {_shown(value)}"
+    return f"`{spec.name}` must be {_describe(spec.kind)}, not {shown_value(value)}"
 
 
 def _describe(kind: Kind) -> str:
@@ -184,7 +184,8 @@ def _describe(kind: Kind) -> str:
     return f"an {text}" if text.startswith(("a", "e", "i", "o", "u")) else f"a {text}"
 
 
-def _shown(value: Any) -> str:
+def shown_value(value: Any) -> str:
+    """A frontmatter value as a message names it: `true`, `empty`, `a list`, `the string 'x'`."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:

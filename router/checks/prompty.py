@@ -15,6 +15,7 @@ from typing import Any
 from promptls.router.base.findings import Edit, Finding, Fix, Severity
 from promptls.router.base.pathglob import path_under_root
 from promptls.router.checks.context import PromptContext, replace_value_fix
+from promptls.router.checks.keys import shown_value
 from promptls.router.prompts import prompty
 from promptls.router.prompts.dialects import Dialect
 from promptls.router.prompts.frontmatter import Entry
@@ -49,7 +50,7 @@ def check_prompty(ctx: PromptContext) -> Iterator[Finding]:
             ctx.path,
             entry.value_span,
             "`model` must be a model id or a mapping (`id`, `provider`, `options`, ...), "
-            f"not {_shown(entry.value)}",
+            f"not {shown_value(entry.value)}",
         )
         return
     yield from _model(ctx)
@@ -62,7 +63,7 @@ def _shapes(ctx: PromptContext) -> Iterator[Finding]:
             if isinstance(entry.value, str) and entry.value.startswith("${"):
                 continue  # a `${file:...}` reference, read by Prompty's loader
             yield WrongType.finding(
-                ctx.path, entry.value_span, f"`{key}` must be {what}, not {_shown(entry.value)}"
+                ctx.path, entry.value_span, f"`{key}` must be {what}, not {shown_value(entry.value)}"
             )
 
 
@@ -133,7 +134,7 @@ def _model_keys(ctx: PromptContext, model: Entry) -> Iterator[Finding]:
         value = child.value
         if child.key in _STRINGS and not isinstance(value, str):
             yield WrongType.finding(
-                ctx.path, child.value_span, f"`model.{child.key}` must be a string, not {_shown(value)}"
+                ctx.path, child.value_span, f"`model.{child.key}` must be a string, not {shown_value(value)}"
             )
             continue
         if child.key in _MAPPING_OR_REFERENCE and not (
@@ -143,7 +144,7 @@ def _model_keys(ctx: PromptContext, model: Entry) -> Iterator[Finding]:
                 ctx.path,
                 child.value_span,
                 f"`model.{child.key}` must be a mapping (or a `${{file:...}}` reference), "
-                f"not {_shown(value)}",
+                f"not {shown_value(value)}",
             )
             continue
         allowed = prompty.MODEL_VALUES.get(child.key)
@@ -173,7 +174,7 @@ def _option_keys(ctx: PromptContext, options: Entry) -> Iterator[Finding]:
                 yield WrongType.finding(
                     ctx.path,
                     child.value_span,
-                    f"`model.options.{child.key}` must be a {kind.value}, not {_shown(child.value)}",
+                    f"`model.options.{child.key}` must be a {kind.value}, not {shown_value(child.value)}",
                 )
             continue
         renamed = prompty.V1_OPTION_NAMES.get(child.key)
@@ -307,15 +308,3 @@ def _promptls_id(ctx: PromptContext, read: prompty.PromptyModel) -> Finding:
         f"Prompty sends `{read.written}` to its provider as the model's name; write the provider apart: "
         f"`model: {{id: {name}, provider: {provider}}}` (promptls reads either)",
     )
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "empty"
-    if isinstance(value, list | dict):
-        return f"a {'list' if isinstance(value, list) else 'mapping'}"
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    return repr(value)

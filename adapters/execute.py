@@ -248,6 +248,13 @@ def retry_delay(plan: FallbackPlan, retry: int, retry_after: float | None) -> fl
 
 
 def endpoint_for(call: PlannedCall, env: Mapping[str, str]) -> Endpoint:
+    """The call's endpoint with its key (`key_for`)."""
+    return endpoint_with(call, key_for(call, env))
+
+
+def key_for(call: PlannedCall, env: Mapping[str, str]) -> str | None:
+    """The call's key: the environment, then the OS keyring; None for a local server that settings
+    give no key. Raises `MissingKey` for a hosted provider without one."""
     from promptls.adapters.keys import KeyringUnavailable, lookup_key, missing_key_message
 
     key = None
@@ -269,6 +276,10 @@ def endpoint_for(call: PlannedCall, env: Mapping[str, str]) -> Endpoint:
                 provider=call.provider,
                 model=call.model_id,
             )
+    return key
+
+
+def endpoint_with(call: PlannedCall, key: str | None) -> Endpoint:
     return Endpoint(
         call.provider,
         call.kind,

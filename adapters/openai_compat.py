@@ -329,37 +329,52 @@ def status_error(response: Any) -> Exception:
     the JSON, or the text, as the SDK's own."""
     import openai
 
-    try:
-        body: Any = json.loads(response.content)
-    except ValueError:
-        body = response.text or None
-    data = body.get("error", body) if isinstance(body, Mapping) else body
+    data = error_body(response.content)
     return openai.APIStatusError(f"Error code: {response.status_code}", response=response, body=data)
 
 
 def sse_data(pieces: Iterable[bytes]) -> Iterator[str]:
-    """The data of each server-sent event in a body's `pieces` (its `data:` lines joined); comments
-    (`: keep-alive`), `event:`, `id:` and `retry:` lines are passed over. Lines end in LF, CRLF or
-    CR (the SSE format's three); the text is UTF-8, as the format says."""
-    data: list[str] = []
-    rest = b""
+    """The data of each server-sent event in a body's `pieces` (see `SSEParser`)."""
+    parser = SSEParser()
     for piece in pieces:
-        buffer, cr = rest + piece, b""
+        yield from parser.feed(piece)
+    yield from parser.end()
+
+
+class SSEParser:
+    """The data of each server-sent event (its `data:` lines joined), from a body's pieces as they
+    arrive: `feed(piece)` gives the events the piece completed, `end()` what the body's end
+    completes. Comments (`: keep-alive`), `event:`, `id:` and `retry:` lines are passed over. Lines
+    end in LF, CRLF or CR (the SSE format's three); the text is UTF-8, as the format says."""
+
+    def __init__(self) -> None:
+        self._data: list[str] = []
+        self._rest = b""
+
+    def feed(self, piece: bytes) -> list[str]:
+        buffer, cr = self._rest + piece, b""
         if buffer.endswith(b"\r"):  # maybe the first half of a CRLF: one line end, not two
             buffer, cr = buffer[:-1], b"\r"
         lines = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-        rest = lines.pop() + cr  # the end of the piece, not yet a whole line
+        self._rest = lines.pop() + cr  # the end of the piece, not yet a whole line
+        events: list[str] = []
+        data = self._data
         for line in lines:
             if line.startswith(b"data:"):
                 data.append(_field_value(line))
             elif not line and data:  # a blank line ends the event
-                yield "\n".join(data)
+                events.append("\n".join(data))
                 data.clear()
-    rest = rest.rstrip(b"\r")
-    if rest.startswith(b"data:"):  # a body that ends without its last line's end
-        data.append(_field_value(rest))
-    if data:
-        yield "\n".join(data)
+        return events
+
+    def end(self) -> list[str]:
+        rest, data = self._rest.rstrip(b"\r"), self._data
+        self._rest = b""
+        if rest.startswith(b"data:"):  # a body that ends without its last line's end
+            data.append(_field_value(rest))
+        events = ["\n".join(data)] if data else []
+        data.clear()
+        return events
 
 
 def _field_value(line: bytes) -> str:
@@ -458,16 +473,42 @@ def map_error(exc: BaseException, endpoint: Endpoint, model: str = "") -> Adapte
         return exc
     status = getattr(exc, "status_code", None)
     status = status if isinstance(status, int) else None
-    body = getattr(exc, "body", None)
+    headers = getattr(getattr(exc, "response", None), "headers", None)
     kind = error_class(type(exc), status)
+    return _mapped(kind, status, getattr(exc, "body", None), headers, endpoint, model, exc)
+
+
+def status_failure(
+    status: int, raw: bytes, headers: Mapping[str, str] | None, endpoint: Endpoint, model: str
+) -> AdapterError:
+    """The error for an HTTP error answer read without the SDK (the proxy's event loop:
+    adapters/translate/stream_aio.py): what `map_error` gives for the SDK's `APIStatusError`."""
+    return _mapped(type(from_status(status, "")), status, error_body(raw), headers, endpoint, model, None)
+
+
+def _mapped(
+    kind: type[AdapterError],
+    status: int | None,
+    body: object,
+    headers: Mapping[str, str] | None,
+    endpoint: Endpoint,
+    model: str,
+    exc: BaseException | None,
+) -> AdapterError:
     if kind is BadRequest and status == 400 and _context_too_long(body):
         kind = ContextTooLong
-    retry_after = None
-    if kind is RateLimited:
-        response = getattr(exc, "response", None)
-        retry_after = parse_retry_after(getattr(response, "headers", None))
+    retry_after = parse_retry_after(headers) if kind is RateLimited else None
     message = _message(exc, status, body, endpoint)
     return kind(message, provider=endpoint.provider, model=model, status=status, retry_after=retry_after)
+
+
+def error_body(raw: bytes) -> Any:
+    """An error answer's body as the SDK keeps it: the JSON's `error` object, the JSON, or the text."""
+    try:
+        body: Any = json.loads(raw)
+    except ValueError:
+        body = raw.decode("utf-8", "replace") or None
+    return body.get("error", body) if isinstance(body, Mapping) else body
 
 
 def _context_too_long(body: object) -> bool:
@@ -476,7 +517,7 @@ def _context_too_long(body: object) -> bool:
     return any(body.get(field) in CONTEXT_TOO_LONG_CODES for field in ("code", "type"))
 
 
-def _message(exc: BaseException, status: int | None, body: object, endpoint: Endpoint) -> str:
+def _message(exc: BaseException | None, status: int | None, body: object, endpoint: Endpoint) -> str:
     text = None
     if isinstance(body, Mapping) and isinstance(body.get("message"), str):
         text = body["message"]
@@ -498,11 +539,11 @@ def _message(exc: BaseException, status: int | None, body: object, endpoint: End
     if kind is Unavailable:
         if isinstance(exc, ValueError):
             return f"the server sent an answer that could not be read ({type(exc).__name__})"
-        return f"the connection to {_host(endpoint)} failed ({type(exc).__name__})"
+        return f"the connection to {endpoint_host(endpoint)} failed ({type(exc).__name__})"
     return f"the call failed ({type(exc).__name__})"
 
 
-def _host(endpoint: Endpoint) -> str:
+def endpoint_host(endpoint: Endpoint) -> str:
     """Host and port only: a base URL may carry credentials (`user:pass@`) or a token in its query."""
     url = endpoint.base_url or DEFAULT_BASE_URLS.get(endpoint.provider)
     host = urlsplit(url).hostname if url else None

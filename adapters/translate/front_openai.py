@@ -229,49 +229,65 @@ def anthropic_events_to_openai_chunks(
 ) -> Iterator[dict[str, Any]]:
     """`chat.completion.chunk`s for a stream of Anthropic events (`include_usage`: the client's
     `stream_options.include_usage`, a last chunk with the usage and no choices)."""
-    created = int(time.time())
-    base: dict[str, Any] = {
-        "id": "chatcmpl-promptls",
-        "object": "chat.completion.chunk",
-        "created": created,
-        "model": model,
-    }
-    tool_index: dict[int, int] = {}
-    usage: dict[str, Any] = {}
-    finish: str | None = None
+    writer = OpenAIChunks(model, include_usage=include_usage)
     for event in events:
+        yield from writer.feed(event)
+
+
+class OpenAIChunks:
+    """`chat.completion.chunk`s for Anthropic events fed one at a time (`feed`: the chunks an event
+    makes), for a thread's loop (`anthropic_events_to_openai_chunks`) and the event loop's alike."""
+
+    def __init__(self, model: str, *, include_usage: bool = False) -> None:
+        self.include_usage = include_usage
+        self.base: dict[str, Any] = {
+            "id": "chatcmpl-promptls",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": model,
+        }
+        self.tool_index: dict[int, int] = {}
+        self.usage: dict[str, Any] = {}
+        self.finish: str | None = None
+
+    def feed(self, event: Mapping[str, Any]) -> list[dict[str, Any]]:
+        base, tool_index = self.base, self.tool_index
         kind = event.get("type")
         if kind == "message_start":
             message = event.get("message") or {}
             base["id"] = _completion_id(message.get("id"))
-            usage.update(message.get("usage") or {})
-            yield _chunk(base, {"role": "assistant", "content": ""})
-        elif kind == "content_block_start":
+            self.usage.update(message.get("usage") or {})
+            return [_chunk(base, {"role": "assistant", "content": ""})]
+        if kind == "content_block_start":
             block = event.get("content_block") or {}
             if block.get("type") == "tool_use":
                 tool_index[event["index"]] = len(tool_index)
                 call = {"index": tool_index[event["index"]], "id": block.get("id"), "type": "function"}
                 call["function"] = {"name": block.get("name"), "arguments": ""}
-                yield _chunk(base, {"tool_calls": [call]})
+                return [_chunk(base, {"tool_calls": [call]})]
         elif kind == "content_block_delta":
             delta = event.get("delta") or {}
             if delta.get("type") == "text_delta" and delta.get("text"):
-                yield _chunk(base, {"content": delta["text"]})
-            elif delta.get("type") == "thinking_delta" and delta.get("thinking"):
-                yield _chunk(base, {"reasoning_content": delta["thinking"]})
-            elif delta.get("type") == "input_json_delta" and event.get("index") in tool_index:
+                return [_chunk(base, {"content": delta["text"]})]
+            if delta.get("type") == "thinking_delta" and delta.get("thinking"):
+                return [_chunk(base, {"reasoning_content": delta["thinking"]})]
+            if delta.get("type") == "input_json_delta" and event.get("index") in tool_index:
                 call = {
                     "index": tool_index[event["index"]],
                     "function": {"arguments": delta.get("partial_json", "")},
                 }
-                yield _chunk(base, {"tool_calls": [call]})
+                return [_chunk(base, {"tool_calls": [call]})]
         elif kind == "message_delta":
-            finish = STOP_REASONS.get((event.get("delta") or {}).get("stop_reason") or "end_turn", "stop")
-            usage.update({k: v for k, v in (event.get("usage") or {}).items() if v is not None})
+            self.finish = STOP_REASONS.get(
+                (event.get("delta") or {}).get("stop_reason") or "end_turn", "stop"
+            )
+            self.usage.update({k: v for k, v in (event.get("usage") or {}).items() if v is not None})
         elif kind == "message_stop":
-            yield _chunk(base, {}, finish or "stop")
-            if include_usage:
-                yield {**base, "choices": [], "usage": openai_usage(usage)}
+            out = [_chunk(base, {}, self.finish or "stop")]
+            if self.include_usage:
+                out.append({**base, "choices": [], "usage": openai_usage(self.usage)})
+            return out
+        return []
 
 
 def _chunk(base: Mapping[str, Any], delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:

@@ -69,7 +69,7 @@ def stream_messages(
     except GeneratorExit:
         raise
     except Exception as exc:
-        raise _error(exc, call, map_error, started) from exc
+        raise stream_error_for(exc, call, map_error, started) from exc
     finally:
         if events is not None:
             events.close()  # closes the SDK's response, and the connection with it
@@ -102,7 +102,7 @@ def _events(
         yield from to_ollama.stream(call, adapter.client(), body, reasoning=reasoning)
 
 
-def _error(exc: Exception, call: Call, map_error: Callable[..., AdapterError], started: bool) -> AdapterError:
+def stream_error_for(exc: Exception, call: Call, map_error: Callable[..., AdapterError], started: bool) -> AdapterError:
     endpoint, model = call.endpoint, call.model
     if call.cancelled:
         return Cancelled("the client went away", provider=endpoint.provider, model=model)

@@ -264,8 +264,14 @@ def stream(
 
 def whole_as_chunk(response: Any, call: Call) -> dict[str, Any]:
     """A `chat.completion` (a server that did not stream) as the one chunk it amounts to."""
+    return completion_as_chunk(response.read(), call, str(response.url))
+
+
+def completion_as_chunk(raw: bytes, call: Call, url: str) -> dict[str, Any]:
+    """The JSON of a whole `chat.completion` as the one chunk it amounts to (`Unavailable` when it is
+    not one)."""
     try:
-        payload = json.loads(response.read())
+        payload = json.loads(raw)
         choice = payload["choices"][0]
         delta = dict(choice["message"])
         delta["tool_calls"] = [{**tc, "index": i} for i, tc in enumerate(delta.get("tool_calls") or ())]
@@ -274,68 +280,93 @@ def whole_as_chunk(response: Any, call: Call) -> dict[str, Any]:
             "choices": [{"index": 0, "delta": delta, "finish_reason": choice.get("finish_reason") or "stop"}],
         }
     except (ValueError, TypeError, LookupError) as exc:
-        raise not_an_answer(call.endpoint, call.model, str(response.url), "a chat completion") from exc
+        raise not_an_answer(call.endpoint, call.model, url, "a chat completion") from exc
 
 
 def answer_events(chunks: Iterable[Any], call: Call, names: b.ToolNames) -> Iterator[dict[str, Any]]:
     """Anthropic events for a stream of chat completion chunks (dicts)."""
-    writer = EventWriter(call.model)
-    calls: dict[int, dict[str, Any]] = {}
-    reasoning_field: str | None = None
-    details: list[dict[str, Any]] = []
-    finish: str | None = None
-    final = usage()
+    reader = ChunkReader(call, names)
     for chunk in chunks:
+        yield from reader.feed(chunk)
+    yield from reader.end()
+
+
+class ChunkReader:
+    """Anthropic events for chat completion chunks fed as they arrive: `feed(chunk)` gives the events
+    one chunk makes, `end()` the last ones (`Unavailable` when no chunk had a `finish_reason`: the
+    answer was cut off). Pushed rather than pulled, so a thread's blocking reads (`answer_events`) and
+    the event loop's awaited ones (stream_aio.py) share it."""
+
+    def __init__(self, call: Call, names: b.ToolNames) -> None:
+        self.call = call
+        self.names = names
+        self.writer = EventWriter(call.model)
+        self.calls: dict[int, dict[str, Any]] = {}
+        self.reasoning_field: str | None = None
+        self.details: list[dict[str, Any]] = []
+        self.finish: str | None = None
+        self.usage = usage()
+
+    def feed(self, chunk: Any) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
         if not isinstance(chunk, Mapping):
-            continue
+            return out
+        writer, watch = self.writer, self.call.watch
         if chunk.get("usage"):
-            final = chunk_usage(chunk["usage"])
+            self.usage = chunk_usage(chunk["usage"])
         for choice in (chunk.get("choices") or ())[:1]:
-            finish = choice.get("finish_reason") or finish
+            self.finish = choice.get("finish_reason") or self.finish
             delta = choice.get("delta") or {}
             for field in REASONING_FIELDS:
                 thought = delta.get(field)
                 if isinstance(thought, str) and thought:
-                    call.watch.progress()
-                    reasoning_field = field
-                    yield from writer.thinking(thought)
+                    watch.progress()
+                    self.reasoning_field = field
+                    out += writer.thinking(thought)
                     break
             for detail in delta.get(DETAILS) or ():
                 if isinstance(detail, Mapping):
-                    call.watch.progress()
-                    _merge_detail(details, detail)
+                    watch.progress()
+                    _merge_detail(self.details, detail)
             text = delta.get("content")
             if isinstance(text, str) and text:
-                call.watch.progress()
-                if reasoning_field is not None:
-                    yield from writer.signature(b.sign(reasoning_field))
-                    reasoning_field = None
-                yield from writer.text(text)
+                watch.progress()
+                if self.reasoning_field is not None:
+                    out += writer.signature(b.sign(self.reasoning_field))
+                    self.reasoning_field = None
+                out += writer.text(text)
             for piece in delta.get("tool_calls") or ():
-                call.watch.progress()
-                slot = calls.setdefault(int(piece.get("index") or 0), {"id": "", "name": "", "arguments": []})
+                watch.progress()
+                index = int(piece.get("index") or 0)
+                slot = self.calls.setdefault(index, {"id": "", "name": "", "arguments": []})
                 function = piece.get("function") or {}
                 slot["id"] = slot["id"] or piece.get("id") or ""
                 if function.get("name") and not slot["name"]:
                     slot["name"] = function["name"]
                 if function.get("arguments"):
                     slot["arguments"].append(function["arguments"])
-    if finish is None:
-        raise Unavailable(
-            "the answer ended without a finish_reason", provider=call.endpoint.provider, model=call.model
-        )
-    if reasoning_field is not None:
-        yield from writer.signature(b.sign(reasoning_field))
-    if details:  # on an empty thinking block of its own, carried by the client to the next turn
-        yield from writer.signature(b.sign(DETAILS, _pack(details)))
-    for index in sorted(calls):
-        slot = calls[index]
-        arguments = b.tool_input_json("".join(slot["arguments"]))
-        yield from writer.tool_use(slot["id"] or b.new_id(), names.client(slot["name"]), arguments)
-    stop = FINISH_REASONS.get(finish, "end_turn")
-    if calls and stop == "end_turn":
-        stop = "tool_use"
-    yield from writer.finish(stop, final)
+        return out
+
+    def end(self) -> list[dict[str, Any]]:
+        call, writer = self.call, self.writer
+        if self.finish is None:
+            raise Unavailable(
+                "the answer ended without a finish_reason", provider=call.endpoint.provider, model=call.model
+            )
+        out: list[dict[str, Any]] = []
+        if self.reasoning_field is not None:
+            out += writer.signature(b.sign(self.reasoning_field))
+        if self.details:  # on an empty thinking block of its own, carried by the client to the next turn
+            out += writer.signature(b.sign(DETAILS, _pack(self.details)))
+        for index in sorted(self.calls):
+            slot = self.calls[index]
+            arguments = b.tool_input_json("".join(slot["arguments"]))
+            out += writer.tool_use(slot["id"] or b.new_id(), self.names.client(slot["name"]), arguments)
+        stop = FINISH_REASONS.get(self.finish, "end_turn")
+        if self.calls and stop == "end_turn":
+            stop = "tool_use"
+        out += writer.finish(stop, self.usage)
+        return out
 
 
 def _merge_detail(details: list[dict[str, Any]], piece: Mapping[str, Any]) -> None:

@@ -7,15 +7,19 @@
     GET  /healthz                    {"status": "ok"}
     HEAD /                           Claude Code's pre-connect (and any other path's HEAD/GET /: 200)
 
-A Messages or chat completions request runs on a worker thread (`relay.Job`): the route is decided
-there, the fallback plan walked, and what the client gets comes back through a `Channel`. A client
-that disconnects sets the request's cancel, which aborts the upstream read at once.
+A Messages or chat completions request is read and routed (`relay.prepare`: on the loop, or on a
+worker thread for a large body), then answered in one of two lanes: on the event loop itself when
+every call of its plan is to an OpenAI-compatible server (lane.py), else on a worker thread
+(`relay.Job`, what the client gets coming back through a `Channel`). A client that disconnects
+cancels the upstream call at once in either lane.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -25,17 +29,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from promptls.adapters.openai_aio import HttpPool
 from promptls.proxy.bridge import Channel
 from promptls.proxy.exchange import Exchange, RequestLog
 from promptls.proxy.ledger import LedgerWriter
-from promptls.proxy.relay import Failure, Job, Shape, Whole, bad_request, dumps
+from promptls.proxy.relay import Failure, Job, Reply, Shape, Whole, bad_request, dumps, prepare
 from promptls.router.proxy.clients import client_name
 
 if TYPE_CHECKING:
     from promptls.proxy.state import ProxyState
 
 WORKERS = 64
-"""Requests answered at once (each holds a thread while its upstream call runs)."""
+"""Requests answered at once on threads (each holds one while its upstream call runs): those whose
+plan calls an SDK (Anthropic, Gemini, Ollama), and large bodies while they are read."""
 
 
 class Proxy:
@@ -48,6 +54,8 @@ class Proxy:
         """Clients must send it when set (always set when listening beyond loopback)."""
         self.executor = ThreadPoolExecutor(WORKERS, thread_name_prefix="promptls-proxy")
         self.ledger = LedgerWriter(log.note)
+        self.http = HttpPool()
+        """The event loop's connections to OpenAI-compatible servers (lane.py); closed at shutdown."""
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
@@ -89,22 +97,45 @@ async def chat_completions(request: Request) -> Response:
     return await _relay(request, "openai")
 
 
+INLINE_LIMIT = 64 * 1024
+"""Request bodies up to this size are read and routed on the event loop; a larger one (Claude Code
+sends hundreds of KB in a long conversation) on a worker thread, so parsing it never holds up the
+other requests."""
+
+
 async def _relay(request: Request, shape: Shape) -> Response:
-    from promptls.adapters.messages import Cancel
+    from promptls.adapters.translate.run_aio import runs_on_loop
 
     proxy: Proxy = request.app.state.proxy
     raw = await request.body()
     headers = {k.lower(): v for k, v in request.headers.items()}
     exchange = Exchange(request.method, request.url.path, client_name(headers.get("user-agent")))
-    loop = asyncio.get_running_loop()
-    channel = Channel(loop)
+    if len(raw) <= INLINE_LIMIT:
+        prepared = prepare(proxy, raw, headers, shape, exchange)
+    else:
+        loop = asyncio.get_running_loop()
+        prepared = await loop.run_in_executor(proxy.executor, prepare, proxy, raw, headers, shape, exchange)
+    if isinstance(prepared, Failure):
+        exchange.ended = time.monotonic()
+        proxy.log.done(exchange)
+        return _failure(prepared)
+    reply = Reply(proxy, prepared, shape, exchange)
+    if runs_on_loop(prepared.decision.plan):
+        from promptls.proxy.lane import answer_on_loop
+
+        return await answer_on_loop(reply)
+    return await _on_thread(proxy, reply)
+
+
+async def _on_thread(proxy: Proxy, reply: Reply) -> Response:
+    """Run the plan on a worker thread (`relay.Job`); its bytes come through a `Channel`."""
+    from promptls.adapters.messages import Cancel
+
+    channel = Channel(asyncio.get_running_loop())
     cancel = Cancel()
-    # the body is read on the worker thread too: a long conversation's JSON (Claude Code sends
-    # hundreds of KB) would hold up every other request on the event loop
-    job = Job(proxy, raw, headers, shape, exchange, channel, cancel)
     # submitted, not run_in_executor: the answer comes through the channel, and an asyncio future
     # for the job's end would cost a wake-up of the loop per request (Job.run reports its own errors)
-    proxy.executor.submit(job.run)
+    proxy.executor.submit(Job(reply, channel, cancel).run)
     try:
         first, ended = await channel.take()
     except asyncio.CancelledError:
@@ -183,6 +214,11 @@ async def root(request: Request) -> Response:
 
 
 def build_app(proxy: Proxy) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await proxy.http.close()  # on the loop its connections belong to
+
     app = Starlette(
         routes=[
             Route("/v1/messages", messages, methods=["POST"]),
@@ -192,6 +228,7 @@ def build_app(proxy: Proxy) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/", root, methods=["GET", "HEAD"]),
         ],
+        lifespan=lifespan,
     )
     app.state.proxy = proxy
     return app

@@ -1,7 +1,7 @@
-"""One Messages request, on its worker thread: decide the route, run the fallback plan, hand the
-client's bytes to the response, record the request.
+"""One Messages request, whichever lane answers it: read it and decide its route (`prepare`), turn
+the answer's events into what the client gets (`Reply`), record it (`Reply.finish`).
 
-What the client gets goes into the request's `Channel`, in one of three forms:
+What the client gets, in one of three forms:
 
     Failure(status, headers, body)  before anything else: the error in the client's shape and status
                                     (an unknown model, or every model failed before its first event)
@@ -9,26 +9,31 @@ What the client gets goes into the request's `Channel`, in one of three forms:
     bytes                           pieces of a stream, already framed as server-sent events
 
 A stream that breaks after its first event ends with an `error` event (Anthropic) or an error chunk
-(OpenAI), never with a second model's text: the fallback runner (`adapters/messages.MessagesRun`)
-falls back only before the first event.
+(OpenAI), never with a second model's text: the fallback runners (`adapters/translate/run.py`,
+`run_aio.py`) fall back only before the first event.
+
+The two lanes: a plan whose every call has an asynchronous wire (OpenAI-compatible servers) runs on
+the event loop (lane.py); any other (Anthropic, Gemini and Ollama through their SDKs) on a worker
+thread (`Job`, below), its bytes handed to the event loop through a `Channel`.
 """
 
 from __future__ import annotations
 
 import datetime
-import itertools
 import json
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from promptls.proxy.exchange import Exchange
-
 if TYPE_CHECKING:
-    from promptls.adapters.messages import Cancel, MessagesRun
+    from promptls.adapters.errors import AdapterError
+    from promptls.adapters.messages import Cancel
+    from promptls.adapters.translate.front_openai import OpenAIChunks
+    from promptls.adapters.translate.run import PlanWalk
     from promptls.proxy.app import Proxy
     from promptls.proxy.bridge import Channel
+    from promptls.proxy.exchange import Exchange
     from promptls.proxy.state import Decision
     from promptls.router.models.catalog import ModelInfo
 
@@ -85,180 +90,173 @@ def bad_request(shape: Shape, message: str, status: int = 400) -> Failure:
     return Failure(status, {}, dumps(body))
 
 
-class Job:
-    """The work of one request on its thread (`run`); see the module docstring."""
+class Prepared(NamedTuple):
+    """A request read and routed."""
 
-    def __init__(
-        self,
-        proxy: Proxy,
-        raw: bytes,
-        headers: Mapping[str, str],
-        shape: Shape,
-        exchange: Exchange,
-        channel: Channel,
-        cancel: Cancel,
-    ) -> None:
+    body: dict[str, Any]
+    """The Anthropic Messages request (an OpenAI client's, translated)."""
+    openai_body: Mapping[str, Any] | None
+    """An OpenAI client's request as it came."""
+    decision: Decision
+    betas: list[str]
+    """The client's `anthropic-beta` values."""
+
+
+def prepare(
+    proxy: Proxy, raw: bytes, headers: Mapping[str, str], shape: Shape, exchange: Exchange
+) -> Prepared | Failure:
+    """Read the request and decide its route; the client's error when it cannot be answered (the
+    exchange then says why)."""
+    try:
+        return _prepare(proxy, raw, headers, shape, exchange)
+    except Exception as exc:  # a bug: the client gets a 500 in its shape, the proxy goes on
+        why = f"internal error: {type(exc).__name__}: {exc}"
+        threading.excepthook(threading.ExceptHookArgs((type(exc), exc, exc.__traceback__, None)))
+        return refused(exchange, bad_request(shape, why, 500), why)
+
+
+def _prepare(
+    proxy: Proxy, raw: bytes, headers: Mapping[str, str], shape: Shape, exchange: Exchange
+) -> Prepared | Failure:
+    proxy.log.request(exchange, headers, raw)
+    try:
+        request = json.loads(raw)
+    except ValueError:
+        request = None
+    if not isinstance(request, dict):
+        message = "the request body must be a JSON object"
+        return refused(exchange, bad_request(shape, message), message)
+    model = request.get("model")
+    exchange.requested = model if isinstance(model, str) else None
+    exchange.stream = bool(request.get("stream"))
+    body, openai_body = request, None
+    if shape == "openai":
+        from promptls.adapters.messages import openai_request_to_anthropic
+
+        openai_body = request
+        try:
+            body = openai_request_to_anthropic(request)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            why = f"the request is not a chat completion request promptls can read: {exc}"
+            return refused(exchange, bad_request(shape, why), why)
+    decision = proxy.state.decide(body, headers)
+    exchange.agent = decision.agent.name if decision.agent is not None else None
+    if decision.route.problem:
+        return refused(exchange, not_found(shape, decision.route.problem), decision.route.problem)
+    betas = [b.strip() for b in (headers.get("anthropic-beta") or "").split(",") if b.strip()]
+    return Prepared(body, openai_body, decision, betas)
+
+
+def refused(exchange: Exchange, failure: Failure, why: str) -> Failure:
+    exchange.status = failure.status
+    exchange.outcome = "failed"
+    exchange.error = why
+    return failure
+
+
+class Reply:
+    """What the client of one routed request gets from the answer's events, in its shape (see the
+    module docstring), and the request's record when it ends. Both lanes drive it."""
+
+    def __init__(self, proxy: Proxy, prepared: Prepared, shape: Shape, exchange: Exchange) -> None:
         self.proxy = proxy
-        self.raw = raw
-        self.body: dict[str, Any] = {}
-        """The Anthropic Messages request (an OpenAI client's, translated)."""
-        self.openai_body: Mapping[str, Any] | None = None
-        self.headers = headers
+        self.prepared = prepared
         self.shape = shape
         self.exchange = exchange
-        self.channel = channel
-        self.cancel = cancel
         self.sent = False
         """Something of the answer went to the client: no error status can follow."""
         self.started_at = datetime.datetime.now(datetime.UTC)
+        self._chunks: OpenAIChunks | None = None
 
-    def run(self) -> None:
-        from promptls.adapters.errors import AdapterError
-
+    def observe(self, event: dict[str, Any], model: str | None) -> dict[str, Any]:
+        """Note the event's usage and the answer's pieces; a `message_delta` gets promptls's estimate
+        where the provider reported no usage (see `estimate_missing_usage`)."""
         exchange = self.exchange
-        decision = None
-        run = None
-        try:
-            if not self._read():
-                return
-            if self.openai_body is not None:
-                from promptls.adapters.messages import openai_request_to_anthropic
+        if exchange.first_event is None:
+            exchange.first_event = time.monotonic()
+        exchange.usage_from_event(event)
+        if event.get("type") == "message_delta" and self.estimate_missing_usage(model):
+            event = {**event, "usage": {**(event.get("usage") or {}), **self._estimated_usage()}}
+        return event
 
-                try:
-                    self.body = openai_request_to_anthropic(self.openai_body)
-                except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                    why = f"the request is not a chat completion request promptls can read: {exc}"
-                    self._fail(bad_request(self.shape, why), why)
-                    return
-            decision = self.proxy.state.decide(self.body, self.headers)
-            exchange.agent = decision.agent.name if decision.agent is not None else None
-            if decision.route.problem:
-                self._fail(not_found(self.shape, decision.route.problem), decision.route.problem)
-                return
-            run = self._start(decision)
-            self._answer(run)
-        except AdapterError as error:
-            self._failed(error)
-        except Exception as exc:  # a bug: the client gets a 500 in its shape, the proxy goes on
-            exchange.outcome = "failed"
-            exchange.error = f"internal error: {type(exc).__name__}: {exc}"
-            if not self.sent:
-                self._fail(bad_request(self.shape, exchange.error, 500), exchange.error)
-            threading.excepthook(threading.ExceptHookArgs((type(exc), exc, exc.__traceback__, None)))
-        finally:
-            exchange.ended = time.monotonic()
-            self.channel.close()
-            self._finish(decision, run)
+    def may_estimate(self, event: Mapping[str, Any]) -> bool:
+        """Observing the event may count tokens (a `message_delta` without output tokens): the event
+        loop observes it on a thread."""
+        usage = event.get("usage") if event.get("type") == "message_delta" else None
+        return usage is not None and not (isinstance(usage, Mapping) and usage.get("output_tokens"))
 
-    def _read(self) -> bool:
-        """Parse the request's body; False (the client answered) when it is no JSON object."""
-        exchange = self.exchange
-        self.proxy.log.request(exchange, self.headers, self.raw)
-        try:
-            body = json.loads(self.raw)
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            message = "the request body must be a JSON object"
-            self._fail(bad_request(self.shape, message), message)
-            return False
-        model = body.get("model")
-        exchange.requested = model if isinstance(model, str) else None
-        exchange.stream = bool(body.get("stream"))
-        if self.shape == "openai":
-            self.openai_body = body
-        else:
-            self.body = body
-        return True
-
-    def _start(self, decision: Decision) -> MessagesRun:
-        from promptls.adapters.messages import MessagesRun
-
-        betas = [b.strip() for b in (self.headers.get("anthropic-beta") or "").split(",") if b.strip()]
-        env = self.proxy.state.env
-        return MessagesRun(decision.plan, self.body, env, cancel=self.cancel, betas=betas)
-
-    def _answer(self, run: MessagesRun) -> None:
-        from promptls.adapters.messages import (
-            anthropic_events_to_openai_chunks,
-            anthropic_message_to_openai,
-            collect_message,
-        )
-
-        events = self._observed(run)
-        exchange = self.exchange
+    def piece(self, event: dict[str, Any], model: str | None) -> bytes:
+        """A streamed event as the client's bytes (observed first)."""
+        event = self.observe(event, model)
+        self.sent = True
         if self.shape == "anthropic":
-            if exchange.stream:
-                for event in events:
-                    self._send(sse(event))
-            else:
-                self._whole(collect_message(events))
-            return
-        first = next(events, None)  # the model that answers is known at its first event
-        model = run.model_id or exchange.requested or ""
-        rest = itertools.chain([first] if first is not None else [], events)
-        if exchange.stream:
-            options = (self.openai_body or {}).get("stream_options") or {}
+            return sse(event)
+        if self._chunks is None:  # the model that answers is known at its first event
+            from promptls.adapters.translate.front_openai import OpenAIChunks
+
+            options = (self.prepared.openai_body or {}).get("stream_options") or {}
             include_usage = bool(options.get("include_usage")) if isinstance(options, Mapping) else False
-            for chunk in anthropic_events_to_openai_chunks(rest, model, include_usage=include_usage):
-                self._send(openai_sse(chunk))
-            self._send(OPENAI_DONE)
-        else:
-            self._whole(anthropic_message_to_openai(collect_message(rest), model))
+            self._chunks = OpenAIChunks(self._answering(model), include_usage=include_usage)
+        return b"".join(openai_sse(chunk) for chunk in self._chunks.feed(event))
 
-    def _observed(self, run: MessagesRun) -> Iterator[dict[str, Any]]:
-        exchange = self.exchange
-        for event in run:
-            if exchange.first_event is None:
-                exchange.first_event = time.monotonic()
-            exchange.usage_from_event(event)
-            if event.get("type") == "message_delta" and self._estimate_missing_usage(run.model_id):
-                event = {**event, "usage": {**(event.get("usage") or {}), **self._estimated_usage()}}
-            yield event
+    def stream_end(self) -> bytes:
+        """What follows a stream's last event (OpenAI's `[DONE]`)."""
+        return OPENAI_DONE if self.shape == "openai" else b""
 
-    def _estimated_usage(self) -> dict[str, int]:
-        """The estimate in Anthropic's usage fields (its `input_tokens` leaves the cached ones out)."""
-        x = self.exchange
-        uncached = (x.input_tokens or 0) - (x.cache_read_tokens or 0) - (x.cache_write_tokens or 0)
-        return {"input_tokens": max(uncached, 0), "output_tokens": x.output_tokens or 0}
+    def whole(self, events: list[dict[str, Any]], model: str | None) -> Whole:
+        """The answer to a request without `stream`, from all its events (observed here)."""
+        from promptls.adapters.messages import anthropic_message_to_openai, collect_message
 
-    def _send(self, data: bytes) -> None:
+        message = collect_message(self.observe(event, model) for event in events)
         self.sent = True
-        self.channel.put(data)
+        if self.shape == "anthropic":
+            return Whole(dumps(message))
+        return Whole(dumps(anthropic_message_to_openai(message, self._answering(model))))
 
-    def _whole(self, answer: Mapping[str, Any]) -> None:
-        self.sent = True
-        self.channel.put(Whole(dumps(answer)))
+    def _answering(self, model: str | None) -> str:
+        return model or self.exchange.requested or ""
 
-    def _fail(self, failure: Failure, why: str) -> None:
-        self.exchange.status = failure.status
-        self.exchange.outcome = "failed"
-        self.exchange.error = why
-        self.channel.put(failure)
-
-    def _failed(self, error) -> None:
+    def failed(self, error: AdapterError) -> Failure | bytes | None:
+        """What the client gets for an upstream failure: the error in its shape and status before
+        anything was sent, an error event (and `[DONE]`) after; None when it went away."""
         from promptls.adapters.errors import Cancelled, StreamBroken
         from promptls.adapters.messages import error_event, error_payload
 
         exchange = self.exchange
         exchange.error = error.describe()
         if isinstance(error, Cancelled):  # the client went away: nobody to answer
-            exchange.outcome = "interrupted"
-            if not self.sent:
-                exchange.status = 499  # nginx's "client closed request", for the log
-            return
+            self.went_away()
+            return None
         if not self.sent:
             status, headers, payload = error_payload(error, self.shape)
-            self._fail(Failure(status, headers, dumps(payload)), error.describe())
-            return
+            return refused(exchange, Failure(status, headers, dumps(payload)), error.describe())
         exchange.outcome = "partial" if isinstance(error, StreamBroken) or self.sent else "failed"
         if self.shape == "anthropic":
-            self.channel.put(sse(error_event(error)))
-        else:
-            self.channel.put(openai_sse(error_payload(error, "openai")[2]))
-            self.channel.put(OPENAI_DONE)
+            return sse(error_event(error))
+        return openai_sse(error_payload(error, "openai")[2]) + OPENAI_DONE
 
-    def _estimate_missing_usage(self, model: str | None) -> bool:
+    def crashed(self, exc: BaseException) -> Failure | bytes:
+        """A bug met while answering: the client gets a 500 in its shape (or an error event), the
+        proxy goes on, and the traceback is printed."""
+        exchange = self.exchange
+        exchange.outcome = "failed"
+        exchange.error = f"internal error: {type(exc).__name__}: {exc}"
+        threading.excepthook(threading.ExceptHookArgs((type(exc), exc, exc.__traceback__, None)))
+        if not self.sent:
+            return refused(exchange, bad_request(self.shape, exchange.error, 500), exchange.error)
+        if self.shape == "anthropic":
+            return sse({"type": "error", "error": {"type": "api_error", "message": exchange.error}})
+        return OPENAI_DONE
+
+    def went_away(self) -> None:
+        """The client closed the connection before the answer's end."""
+        exchange = self.exchange
+        exchange.outcome = "interrupted"
+        exchange.error = exchange.error or "the client went away"
+        if not self.sent:
+            exchange.status = 499  # nginx's "client closed request", for the log
+
+    def estimate_missing_usage(self, model: str | None) -> bool:
         """The provider's counts; where it reported none (llama.cpp's server never does in a stream: an
         answer with text and 0 output tokens), promptls's estimate for `model`, recorded as one. True
         when the counts are an estimate: the client is sent them (in `message_delta`, and so in the
@@ -276,15 +274,46 @@ class Job:
 
         exchange.output_tokens = count_tokens("".join(exchange.answer), model).count
         if not exchange.input_tokens:
-            exchange.input_tokens = count_tokens("\n".join(request_texts(self.body)), model).count
+            exchange.input_tokens = count_tokens("\n".join(request_texts(self.prepared.body)), model).count
         exchange.usage_source = "estimate"
         return True
 
-    def _record(self, decision: Decision, run: MessagesRun | None, info: ModelInfo | None) -> None:
+    def _estimated_usage(self) -> dict[str, int]:
+        """The estimate in Anthropic's usage fields (its `input_tokens` leaves the cached ones out)."""
+        x = self.exchange
+        uncached = (x.input_tokens or 0) - (x.cache_read_tokens or 0) - (x.cache_write_tokens or 0)
+        return {"input_tokens": max(uncached, 0), "output_tokens": x.output_tokens or 0}
+
+    def finish(self, run: PlanWalk | None) -> None:
+        """The request ended: its model, fallbacks, usage and cost; the ledger and the log line."""
+        exchange = self.exchange
+        exchange.ended = exchange.ended or time.monotonic()
+        decision = self.prepared.decision
+        if run is not None:
+            exchange.model = run.model_id or (run.attempts[-1].model_id if run.attempts else None)
+            tried = dict.fromkeys(a.model_id for a in run.attempts)
+            exchange.fallbacks = max(0, len(tried) - 1)
+        elif decision.route.model is not None:
+            exchange.model = str(decision.route.model)
+        self.estimate_missing_usage(exchange.model)
+        info = None
+        if exchange.model:
+            info = next((c.info for c in decision.plan.calls if c.model_id == exchange.model), None)
+        if info is not None and exchange.output_tokens is not None:
+            exchange.cost_usd = info.cost(
+                exchange.input_tokens,
+                exchange.output_tokens,
+                cache_read_tokens=exchange.cache_read_tokens or 0,
+                cache_write_tokens=exchange.cache_write_tokens or 0,
+            )
+        self._record(run, info)
+        self.proxy.log.done(exchange)
+
+    def _record(self, run: PlanWalk | None, info: ModelInfo | None) -> None:
         """The request in the ledger (written by the proxy's ledger thread)."""
         from promptls.proxy.ledger import RecordedRequest
 
-        exchange, agent = self.exchange, decision.agent
+        exchange, agent = self.exchange, self.prepared.decision.agent
         prices = info.prices(exchange.input_tokens) if info is not None else None
         start = {
             "prompt_path": agent.path if agent is not None else None,
@@ -322,25 +351,48 @@ class Job:
         }
         self.proxy.ledger.record(RecordedRequest(self.started_at, start, attempts, finish))
 
-    def _finish(self, decision: Decision | None, run: MessagesRun | None) -> None:
-        exchange = self.exchange
-        if run is not None:
-            exchange.model = run.model_id or (run.attempts[-1].model_id if run.attempts else None)
-            tried = dict.fromkeys(a.model_id for a in run.attempts)
-            exchange.fallbacks = max(0, len(tried) - 1)
-        elif decision is not None and decision.route.model is not None:
-            exchange.model = str(decision.route.model)
-        self._estimate_missing_usage(exchange.model)
-        info = None
-        if decision is not None and exchange.model:
-            info = next((c.info for c in decision.plan.calls if c.model_id == exchange.model), None)
-        if info is not None and exchange.output_tokens is not None:
-            exchange.cost_usd = info.cost(
-                exchange.input_tokens,
-                exchange.output_tokens,
-                cache_read_tokens=exchange.cache_read_tokens or 0,
-                cache_write_tokens=exchange.cache_write_tokens or 0,
+
+class Job:
+    """A request whose plan runs on a worker thread (`run`): the SDKs' blocking calls, the client's
+    bytes handed to the event loop through the request's `Channel`."""
+
+    def __init__(self, reply: Reply, channel: Channel, cancel: Cancel) -> None:
+        self.reply = reply
+        self.channel = channel
+        self.cancel = cancel
+
+    def run(self) -> None:
+        from promptls.adapters.errors import AdapterError
+        from promptls.adapters.messages import MessagesRun
+
+        reply, channel = self.reply, self.channel
+        prepared = reply.prepared
+        proxy = reply.proxy
+        run = None
+        try:
+            run = MessagesRun(
+                prepared.decision.plan,
+                prepared.body,
+                proxy.state.env,
+                cancel=self.cancel,
+                betas=prepared.betas,
+                endpoint=proxy.state.endpoint,
             )
-        if decision is not None:
-            self._record(decision, run, info)
-        self.proxy.log.done(exchange)
+            if reply.exchange.stream:
+                for event in run:
+                    channel.put(reply.piece(event, run.model_id))
+                end = reply.stream_end()
+                if end:
+                    channel.put(end)
+            else:
+                channel.put(reply.whole(list(run), run.model_id))
+        except AdapterError as error:
+            out = reply.failed(error)
+            if out is not None:
+                channel.put(out)
+        except Exception as exc:  # a bug: the client gets a 500 in its shape, the proxy goes on
+            channel.put(reply.crashed(exc))
+        finally:
+            reply.exchange.ended = time.monotonic()
+            channel.close()
+            reply.finish(run)

@@ -49,7 +49,7 @@ def make_server(proxy: Proxy) -> uvicorn.Server:
         log_level="warning",
         access_log=False,  # the proxy logs each request itself, without keys
         proxy_headers=False,  # no proxy in front to trust (X-Forwarded-*): a middleware less per request
-        lifespan="off",
+        lifespan="on",  # the app closes its upstream connections at shutdown
         server_header=False,
         timeout_keep_alive=75,  # Claude Code keeps its connection between turns
         timeout_graceful_shutdown=3,

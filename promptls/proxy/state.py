@@ -3,8 +3,8 @@ catalog, the agent files, the routes already decided, and the calls a route make
 
 Every decision is the core's (`router/proxy/routing.route`, `router/resolution/plan.plan_call`); this
 module only caches them, per requested id and agent, until the settings or agent files change.
-Keys are looked up as each call is made (`adapters/execute.endpoint_for`: the environment, then the
-OS keyring), never taken from the client.
+Keys are looked up when a call is made (`adapters/execute.key_for`: the environment, then the OS
+keyring) and remembered for `KEY_TTL` seconds; never taken from the client.
 """
 
 from __future__ import annotations
@@ -18,15 +18,21 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from promptls.proxy.agents import AgentFiles
 from promptls.router.proxy.agents import subagent_signal
 from promptls.router.proxy.routing import ProxyRoute, route
-from promptls.router.resolution.plan import FallbackPlan, RetryPolicy, plan_call
+from promptls.router.resolution.plan import FallbackPlan, PlannedCall, RetryPolicy, plan_call
 
 if TYPE_CHECKING:
+    from promptls.adapters.base import Endpoint
     from promptls.router.models.catalog import Catalog
     from promptls.router.prompts.frontmatter import PromptFile
     from promptls.router.settings.discover import ProjectSettings
 
 CHECK_EVERY = 2.0
 """Seconds between two looks for changed settings files."""
+
+KEY_TTL = 30.0
+"""Seconds a provider's key is used before it is looked up again: a key set or changed while the
+proxy runs (`promptls keys set`) is used within this time, and an OS keyring (a D-Bus call) is not
+asked at every request."""
 
 
 class Decision(NamedTuple):
@@ -60,6 +66,7 @@ class ProxyState:
         self.agents = agents or AgentFiles(project_root)
         self._lock = threading.Lock()
         self._routes: dict[tuple[str, str | None], Decision] = {}
+        self._keys: dict[tuple[str, str | None, bool], tuple[float, str | None]] = {}
         self._checked = time.monotonic()
         self._settings = self.loader.for_directory(project_root)
         self._stamps = self._settings_stamps()
@@ -103,6 +110,27 @@ class ProxyState:
                 self._routes[key] = decided
         return decided
 
+    def endpoint(self, call: PlannedCall, env: Mapping[str, str] | None = None) -> Endpoint:
+        """The call's endpoint with its key (`adapters/execute.endpoint_for`), the key remembered for
+        `KEY_TTL` seconds. A missing key raises `MissingKey` each time (nothing is remembered)."""
+        from promptls.adapters.execute import endpoint_with, key_for
+
+        found = self.cached_endpoint(call)
+        if found is not None:
+            return found
+        key = key_for(call, self.env if env is None else env)
+        self._keys[_key_slot(call)] = (time.monotonic() + KEY_TTL, key)
+        return endpoint_with(call, key)
+
+    def cached_endpoint(self, call: PlannedCall) -> Endpoint | None:
+        """The call's endpoint when its key is remembered (no lookup: for the event loop)."""
+        from promptls.adapters.execute import endpoint_with
+
+        slot = self._keys.get(_key_slot(call))
+        if slot is None or slot[0] < time.monotonic():
+            return None
+        return endpoint_with(call, slot[1])
+
     def token_env(self) -> str | None:
         value = self.settings.view.proxy.value("token_env")
         return value if isinstance(value, str) and value else None
@@ -121,6 +149,7 @@ class ProxyState:
                 self._settings = self.loader.for_directory(self.project_root)
                 self._stamps = self._settings_stamps()
                 self._routes.clear()
+                self._keys.clear()  # settings may name another key variable
 
     def _settings_stamps(self) -> dict[str, float | None]:
         """The settings files that apply here and the ones that could appear (a new promptls.toml)."""
@@ -131,6 +160,11 @@ class ProxyState:
             if folder:
                 paths |= {os.path.join(folder, n) for n in (PROJECT_FILE, LOCAL_FILE, PYPROJECT_FILE)}
         return {path: _stamp(path) for path in sorted(paths)}
+
+
+def _key_slot(call: PlannedCall) -> tuple[str, str | None, bool]:
+    """What a call's key depends on (adapters/execute.key_for)."""
+    return (call.provider, call.api_key_env, call.local)
 
 
 def _stamp(path: str) -> float | None:

@@ -4,6 +4,7 @@ sent (tests/fixtures/proxy/)."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 from collections.abc import Mapping
@@ -14,6 +15,8 @@ import anthropic.types
 from promptls.adapters.base import Endpoint
 from promptls.adapters.errors import AdapterError
 from promptls.adapters.messages import stream_messages
+from promptls.adapters.openai_aio import HttpPool
+from promptls.adapters.translate.stream_aio import AIO_KINDS, stream_messages_aio
 from pydantic import TypeAdapter
 
 from tests.adapters.conftest import TIMEOUT, Provider
@@ -30,11 +33,18 @@ def endpoint(protocol: Provider, server: WireServer, /, **changes: Any) -> Endpo
     return Endpoint(protocol.name, protocol.name, server.base_url, key, TIMEOUT)._replace(**changes)
 
 
+ON_LOOP = {"enabled": False}
+"""Set by a test module's `lane` fixture: `call` goes through `stream_messages_aio` (the proxy's event
+loop) where the endpoint's kind has it, so one set of tests holds both lanes to one behaviour."""
+
+
 def call(
     point: Endpoint, model: str, body: Mapping[str, Any], **options: Any
 ) -> tuple[list[dict[str, Any]], AdapterError | None]:
     """The events `stream_messages` yielded, and the error that ended it (None: it ended well). The
     error must never show a key."""
+    if ON_LOOP["enabled"] and point.kind in AIO_KINDS and "cancel" not in options:
+        return asyncio.run(_call_on_loop(point, model, body, **options))
     events: list[dict[str, Any]] = []
     try:
         for event in stream_messages(point, model, body, **options):
@@ -42,6 +52,22 @@ def call(
     except AdapterError as error:
         assert_no_canary(f"{error} {error!r} {error.describe()}")
         return events, error
+    return events, None
+
+
+async def _call_on_loop(
+    point: Endpoint, model: str, body: Mapping[str, Any], **options: Any
+) -> tuple[list[dict[str, Any]], AdapterError | None]:
+    pool = HttpPool()
+    events: list[dict[str, Any]] = []
+    try:
+        async for event in stream_messages_aio(pool, point, model, body, **options):
+            events.append(event)
+    except AdapterError as error:
+        assert_no_canary(f"{error} {error!r} {error.describe()}")
+        return events, error
+    finally:
+        await pool.close()
     return events, None
 
 

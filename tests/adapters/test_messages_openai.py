@@ -4,6 +4,7 @@ through the real `openai` SDK to the OpenAI wire server: what goes up, and the e
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 from promptls.adapters.errors import RateLimited, StreamBroken
@@ -12,6 +13,7 @@ from promptls.adapters.messages import collect_message, error_payload
 from tests.adapters.conftest import BY_NAME, Provider, WireServers
 from tests.adapters.messages_support import (
     BASH_TOOL,
+    ON_LOOP,
     PNG,
     assistant,
     body,
@@ -26,6 +28,15 @@ from tests.adapters.messages_support import (
 from tests.conftest import canary_key
 from tests.wire.base import JsonInsteadOfStream, Malformed
 from tests.wire.openai_server import Fail, Ok, OpenAIWireServer, ToolCall
+
+
+@pytest.fixture(autouse=True, params=["thread", "loop"])
+def lane(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Each test twice: through `stream_messages` on a thread (the SDK's HTTP), and through
+    `stream_messages_aio` on an event loop (aiohttp), as the proxy calls OpenAI-compatible servers."""
+    ON_LOOP["enabled"] = request.param == "loop"
+    yield request.param
+    ON_LOOP["enabled"] = False
 
 
 @pytest.fixture

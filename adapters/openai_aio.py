@@ -1,0 +1,206 @@
+"""OpenAI's chat completions protocol on the event loop, for the proxy: the same requests, answers,
+errors and deadlines as openai_compat.py, without a thread per request.
+
+    pool = HttpPool()                                   # one per event loop; `await pool.close()`
+    response = await post_json(pool, endpoint, "/chat/completions", body, model)
+    async for data in sse_events(response, watch):      # each server-sent event's data
+        ...
+
+Why not the SDK (`openai.AsyncOpenAI`): its HTTP library parses HTTP in pure Python, and with a
+worker thread per request that was most of the proxy's time (bench/proxy.py: about 1.2 ms of CPU a
+request, against 0.3 ms with aiohttp, whose parser is compiled). The proxy's requests are built whole
+by the translation (adapters/translate/to_openai.py), so nothing of the SDK's request building is
+needed; what the SDK gives `promptls run` (the error map) is shared: `status_failure` maps an error
+answer as `map_error` maps the SDK's `APIStatusError`, with the same messages.
+
+Deadlines, as deadline.py's: the connection and the response's headers within the endpoint's
+`timeout`; then the first piece of the answer by `first_token_timeout` from the request, and no pause
+longer than `idle_timeout` (keep-alives do not count: the caller calls `watch.progress()` for each
+piece of the answer, which moves `watch.deadline`). Each read waits until that deadline at most, so
+no watchdog thread is needed here. Bodies are bounded: an error answer is read up to 1 MiB, a whole
+JSON answer up to `WHOLE_LIMIT`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from promptls.adapters.base import Endpoint
+from promptls.adapters.deadline import FIRST_TOKEN, IDLE, StreamWatch
+from promptls.adapters.errors import AdapterError, BadRequest, Timeout, Unavailable
+from promptls.adapters.openai_compat import (
+    DEFAULT_BASE_URLS,
+    LOCAL_KEY,
+    SSEParser,
+    endpoint_host,
+    missing_key,
+    status_failure,
+)
+
+if TYPE_CHECKING:
+    import aiohttp
+
+ERROR_LIMIT = 1 << 20
+"""Bytes of an error answer read for its message."""
+
+WHOLE_LIMIT = 64 << 20
+"""Bytes of a whole JSON answer (a server that did not stream) read at most."""
+
+
+class HttpPool:
+    """The aiohttp session (its pool of kept-alive connections) of one event loop, made on first use.
+    Close it on the same loop (`await pool.close()`)."""
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            import aiohttp
+
+            connector = aiohttp.TCPConnector(
+                limit=0,  # the proxy's own concurrency bounds it; a queue here would add latency
+                keepalive_timeout=30,
+                enable_cleanup_closed=False,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                auto_decompress=True,
+                skip_auto_headers=("User-Agent",),
+                raise_for_status=False,
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+
+def request_headers(endpoint: Endpoint, model: str) -> dict[str, str]:
+    """What the SDK would send: the key as a bearer token (a keyless compatible server gets a
+    placeholder, as it accepts any), the settings' headers, JSON. Raises `MissingKey` for a hosted
+    provider without a key."""
+    api_key = endpoint.api_key
+    if api_key is None:
+        if endpoint.provider in DEFAULT_BASE_URLS:
+            raise missing_key(endpoint.provider, model)
+        api_key = LOCAL_KEY
+    return {
+        "Content-Type": "application/json",
+        "Accept": "application/json, text/event-stream",
+        "User-Agent": "promptls-proxy",
+        **endpoint.headers,
+        "Authorization": f"Bearer {api_key}",
+    }
+
+
+def base_url(endpoint: Endpoint, model: str) -> str:
+    url = endpoint.base_url or DEFAULT_BASE_URLS.get(endpoint.provider)
+    if url is None:
+        raise BadRequest(
+            f"provider {endpoint.provider!r} has no base_url: set [providers.{endpoint.provider}] "
+            "base_url in promptls.toml",
+            provider=endpoint.provider,
+            model=model,
+        )
+    return url.rstrip("/")
+
+
+async def post_json(
+    pool: HttpPool, endpoint: Endpoint, path: str, body: bytes, model: str
+) -> aiohttp.ClientResponse:
+    """POST `body` (JSON) to `path` under the endpoint's base URL; the response with its headers in,
+    its body unread. An error status is raised as the `AdapterError` `map_error` would give for it;
+    a connection that fails or a server that does not answer within the endpoint's `timeout`, as
+    `Unavailable` or `Timeout`."""
+    import aiohttp
+
+    url = base_url(endpoint, model) + path
+    headers = request_headers(endpoint, model)
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=endpoint.timeout, sock_read=endpoint.timeout)
+    try:
+        response = await pool.session().post(url, data=body, headers=headers, timeout=timeout)
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise transport_error(exc, endpoint, model) from None
+    if response.status >= 400:
+        try:
+            raw = await response.content.read(ERROR_LIMIT)
+        except (aiohttp.ClientError, TimeoutError):
+            raw = b""
+        finally:
+            response.close()
+        raise status_failure(response.status, raw, response.headers, endpoint, model)
+    return response
+
+
+def transport_error(exc: BaseException, endpoint: Endpoint, model: str) -> AdapterError:
+    """A failed connection or read, worded as openai_compat.py words the SDK's (never the URL, which
+    may hold credentials: the host and port only)."""
+    if isinstance(exc, TimeoutError):
+        return Timeout(f"no answer within {endpoint.timeout:g} s", provider=endpoint.provider, model=model)
+    what = f"the connection to {endpoint_host(endpoint)} failed ({type(exc).__name__})"
+    return Unavailable(what, provider=endpoint.provider, model=model)
+
+
+async def read_whole(response: aiohttp.ClientResponse, endpoint: Endpoint, model: str) -> bytes:
+    """A whole body (at most `WHOLE_LIMIT` bytes), within the endpoint's `timeout` per read."""
+    import aiohttp
+
+    try:
+        raw = await response.content.read(WHOLE_LIMIT + 1)
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise transport_error(exc, endpoint, model) from None
+    if len(raw) > WHOLE_LIMIT:
+        raise Unavailable(
+            f"{endpoint.provider} answered with more than {WHOLE_LIMIT >> 20} MiB of JSON",
+            provider=endpoint.provider,
+            model=model,
+        )
+    return raw
+
+
+async def sse_events(response: aiohttp.ClientResponse, watch: StreamWatch) -> AsyncIterator[str]:
+    """The data of each server-sent event of the response, read to the body's end (so the connection
+    serves the next request), each read bounded by the watch's deadline (see the module docstring).
+    A passed deadline sets `watch.expired` and raises `watch.timeout()`."""
+    import aiohttp
+
+    endpoint, model = watch.endpoint, watch.model
+    parser = SSEParser()
+    content = response.content
+    while True:
+        left = watch.deadline - time.monotonic()
+        try:
+            if left <= 0:
+                raise TimeoutError
+            async with asyncio.timeout(left) as limit:
+                piece = await content.readany()
+        except TimeoutError:
+            if left > 0 and not limit.expired():  # the endpoint's own per-read timeout
+                raise transport_error(TimeoutError(), endpoint, model) from None
+            watch.expired = IDLE if watch.answering else FIRST_TOKEN
+            raise watch.timeout() from None
+        except aiohttp.ClientError as exc:
+            raise transport_error(exc, endpoint, model) from None
+        if not piece:
+            break
+        for data in parser.feed(piece):
+            yield data
+    for data in parser.end():
+        yield data
+
+
+def stream_error(error: Any, endpoint: Endpoint, model: str) -> Unavailable:
+    """An `error` object inside a stream (OpenRouter sends one when the model fails mid-answer), with
+    the message `map_error` gives the SDK's `APIError` for it."""
+    message = error.get("message") if isinstance(error, Mapping) else None
+    if not isinstance(message, str) or not message.strip():
+        message = "the server sent an error in the stream"
+    text = " ".join(message.split())
+    if endpoint.api_key:  # a server may echo the key back
+        text = text.replace(endpoint.api_key, "***")
+    return Unavailable(text[:300], provider=endpoint.provider, model=model)

@@ -1,0 +1,126 @@
+"""The event loop's lane: a request whose every call has an asynchronous wire (OpenAI-compatible
+servers: adapters/translate/stream_aio.py) is answered without a thread.
+
+No hand-off between threads, no wake-up of the loop per piece: the upstream's bytes are read,
+translated and written by the task that serves the request (bench/proxy.py measured the thread
+lane at about 1.2 ms of CPU a request, most of it the SDK's HTTP library and the hand-offs). The
+steps are the thread lane's (relay.py's `Reply`): fallback before the first event, then the
+client's bytes; an error status before anything was sent, an error event after.
+
+A client that goes away cancels the task (Starlette ends the response's iterator): the upstream
+connection is closed at once, and the request is recorded as interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from starlette.responses import Response, StreamingResponse
+
+from promptls.adapters.errors import AdapterError
+from promptls.adapters.translate.run_aio import AsyncMessagesRun
+from promptls.proxy.relay import Failure, Reply
+
+if TYPE_CHECKING:
+    from promptls.adapters.base import Endpoint
+    from promptls.proxy.app import Proxy
+    from promptls.router.resolution.plan import PlannedCall
+
+
+async def answer_on_loop(reply: Reply) -> Response:
+    """The response to a routed request, its plan run on the event loop."""
+    proxy = reply.proxy
+    prepared = reply.prepared
+    run = AsyncMessagesRun(
+        proxy.http,
+        prepared.decision.plan,
+        prepared.body,
+        proxy.state.env,
+        betas=prepared.betas,
+        lookup=lambda call: _endpoint(proxy, call),
+    )
+    events = run.__aiter__()
+    try:
+        if not reply.exchange.stream:
+            answer = [event async for event in events]
+            return _response(await _whole(reply, answer, run.model_id), reply, run)
+        first = await anext(events)
+    except AdapterError as error:
+        return _response(reply.failed(error), reply, run)
+    except asyncio.CancelledError:
+        reply.went_away()
+        reply.finish(run)
+        raise
+    except Exception as exc:  # a bug: the client gets a 500 in its shape, the proxy goes on
+        return _response(reply.crashed(exc), reply, run)
+    return StreamingResponse(
+        _stream(reply, run, first, events),
+        media_type="text/event-stream",
+        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+    )
+
+
+async def _endpoint(proxy: Proxy, call: PlannedCall) -> Endpoint:
+    """The call's endpoint: the key remembered by the proxy, else looked up on a worker thread (an
+    OS keyring may take a while, and the loop serves every other request meanwhile)."""
+    found = proxy.state.cached_endpoint(call)
+    if found is not None:
+        return found
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(proxy.executor, proxy.state.endpoint, call)
+
+
+async def _stream(
+    reply: Reply, run: AsyncMessagesRun, first: dict[str, Any], events: AsyncIterator[dict[str, Any]]
+) -> AsyncIterator[bytes]:
+    ended = False
+    try:
+        yield await _piece(reply, first, run.model_id)
+        async for event in events:
+            yield await _piece(reply, event, run.model_id)
+        end = reply.stream_end()
+        if end:
+            yield end
+        ended = True
+    except AdapterError as error:
+        out = reply.failed(error)
+        ended = out is not None
+        if out is not None:
+            yield out  # type: ignore[misc]  # after the first event: bytes
+    except Exception as exc:
+        ended = True
+        out = reply.crashed(exc)
+        if isinstance(out, bytes):
+            yield out
+    finally:
+        if not ended:  # the client went away mid-answer (the upstream connection is closed by now)
+            reply.went_away()
+        await events.aclose()  # type: ignore[attr-defined]
+        reply.finish(run)
+
+
+async def _piece(reply: Reply, event: dict[str, Any], model: str | None) -> bytes:
+    if reply.may_estimate(event):  # counting tokens takes a while: not on the loop
+        return await asyncio.to_thread(reply.piece, event, model)
+    return reply.piece(event, model)
+
+
+async def _whole(reply: Reply, events: list[dict[str, Any]], model: str | None) -> Any:
+    if any(reply.may_estimate(event) for event in events):
+        return await asyncio.to_thread(reply.whole, events, model)
+    return reply.whole(events, model)
+
+
+def _response(out: Any, reply: Reply, run: AsyncMessagesRun) -> Response:
+    """The response for a whole answer or a failure, the request recorded first. (Recording may count
+    tokens on the loop, only for an answer without usage that broke before its end: rare.)"""
+    reply.finish(run)
+    if isinstance(out, Failure):
+        return Response(
+            out.body, status_code=out.status, headers=dict(out.headers), media_type="application/json"
+        )
+    if out is None:  # cancelled before anything came
+        return Response(status_code=499)
+    return Response(out.body, media_type="application/json")

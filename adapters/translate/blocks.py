@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 import secrets
 from collections.abc import Iterator, Mapping
@@ -49,8 +50,10 @@ def tool_input_json(arguments: str) -> str:
 
 
 def new_id(prefix: str = "toolu") -> str:
-    """An id in Anthropic's charset (`[A-Za-z0-9_-]`): for tool calls a provider gave no id."""
-    return f"{prefix}_{secrets.token_hex(12)}"
+    """An id in Anthropic's charset (`[A-Za-z0-9_-]`): for messages, and tool calls a provider gave no
+    id. Unique, not secret: `random` (seeded from the OS once), not a system call per id (`secrets`
+    was 2.6% of a busy proxy's time)."""
+    return f"{prefix}_{random.getrandbits(96):024x}"
 
 
 def blocks(content: Any) -> list[dict[str, Any]]:

@@ -102,7 +102,9 @@ def _events(
         yield from to_ollama.stream(call, adapter.client(), body, reasoning=reasoning)
 
 
-def stream_error_for(exc: Exception, call: Call, map_error: Callable[..., AdapterError], started: bool) -> AdapterError:
+def stream_error_for(
+    exc: Exception, call: Call, map_error: Callable[..., AdapterError], started: bool
+) -> AdapterError:
     endpoint, model = call.endpoint, call.model
     if call.cancelled:
         return Cancelled("the client went away", provider=endpoint.provider, model=model)

@@ -58,6 +58,10 @@ class RunRecorder:
         if run_id is not None:
             self._call(lambda ledger: ledger.finish_run(run_id, **fields))
 
+    def write(self, write: Callable[[Ledger], Any]) -> None:
+        """Any other write (the proxy's `Ledger.record_runs`), given up like the others."""
+        self._call(write)
+
     def read(self, query: Callable[[Ledger], Any]) -> Any:
         """A read (the budget after a run) that is skipped when the ledger is unusable."""
         return self._call(query)

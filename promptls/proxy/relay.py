@@ -311,7 +311,7 @@ class Reply:
 
     def _record(self, run: PlanWalk | None, info: ModelInfo | None) -> None:
         """The request in the ledger (written by the proxy's ledger thread)."""
-        from promptls.proxy.ledger import RecordedRequest
+        from promptls.ledger.record import WholeRun
 
         exchange, agent = self.exchange, self.prepared.decision.agent
         prices = info.prices(exchange.input_tokens) if info is not None else None
@@ -349,7 +349,7 @@ class Reply:
             "cache_read_tokens": exchange.cache_read_tokens,
             "cache_write_tokens": exchange.cache_write_tokens,
         }
-        self.proxy.ledger.record(RecordedRequest(self.started_at, start, attempts, finish))
+        self.proxy.ledger.record(WholeRun(self.started_at, start, attempts, finish))
 
 
 class Job:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from promptls.proxy.agents import AgentFiles
@@ -51,6 +51,7 @@ class ProxyState:
         env: Mapping[str, str],
         agents: AgentFiles | None = None,
         check_every: float = CHECK_EVERY,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         from promptls.router.models.catalog import load_catalog
         from promptls.router.settings import SettingsLoader
@@ -58,6 +59,8 @@ class ProxyState:
         self.project_root = project_root
         self.env = dict(env)
         self.check_every = check_every
+        self.clock = clock
+        """For the keys' time to live (a test's own clock)."""
         """Seconds between two looks for changed settings files (0: at every request)."""
         self.loader = SettingsLoader()
         from promptls.router.models.catalog import CATALOG_ENV
@@ -119,7 +122,7 @@ class ProxyState:
         if found is not None:
             return found
         key = key_for(call, self.env if env is None else env)
-        self._keys[_key_slot(call)] = (time.monotonic() + KEY_TTL, key)
+        self._keys[_key_slot(call)] = (self.clock() + KEY_TTL, key)
         return endpoint_with(call, key)
 
     def cached_endpoint(self, call: PlannedCall) -> Endpoint | None:
@@ -127,7 +130,7 @@ class ProxyState:
         from promptls.adapters.execute import endpoint_with
 
         slot = self._keys.get(_key_slot(call))
-        if slot is None or slot[0] < time.monotonic():
+        if slot is None or slot[0] < self.clock():
             return None
         return endpoint_with(call, slot[1])
 

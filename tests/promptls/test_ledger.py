@@ -322,3 +322,37 @@ def test_two_processes_writing_to_a_blank_ledger_at_once(tmp_path):
             ("two", per_writer, per_writer),
         ]
         assert ledger.conn.execute("SELECT COUNT(*) FROM attempts").fetchone()[0] == 2 * per_writer
+
+
+def test_the_proxy_s_requests_are_written_whole_in_one_transaction(tmp_path):
+    """`record_runs`: runs recorded after they ended, their attempts numbered in order; a batch that
+    cannot be written leaves nothing of itself behind."""
+    from promptls.ledger.record import WholeRun
+
+    began = datetime.datetime(2026, 12, 1, 12, 0, tzinfo=datetime.UTC)
+    start = {"prompt_path": None, "prompt_name": None, "dialect": None, "requested_model": "claude-opus-4-8"}
+    tried = [
+        {"model": "openai/gpt-4o", "latency_ms": 80, "error_kind": "unavailable", "error_message": "500"},
+        {"model": "lmstudio/qwen2.5-coder", "latency_ms": 30},
+    ]
+    done = {"outcome": "ok", "used_model": "lmstudio/qwen2.5-coder", "input_tokens": 10, "output_tokens": 5}
+    path = str(tmp_path / "ledger.sqlite3")
+    with open_ledger(path) as ledger:
+        ledger.record_runs(
+            [
+                WholeRun(began, {**start, "client": "Claude Code", "agent": "reviewer"}, tried, done),
+                WholeRun(began, start, tried[1:], done),
+            ]
+        )
+        first, second = sorted(runs(ledger), key=lambda row: row["id"])
+        assert (first["client"], first["agent"], first["outcome"]) == ("Claude Code", "reviewer", "ok")
+        assert [(a["n"], a["model"]) for a in attempts(ledger, first["id"])] == [
+            (1, "openai/gpt-4o"),
+            (2, "lmstudio/qwen2.5-coder"),
+        ]
+        assert [a["n"] for a in attempts(ledger, second["id"])] == [1]
+        with pytest.raises(ValueError, match="outcome must be"):
+            ledger.record_runs(
+                [WholeRun(began, start, tried, done), WholeRun(began, start, [], {"outcome": "?"})]
+            )
+        assert count(ledger) == 2  # the failed batch's first run was rolled back with it

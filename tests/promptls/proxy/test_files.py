@@ -6,8 +6,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+from promptls.adapters.errors import MissingKey
+
 from promptls.proxy.agents import AgentFiles
-from promptls.proxy.state import ProxyState
+from promptls.proxy.state import KEY_TTL, ProxyState
 
 
 def write(path: Path, text: str, stamp: int | None = None) -> None:
@@ -82,3 +85,26 @@ def test_an_agent_assigned_in_settings_routes_once_the_settings_say_so(tmp_path:
     )
     decided = state.decide(body, {})
     assert (str(decided.route.model), decided.route.agent) == ("ollama/phi4", "reviewer")
+
+
+def test_a_key_is_remembered_for_its_time_to_live_and_a_missing_one_never(tmp_path: Path):
+    """The proxy asks the environment (or the OS keyring) for a provider's key at most every
+    KEY_TTL seconds; a key set while it runs is used once that time is over, and a key that was
+    missing is looked up again at the next request."""
+    now = [1000.0]
+    write(tmp_path / "promptls.toml", '[proxy.routes]\n"claude-*" = "openai/gpt-4o-mini"\n')
+    state = ProxyState(
+        str(tmp_path), {}, AgentFiles(str(tmp_path), str(tmp_path / "h")), check_every=0, clock=lambda: now[0]
+    )
+    call = state.decide_for("claude-opus-4-8").plan.calls[0]
+    with pytest.raises(MissingKey):
+        state.endpoint(call)
+    assert state.cached_endpoint(call) is None
+    state.env["OPENAI_API_KEY"] = "sk-first-key-0000"
+    assert state.endpoint(call).api_key == "sk-first-key-0000"
+    state.env["OPENAI_API_KEY"] = "sk-second-key-1111"
+    assert state.endpoint(call).api_key == "sk-first-key-0000"
+    assert state.cached_endpoint(call).api_key == "sk-first-key-0000"
+    now[0] += KEY_TTL + 1
+    assert state.cached_endpoint(call) is None
+    assert state.endpoint(call).api_key == "sk-second-key-1111"

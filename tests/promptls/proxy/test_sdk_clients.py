@@ -341,3 +341,39 @@ def test_an_image_reaches_an_openai_upstream_as_an_image_part(proxy, upstreams):
     [part_image, part_text] = upstreams.alpha.requests[0].body["messages"][-1]["content"]
     assert part_image == {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PIXEL}"}}
     assert part_text == {"type": "text", "text": "What is this?"}
+
+
+def test_a_long_conversation_is_answered_whole_while_short_requests_go_on(proxy, upstreams):
+    """A body over the event loop's inline limit (Claude Code sends hundreds of KB in a long session)
+    is read on a worker thread; it reaches the upstream whole, and a short request beside it is
+    answered as usual."""
+    upstreams.alpha.script(Ok("Read it all."), Ok("Short one."))
+    long_text = "".join(f"line {n:06} of a long transcript\n" for n in range(10_000))  # ~300 KB
+    client = anthropic_client(proxy)
+    message = client.messages.create(
+        model="claude-opus-4-8", max_tokens=10, messages=[{"role": "user", "content": long_text}]
+    )
+    short = client.messages.create(
+        model="claude-opus-4-8", max_tokens=10, messages=[{"role": "user", "content": "Hi"}]
+    )
+    assert (message.content[0].text, short.content[0].text) == ("Read it all.", "Short one.")
+    first = upstreams.alpha.requests[0].body
+    assert first["messages"][-1]["content"] == long_text
+
+
+def test_a_plan_that_falls_back_to_anthropic_runs_on_a_thread_and_falls_back(project, start_proxy, upstreams):
+    """An OpenAI-compatible model with Anthropic as its fallback: the plan cannot run on the event loop
+    alone, so it runs on a worker thread, with the same fallback."""
+    (project / "promptls.toml").write_text(
+        (project / "promptls.toml").read_text() + '\n[proxy]\nfallback = ["anthropic/claude-sonnet-4-5"]\n'
+    )
+    proxy = start_proxy(project)
+    upstreams.alpha.script(Fail.server_error())
+    upstreams.claude.script(anthropic_server.Ok("Claude took over."))
+    with anthropic_client(proxy).messages.stream(
+        model="alpha/falls-over", max_tokens=20, messages=[{"role": "user", "content": "Hi"}]
+    ) as stream:
+        text = "".join(stream.text_stream)
+    assert text == "Claude took over."
+    assert len(upstreams.alpha.requests) == 1 and len(upstreams.claude.requests) == 1
+    assert "alpha/falls-over → anthropic/claude-sonnet-4-5 after 1 fallback 200 stream" in proxy.stop()

@@ -63,14 +63,15 @@ class HttpPool:
 
             connector = aiohttp.TCPConnector(
                 limit=0,  # the proxy's own concurrency bounds it; a queue here would add latency
-                keepalive_timeout=30,
-                enable_cleanup_closed=False,
+                # closed before the servers close theirs (uvicorn's, llama.cpp's and Node's 5 s): a
+                # request sent on a connection the server is closing would fail, and a POST is not
+                # sent twice. httpx, which `promptls run` uses, keeps them 5 s too
+                keepalive_timeout=4,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
-                auto_decompress=True,
                 skip_auto_headers=("User-Agent",),
-                raise_for_status=False,
+                trust_env=True,  # HTTPS_PROXY, NO_PROXY and .netrc, as the SDKs' httpx honours them
             )
         return self._session
 

@@ -341,6 +341,11 @@ def sse_data(pieces: Iterable[bytes]) -> Iterator[str]:
     yield from parser.end()
 
 
+MAX_EVENT = 16 << 20
+"""Bytes of one server-sent event at most (a line, or the data lines of one event): the largest a
+provider sends is a whole tool call's arguments or an image, far below."""
+
+
 class SSEParser:
     """The data of each server-sent event (its `data:` lines joined), from a body's pieces as they
     arrive: `feed(piece)` gives the events the piece completed, `end()` what the body's end
@@ -350,9 +355,12 @@ class SSEParser:
     def __init__(self) -> None:
         self._data: list[str] = []
         self._rest = b""
+        self._size = 0
 
     def feed(self, piece: bytes) -> list[str]:
         buffer, cr = self._rest + piece, b""
+        if len(buffer) > MAX_EVENT:  # a line without end: not an event stream worth waiting for
+            raise ValueError(f"a server-sent event line over {MAX_EVENT >> 20} MiB")
         if buffer.endswith(b"\r"):  # maybe the first half of a CRLF: one line end, not two
             buffer, cr = buffer[:-1], b"\r"
         lines = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
@@ -362,9 +370,13 @@ class SSEParser:
         for line in lines:
             if line.startswith(b"data:"):
                 data.append(_field_value(line))
+                self._size += len(line)
+                if self._size > MAX_EVENT:
+                    raise ValueError(f"a server-sent event over {MAX_EVENT >> 20} MiB")
             elif not line and data:  # a blank line ends the event
                 events.append("\n".join(data))
                 data.clear()
+                self._size = 0
         return events
 
     def end(self) -> list[str]:

@@ -16,7 +16,9 @@ request the proxies send to the upstream directly. Printed:
 - latency, one request at a time (round-robin over the three targets, after a warm-up): p50 and p99 of
   the whole request without `stream`, and with `stream` the time to the first text event (TTFT) and to
   the end; each proxy's p50 added over the direct call;
-- requests per second with 1, 8 and 32 concurrent clients for `--seconds` each, whole and streamed.
+- requests per second with 1, 8 and 32 concurrent clients for `--seconds` each, whole and streamed,
+  and the CPU time (user + system) each target's own process spent per request meanwhile: steadier
+  than the rates, which the machine's other work moves.
 
 Goals (issue 13): at most 1 ms added at p50; more requests per second than claude-code-router at every
 concurrency. The machine's cores are shared by the load, the upstream and the proxy: figures are for
@@ -146,7 +148,9 @@ class Processes:
         self.procs: list[subprocess.Popen] = []
         upstream = self._start([sys.executable, __file__, "--serve-upstream"], stdout=subprocess.PIPE)
         self.upstream = f"http://127.0.0.1:{int(upstream.stdout.readline())}"
-        self.targets: dict[str, Target] = {"direct": Target(f"{self.upstream}/v1/chat/completions", "openai")}
+        self.targets: dict[str, Target] = {
+            "direct": Target(f"{self.upstream}/v1/chat/completions", "openai", upstream.pid)
+        }
         self.targets["promptls"] = self._promptls()
         if use_ccr:
             self.targets["ccr"] = self._ccr()
@@ -177,7 +181,7 @@ class Processes:
             stdout=subprocess.DEVNULL,
         )
         wait_for_port(port, proc)
-        return Target(f"http://127.0.0.1:{port}/v1/messages", "anthropic")
+        return Target(f"http://127.0.0.1:{port}/v1/messages", "anthropic", proc.pid)
 
     def _ccr(self) -> Target:
         if not CCR.exists():
@@ -202,7 +206,7 @@ class Processes:
         env = {**os.environ, "HOME": str(home)}
         proc = self._start(["node", str(CCR), "start"], env=env, stdout=subprocess.DEVNULL)
         wait_for_port(port, proc)
-        return Target(f"http://127.0.0.1:{port}/v1/messages", "anthropic")
+        return Target(f"http://127.0.0.1:{port}/v1/messages", "anthropic", proc.pid)
 
     def stop(self) -> None:
         for proc in reversed(self.procs):
@@ -222,6 +226,8 @@ class Target(NamedTuple):
     url: str
     protocol: str
     """"anthropic" (the proxies) or "openai" (the upstream, directly)."""
+    pid: int
+    """The process that serves it, whose CPU time per request is measured."""
 
     def body(self, stream: bool) -> dict[str, Any]:
         body = dict(ANTHROPIC_BODY if self.protocol == "anthropic" else OPENAI_BODY)
@@ -276,7 +282,20 @@ async def latencies(targets: dict[str, Target], requests: int, stream: bool) -> 
     return out
 
 
-async def throughput(target: Target, clients: int, seconds: float, stream: bool) -> float:
+class Rate(NamedTuple):
+    per_second: float
+    cpu_ms: float
+    """CPU time (user + system) of the target's process per request."""
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system time of a process so far (Linux: /proc/PID/stat, in clock ticks)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def throughput(target: Target, clients: int, seconds: float, stream: bool) -> Rate:
     """Requests per second of `clients` workers, each with a client (one connection) of its own:
     httpx's shared pool gets slow with many connections, and the load would measure itself."""
     import httpx
@@ -294,13 +313,13 @@ async def throughput(target: Target, clients: int, seconds: float, stream: bool)
                 await call(client, target, stream)
                 done += 1
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds(target.pid)
         await asyncio.gather(*(worker(client) for client in pool))
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, cpu_seconds(target.pid) - cpu
     finally:
         for client in pool:
             await client.aclose()
-    return done / elapsed
+    return Rate(done / elapsed, cpu * 1000 / max(done, 1))
 
 
 def ms(seconds: float) -> str:
@@ -352,9 +371,14 @@ def main() -> None:
         for stream in (False, True):
             print(f"\nRequests per second, {'streamed' if stream else 'whole'} ({args.seconds:g} s each)")
             print("  " + f"{'target':<10}" + "".join(f"{f'{c} clients':>12}" for c in CONCURRENCY))
+            cpu: dict[str, list[float]] = {}
             for name, target in targets.items():
                 rates = [asyncio.run(throughput(target, c, args.seconds, stream)) for c in CONCURRENCY]
-                print("  " + f"{name:<10}" + "".join(f"{rate:>12.0f}" for rate in rates))
+                cpu[name] = [rate.cpu_ms for rate in rates]
+                print("  " + f"{name:<10}" + "".join(f"{rate.per_second:>12.0f}" for rate in rates))
+            print("  CPU ms per request of the target's own process (the proxy alone; direct: the upstream)")
+            for name, values in cpu.items():
+                print("  " + f"{name:<10}" + "".join(f"{value:>12.2f}" for value in values))
     finally:
         procs.stop()
 

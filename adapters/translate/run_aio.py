@@ -2,8 +2,8 @@
 asynchronous wire (stream_aio.AIO_KINDS). The policy is run.py's `PlanWalk`, step for step: the
 retries and their backoff, the cooldowns, fallback only before the first event, the attempts kept.
 
-    run = AsyncMessagesRun(pool, plan, body, env, endpoint=...)
-    async for event in run:
+    run = AsyncMessagesRun(pool, plan, body, env, lookup=...)
+    async for events in run:       # lists of events: those one read of the upstream made
         ...
 
 A client that goes away cancels the task iterating the run: the upstream read ends at once (its
@@ -57,7 +57,7 @@ class AsyncMessagesRun(PlanWalk):
     async def _lookup_on_thread(self, call: PlannedCall) -> Endpoint:
         return await asyncio.to_thread(endpoint_for, call, self.env)
 
-    async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+    async def __aiter__(self) -> AsyncIterator[list[dict[str, Any]]]:
         for index, call in enumerate(self.plan.calls):
             if self.skipped(index, call):
                 continue
@@ -73,14 +73,17 @@ class AsyncMessagesRun(PlanWalk):
                 begin = self.clock()
                 answered = False
                 try:
-                    async for event in stream_messages_aio(
+                    async for events in stream_messages_aio(
                         self.pool, endpoint, call.name, self.body, **options
                     ):
+                        if not events:
+                            continue
                         if not answered:
                             answered = True
                             self.answered(call)
-                        self.count(event)
-                        yield event
+                        for event in events:
+                            self.count(event)
+                        yield events
                 except AdapterError as error:
                     delay = self.failed(call, begin, error, answered, retry)
                     if delay is None:

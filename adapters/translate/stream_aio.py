@@ -45,9 +45,10 @@ async def stream_messages_aio(
     reasoning: bool | None = None,
     options: Mapping[str, Any] = NO_OPTIONS,
     max_output: int | None = None,
-) -> AsyncIterator[dict[str, Any]]:
+) -> AsyncIterator[list[dict[str, Any]]]:
     """Send `body` (an Anthropic Messages request) to `model` at `endpoint` through `pool`, and yield
-    the answer as Anthropic streaming events; the arguments are `stream_messages`' (`betas` is for
+    the answer as Anthropic streaming events, in lists: those that one read of the upstream's answer
+    made (sent on to the client in one write). The arguments are `stream_messages`' (`betas` is for
     Anthropic endpoints, which are not called here)."""
     if endpoint.kind not in AIO_KINDS:
         raise Unsupported(
@@ -70,27 +71,35 @@ async def stream_messages_aio(
         url = str(response.url)
         if answer_form(_Head(response.status, response.headers, url), endpoint, model, SSE) == WHOLE_JSON:
             raw = await read_whole(response, endpoint, model)
-            for event in reader.feed(completion_as_chunk(raw, call, url)):
-                started = True
-                yield event
+            events = reader.feed(completion_as_chunk(raw, call, url))
         else:
+            events = []
             done = False
-            async for text in sse_events(response, call.watch):
-                if done:  # the rest of the body, read only to keep the connection
-                    continue
-                if text.startswith("[DONE]"):
-                    done = True
-                    continue
-                chunk = json.loads(text)
-                if isinstance(chunk, Mapping) and chunk.get("error"):
-                    raise stream_error(chunk["error"], endpoint, model)
-                for event in reader.feed(chunk):
+            async for batch in sse_events(response, call.watch):
+                try:
+                    for text in batch:
+                        if done:  # the rest of the body, read only to keep the connection
+                            continue
+                        if text.startswith("[DONE]"):
+                            done = True
+                            continue
+                        chunk = json.loads(text)
+                        if isinstance(chunk, Mapping) and chunk.get("error"):
+                            raise stream_error(chunk["error"], endpoint, model)
+                        events += reader.feed(chunk)
+                except Exception:
+                    if events:  # what came before the failure goes out first, as on a thread
+                        started = True
+                        yield events
+                    raise
+                if events:
                     started = True
-                    yield event
+                    yield events
+                    events = []
         finished = True
-        for event in reader.end():
-            started = True
-            yield event
+        events += reader.end()
+        started = started or bool(events)
+        yield events
     except GeneratorExit:
         raise
     except Exception as exc:

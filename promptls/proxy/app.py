@@ -108,8 +108,11 @@ async def _relay(request: Request, shape: Shape) -> Response:
 
     proxy: Proxy = request.app.state.proxy
     raw = await request.body()
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    exchange = Exchange(request.method, request.url.path, client_name(headers.get("user-agent")))
+    scope = request.scope
+    # ASGI gives header names lower-case; read from the scope, not through Starlette's URL and
+    # Headers objects (built per request, 2% of the proxy's time)
+    headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+    exchange = Exchange(scope["method"], scope["path"], client_name(headers.get("user-agent")))
     if len(raw) <= INLINE_LIMIT:
         prepared = prepare(proxy, raw, headers, shape, exchange)
     else:

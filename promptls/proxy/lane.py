@@ -41,10 +41,10 @@ async def answer_on_loop(reply: Reply) -> Response:
         betas=prepared.betas,
         lookup=lambda call: _endpoint(proxy, call),
     )
-    events = run.__aiter__()
+    events = run.__aiter__()  # lists of events: those one read of the upstream made
     try:
         if not reply.exchange.stream:
-            answer = [event async for event in events]
+            answer = [event async for batch in events for event in batch]
             return _response(await _whole(reply, answer, run.model_id), reply, run)
         first = await anext(events)
     except AdapterError as error:
@@ -73,13 +73,16 @@ async def _endpoint(proxy: Proxy, call: PlannedCall) -> Endpoint:
 
 
 async def _stream(
-    reply: Reply, run: AsyncMessagesRun, first: dict[str, Any], events: AsyncIterator[dict[str, Any]]
+    reply: Reply,
+    run: AsyncMessagesRun,
+    first: list[dict[str, Any]],
+    batches: AsyncIterator[list[dict[str, Any]]],
 ) -> AsyncIterator[bytes]:
     ended = False
     try:
-        yield await _piece(reply, first, run.model_id)
-        async for event in events:
-            yield await _piece(reply, event, run.model_id)
+        yield await _pieces(reply, first, run.model_id)
+        async for batch in batches:  # what one read of the upstream brought: one write to the client
+            yield await _pieces(reply, batch, run.model_id)
         end = reply.stream_end()
         if end:
             yield end
@@ -97,14 +100,18 @@ async def _stream(
     finally:
         if not ended:  # the client went away mid-answer (the upstream connection is closed by now)
             reply.went_away()
-        await events.aclose()  # type: ignore[attr-defined]
+        await batches.aclose()  # type: ignore[attr-defined]
         reply.finish(run)
 
 
-async def _piece(reply: Reply, event: dict[str, Any], model: str | None) -> bytes:
-    if reply.may_estimate(event):  # counting tokens takes a while: not on the loop
-        return await asyncio.to_thread(reply.piece, event, model)
-    return reply.piece(event, model)
+async def _pieces(reply: Reply, events: list[dict[str, Any]], model: str | None) -> bytes:
+    if any(reply.may_estimate(event) for event in events):  # counting tokens takes a while
+        return await asyncio.to_thread(_join, reply, events, model)
+    return _join(reply, events, model)
+
+
+def _join(reply: Reply, events: list[dict[str, Any]], model: str | None) -> bytes:
+    return b"".join([reply.piece(event, model) for event in events])
 
 
 async def _whole(reply: Reply, events: list[dict[str, Any]], model: str | None) -> Any:

@@ -61,8 +61,8 @@ async def _call_on_loop(
     pool = HttpPool()
     events: list[dict[str, Any]] = []
     try:
-        async for event in stream_messages_aio(pool, point, model, body, **options):
-            events.append(event)
+        async for batch in stream_messages_aio(pool, point, model, body, **options):
+            events += batch
     except AdapterError as error:
         assert_no_canary(f"{error} {error!r} {error.describe()}")
         return events, error

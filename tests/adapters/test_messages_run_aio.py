@@ -91,8 +91,8 @@ def plan(*calls: PlannedCall, retries: int = 0) -> FallbackPlan:
 async def drain(run: AsyncMessagesRun) -> tuple[list[dict[str, Any]], AdapterError | None]:
     events: list[dict[str, Any]] = []
     try:
-        async for event in run:
-            events.append(event)
+        async for batch in run:
+            events += batch
     except AdapterError as error:
         return events, error
     finally:
@@ -195,8 +195,8 @@ async def test_a_client_that_goes_away_closes_the_upstream_connection(servers) -
     seen = asyncio.Event()
 
     async def client() -> None:
-        async for event in run:
-            if event["type"] == "content_block_delta":
+        async for batch in run:
+            if any(event["type"] == "content_block_delta" for event in batch):
                 seen.set()
 
     task = asyncio.create_task(client())
@@ -216,3 +216,16 @@ def test_only_plans_of_openai_compatible_servers_run_on_the_loop(servers) -> Non
     ollama = local(second)._replace(kind="ollama", provider="ollama")
     assert not runs_on_loop(plan(hosted(first), ollama))
     assert not runs_on_loop(plan())
+
+
+def test_the_environment_s_http_proxy_is_used_except_for_loopback_and_no_proxy(monkeypatch) -> None:
+    """As the SDKs' httpx honours HTTPS_PROXY and NO_PROXY; a proxy never stands before a server on
+    this machine."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp.example:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.example")
+    pool = HttpPool()
+    assert pool.proxy_for("https://api.openai.com/v1") == "http://proxy.corp.example:3128"
+    assert pool.proxy_for("https://llm.internal.example/v1") is None
+    assert pool.proxy_for("http://127.0.0.1:8080/v1") is None
+    assert pool.proxy_for("http://localhost:1234/v1") is None
+    assert HttpPool().proxy_for("http://gpu-box.lan:8000/v1") is None  # no HTTP_PROXY for http://

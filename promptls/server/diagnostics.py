@@ -14,6 +14,11 @@ OPTIONS = types.DiagnosticOptions(
 def document_diagnostic(
     ls: PromptlsServer, params: types.DocumentDiagnosticParams
 ) -> types.DocumentDiagnosticReport:
+    if not ls.pull_diagnostics:
+        # A client that pulls but cannot be asked to pull again (Neovim 0.11: no
+        # `workspace/diagnostic/refresh`) gets its diagnostics pushed; were its pulls answered too,
+        # it would show every finding twice, once per namespace.
+        return types.RelatedFullDocumentDiagnosticReport(items=[])
     analysis = ls.documents.analyze(params.text_document.uri)
     if analysis is None:
         return types.RelatedFullDocumentDiagnosticReport(items=[])

@@ -286,6 +286,9 @@ local function run_setup_checks()
     wait(15000, function()
       return attached(manifest) and #vim.diagnostic.get(manifest) > 0
     end, "the client to attach to .claude-plugin/plugin.json and report on it")
+    -- Neovim 0.11 pulls diagnostics besides taking the pushed ones (each in a namespace of its own):
+    -- a second copy of a finding would arrive within this second.
+    vim.wait(1000)
     local package_json = open("package.json")
     return {
       manifest_filetype = vim.bo[manifest].filetype,

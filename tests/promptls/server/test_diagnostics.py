@@ -92,3 +92,24 @@ async def test_the_projects_check_table_rules_the_editor_as_it_rules_the_shell(
     proc = run_promptls("check", "--output-format", "json", cwd=workspace)
     printed = {(d["path"], d["location"]["line"], d["code"]) for d in json.loads(proc.stdout)}
     assert printed == shown
+
+
+async def test_a_client_that_gets_pushed_diagnostics_gets_no_second_copy_by_pulling(client, workspace):
+    """Neovim 0.11 pulls whenever the server can answer pulls, even though it cannot be asked to
+    pull again, and shows pushed and pulled findings side by side: such a client gets its findings
+    pushed and its pulls answered empty, so each finding shows once."""
+    from tests.promptls.server.conftest import uses_pull
+
+    path = workspace / ".claude" / "agents" / "pushed-once.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(AGENT)
+    uri = open_doc(client, path)
+    shown = await diagnostics(client, uri)
+    assert {d.code for d in shown} == {"PLS203", "PLS204", "PLS110"}
+    pulled = await client.text_document_diagnostic_async(
+        types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    if uses_pull(client):
+        assert {d.code for d in pulled.items} == {"PLS203", "PLS204", "PLS110"}
+    else:
+        assert list(pulled.items) == []

@@ -166,13 +166,26 @@ async def post_json(
         raise transport_error(exc, endpoint, model) from None
     if response.status >= 400:
         try:
-            raw = await response.content.read(ERROR_LIMIT)
+            raw = await read_at_most(response, ERROR_LIMIT)
         except (aiohttp.ClientError, TimeoutError):
             raw = b""
         finally:
             response.close()
         raise status_failure(response.status, raw, response.headers, endpoint, model)
     return response
+
+
+async def read_at_most(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The body to its end, or its first `limit` bytes (a read gives what has arrived, not all)."""
+    pieces: list[bytes] = []
+    size = 0
+    while size < limit:
+        piece = await response.content.read(limit - size)
+        if not piece:
+            break
+        pieces.append(piece)
+        size += len(piece)
+    return b"".join(pieces)
 
 
 def transport_error(exc: BaseException, endpoint: Endpoint, model: str) -> AdapterError:
@@ -184,13 +197,24 @@ def transport_error(exc: BaseException, endpoint: Endpoint, model: str) -> Adapt
     return Unavailable(what, provider=endpoint.provider, model=model)
 
 
-async def read_whole(response: aiohttp.ClientResponse, endpoint: Endpoint, model: str) -> bytes:
-    """A whole body (at most `WHOLE_LIMIT` bytes), within the endpoint's `timeout` per read."""
+async def read_whole(response: aiohttp.ClientResponse, watch: StreamWatch) -> bytes:
+    """A whole body (at most `WHOLE_LIMIT` bytes): a server that answered a stream request without
+    streaming. Each read within the endpoint's `timeout`, the whole by the first-token deadline."""
     import aiohttp
 
+    endpoint, model = watch.endpoint, watch.model
+    left = watch.deadline - time.monotonic()
     try:
-        raw = await response.content.read(WHOLE_LIMIT + 1)
-    except (aiohttp.ClientError, TimeoutError) as exc:
+        if left <= 0:
+            raise TimeoutError
+        async with asyncio.timeout(left) as limit:
+            raw = await read_at_most(response, WHOLE_LIMIT + 1)
+    except TimeoutError:
+        if left > 0 and not limit.expired():  # the endpoint's own per-read timeout
+            raise transport_error(TimeoutError(), endpoint, model) from None
+        watch.expired = FIRST_TOKEN
+        raise watch.timeout() from None
+    except aiohttp.ClientError as exc:
         raise transport_error(exc, endpoint, model) from None
     if len(raw) > WHOLE_LIMIT:
         raise Unavailable(

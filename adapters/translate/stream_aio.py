@@ -70,7 +70,7 @@ async def stream_messages_aio(
         reader = ChunkReader(call, names)
         url = str(response.url)
         if answer_form(_Head(response.status, response.headers, url), endpoint, model, SSE) == WHOLE_JSON:
-            raw = await read_whole(response, endpoint, model)
+            raw = await read_whole(response, call.watch)
             events = reader.feed(completion_as_chunk(raw, call, url))
         else:
             events = []

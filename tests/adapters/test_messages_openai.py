@@ -398,6 +398,16 @@ def test_a_whole_json_answer_to_a_stream_request_is_read(
     assert message["content"][1]["input"] == {"command": "pwd"} and message["stop_reason"] == "tool_use"
 
 
+def test_a_large_whole_answer_arrives_whole(provider: Provider, server: OpenAIWireServer) -> None:
+    """A server that does not stream a long answer: read to its end (the socket hands it over in many
+    pieces), not just what came first."""
+    long_text = "".join(f"line {n:05}\n" for n in range(30_000))  # ~330 KB
+    server.script(JsonInsteadOfStream(Ok(long_text)))
+    events, error = call(endpoint(provider, server), "gpt-4o", body(user("hi")))
+    assert error is None
+    assert text_of(collect_message(events)) == long_text
+
+
 def test_the_request_json_is_what_the_sdk_sent(provider: Provider, server: OpenAIWireServer) -> None:
     """The body goes up as built (the SDK's low-level post): no field the SDK would add or drop."""
     call(

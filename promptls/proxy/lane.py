@@ -55,11 +55,7 @@ async def answer_on_loop(reply: Reply) -> Response:
         raise
     except Exception as exc:  # a bug: the client gets a 500 in its shape, the proxy goes on
         return _response(reply.crashed(exc), reply, run)
-    return StreamingResponse(
-        _stream(reply, run, first, events),
-        media_type="text/event-stream",
-        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
-    )
+    return StreamedAnswer(reply, run, first, events)
 
 
 async def _endpoint(proxy: Proxy, call: PlannedCall) -> Endpoint:
@@ -72,36 +68,58 @@ async def _endpoint(proxy: Proxy, call: PlannedCall) -> Endpoint:
     return await loop.run_in_executor(proxy.executor, proxy.state.endpoint, call)
 
 
-async def _stream(
-    reply: Reply,
-    run: AsyncMessagesRun,
-    first: list[dict[str, Any]],
-    batches: AsyncIterator[list[dict[str, Any]]],
-) -> AsyncIterator[bytes]:
-    ended = False
-    try:
-        yield await _pieces(reply, first, run.model_id)
-        async for batch in batches:  # what one read of the upstream brought: one write to the client
-            yield await _pieces(reply, batch, run.model_id)
-        end = reply.stream_end()
-        if end:
-            yield end
-        ended = True
-    except AdapterError as error:
-        out = reply.failed(error)
-        ended = out is not None
-        if out is not None:
-            yield out  # type: ignore[misc]  # after the first event: bytes
-    except Exception as exc:
-        ended = True
-        out = reply.crashed(exc)
-        if isinstance(out, bytes):
-            yield out
-    finally:
-        if not ended:  # the client went away mid-answer (the upstream connection is closed by now)
-            reply.went_away()
-        await batches.aclose()  # type: ignore[attr-defined]
-        reply.finish(run)
+class StreamedAnswer(StreamingResponse):
+    """A streamed answer whose request is recorded however the response ends: sent whole, broken, or
+    never begun (a client gone before the response's start is sent: the body's iterator never runs,
+    and its own `finally` with it)."""
+
+    def __init__(
+        self,
+        reply: Reply,
+        run: AsyncMessagesRun,
+        first: list[dict[str, Any]],
+        batches: AsyncIterator[list[dict[str, Any]]],
+    ) -> None:
+        self.reply = reply
+        self.run = run
+        self.batches = batches
+        self.ended = False
+        """The client got the answer's end (or its error event)."""
+        super().__init__(
+            self._body(first),
+            media_type="text/event-stream",
+            headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+        )
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if not self.ended:  # the client went away mid-answer
+                self.reply.went_away()
+            await self.batches.aclose()  # type: ignore[attr-defined]  # closes the upstream connection
+            self.reply.finish(self.run)
+
+    async def _body(self, first: list[dict[str, Any]]) -> AsyncIterator[bytes]:
+        reply, model = self.reply, self.run
+        try:
+            yield await _pieces(reply, first, model.model_id)
+            async for batch in self.batches:  # what one read of the upstream brought: one write
+                yield await _pieces(reply, batch, model.model_id)
+            end = reply.stream_end()
+            if end:
+                yield end
+            self.ended = True
+        except AdapterError as error:
+            out = reply.failed(error)
+            self.ended = out is not None
+            if out is not None:
+                yield out  # type: ignore[misc]  # after the first event: bytes
+        except Exception as exc:
+            self.ended = True
+            out = reply.crashed(exc)
+            if isinstance(out, bytes):
+                yield out
 
 
 async def _pieces(reply: Reply, events: list[dict[str, Any]], model: str | None) -> bytes:

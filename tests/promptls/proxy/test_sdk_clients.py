@@ -4,12 +4,13 @@ wire servers behind it: what each client gets, and what each upstream received."
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import anthropic
 import openai
 import pytest
 
-from tests.conftest import CANARY_KEYS
+from tests.conftest import CANARY_KEYS, read_ledger
 from tests.promptls.proxy.conftest import CLIENT_KEY, REVIEWER_BODY
 from tests.wire import anthropic_server
 from tests.wire.base import Paced, Reset
@@ -377,3 +378,18 @@ def test_a_plan_that_falls_back_to_anthropic_runs_on_a_thread_and_falls_back(pro
     assert text == "Claude took over."
     assert len(upstreams.alpha.requests) == 1 and len(upstreams.claude.requests) == 1
     assert "alpha/falls-over → anthropic/claude-sonnet-4-5 after 1 fallback 200 stream" in proxy.stop()
+
+
+def test_a_client_gone_mid_answer_is_logged_and_recorded_as_interrupted(project, start_proxy, upstreams):
+    proxy = start_proxy(project)
+    upstreams.alpha.script(Paced(Ok("a b c d e f g h i j k l m n o p", chunks=16), interval=0.2))
+    with anthropic_client(proxy).messages.stream(
+        model="alpha/slow", max_tokens=50, messages=[{"role": "user", "content": "Slowly."}]
+    ) as stream:
+        for _ in stream.text_stream:
+            break
+    assert upstreams.alpha.stream_abandoned(timeout=10) is not None
+    log = proxy.stop()
+    assert "alpha/slow 200 stream" in log and "error: the client went away" in log
+    runs, _ = read_ledger(Path(proxy.env["PROMPTLS_LEDGER"]))
+    assert [(r["requested_model"], r["outcome"]) for r in runs] == [("alpha/slow", "interrupted")]

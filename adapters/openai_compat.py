@@ -353,7 +353,7 @@ class SSEParser:
     end in LF, CRLF or CR (the SSE format's three); the text is UTF-8, as the format says."""
 
     def __init__(self) -> None:
-        self._data: list[str] = []
+        self._lines: list[str] = []
         self._rest = b""
         self._size = 0
 
@@ -366,7 +366,7 @@ class SSEParser:
         lines = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
         self._rest = lines.pop() + cr  # the end of the piece, not yet a whole line
         events: list[str] = []
-        data = self._data
+        data = self._lines
         for line in lines:
             if line.startswith(b"data:"):
                 data.append(_field_value(line))
@@ -380,7 +380,7 @@ class SSEParser:
         return events
 
     def end(self) -> list[str]:
-        rest, data = self._rest.rstrip(b"\r"), self._data
+        rest, data = self._rest.rstrip(b"\r"), self._lines
         self._rest = b""
         if rest.startswith(b"data:"):  # a body that ends without its last line's end
             data.append(_field_value(rest))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from promptls.router.base.findings import Finding, Severity
 from promptls.router.base.pathglob import path_matches, path_under_root
-from promptls.router.checks import agents, cost, globs, keys, models, prompty, skills, tools
+from promptls.router.checks import agents, cost, globs, keys, models, skills, tools
 from promptls.router.checks.context import PromptContext
 from promptls.router.prompts.dialects import Dialect
 from promptls.router.prompts.frontmatter import PromptFile
@@ -27,6 +27,17 @@ if TYPE_CHECKING:
 
 PromptCheck = Callable[[PromptContext], Iterable[Finding]]
 
+
+def _check_prompty(ctx: PromptContext) -> Iterable[Finding]:
+    """Prompty's own checks, imported when a .prompty file is checked (`check` on a repository
+    without one never loads Prompty's tables)."""
+    if ctx.prompt.dialect is not Dialect.PROMPTY:
+        return ()
+    from promptls.router.checks.prompty import check_prompty
+
+    return check_prompty(ctx)
+
+
 PROMPT_CHECKS: tuple[PromptCheck, ...] = (
     keys.check_keys,
     skills.check_names,
@@ -39,7 +50,7 @@ PROMPT_CHECKS: tuple[PromptCheck, ...] = (
     models.check_fallback,
     models.check_params,
     models.check_profile,
-    prompty.check_prompty,
+    _check_prompty,
     cost.check_context,
 )
 

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from promptls.router.base.findings import Edit, Finding, Fix, Severity
 from promptls.router.base.source import Span
 from promptls.router.checks.context import PromptContext, replace_value_fix
-from promptls.router.checks.copilot_models import copilot_value_findings, is_picker_value
 from promptls.router.models.modelid import (
     CLAUDE_ALIASES,
     ModelId,
@@ -131,7 +130,14 @@ def model_value_findings(
     an entry of a Copilot file's prioritized model list.
     """
     ref = interpret(raw, dialect, catalog, providers)
-    if dialect.is_copilot and rule is None and is_picker_value(raw):
+    if dialect.is_copilot and rule is None:
+        # here, not at the top: Copilot's model list is read only for Copilot files
+        from promptls.router.checks.copilot_models import copilot_value_findings, is_picker_value
+
+        picker = is_picker_value(raw)
+    else:
+        picker = False
+    if picker:
         # Copilot reads this value: what matters is Copilot's own model list, not the APIs'.
         yield from copilot_value_findings(catalog, path, span, raw, ref, today, fixer, suggest, in_list)
         return

@@ -14,7 +14,6 @@ from collections.abc import Collection
 from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
-from promptls.router.models.copilot import find_copilot_model, is_auto, vendor
 from promptls.router.prompts.dialects import Dialect
 
 if TYPE_CHECKING:
@@ -215,6 +214,9 @@ COPILOT_AUTO_VIA = "Copilot's `Auto` (Copilot picks a model for each request): p
 
 
 def _copilot(raw: str, text: str, catalog: Catalog) -> ModelRef | None:
+    # here, not at the top: Copilot's model list is read only when a Copilot file names a model
+    from promptls.router.models.copilot import find_copilot_model, is_auto, vendor
+
     if "/" in text and " " not in text:
         return None  # a promptls id; interpret() reports it as not native to Copilot
     if is_auto(text):

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from functools import cache
 
-from promptls.router.prompts import prompty
 from promptls.router.prompts.dialects import Dialect
 from promptls.router.prompts.schemas import claude, copilot, skills
-from promptls.router.prompts.schemas.base import KeySpec, Kind, Source
+from promptls.router.prompts.schemas.base import DialectSchema, KeySpec, Kind, Source
 from promptls.router.prompts.schemas.claude import CLAUDE_TOOLS
 from promptls.router.prompts.schemas.copilot import COPILOT_TOOLS
 
@@ -173,7 +172,6 @@ _DIALECT_KEYS: dict[Dialect, tuple[KeySpec, ...]] = {
         KeySpec("ext", Kind.MAPPING, "Extension fields by namespace."),
         KeySpec("metadata", Kind.MAPPING, "Arbitrary metadata."),
     ),
-    Dialect.PROMPTY: prompty.PROMPTY.keys,
     Dialect.GENERIC: (
         KeySpec("name", Kind.STRING, "The prompt's name; the file name when omitted."),
         KeySpec("title", Kind.STRING, "A human title."),
@@ -196,7 +194,6 @@ _DIALECT_SOURCES: dict[Dialect, tuple[Source, ...]] = {
     Dialect.COPILOT_INSTRUCTIONS: copilot.INSTRUCTIONS.sources,
     Dialect.SKILL: skills.SKILL.sources,
     Dialect.DOTPROMPT: (DOTPROMPT_SOURCE,),
-    Dialect.PROMPTY: prompty.PROMPTY.sources,
     Dialect.GENERIC: (GENERIC_SOURCE,),
 }
 """The pages each dialect's keys were read from, with the date they were checked."""
@@ -213,6 +210,8 @@ DOTPROMPT_CONFIG_PARAMS = {
 
 def sources_for(dialect: Dialect) -> tuple[Source, ...]:
     """The documentation pages a dialect's keys come from (empty for a dialect without keys yet)."""
+    if dialect is Dialect.PROMPTY:
+        return _prompty().sources
     return _DIALECT_SOURCES.get(dialect, ())
 
 
@@ -220,8 +219,17 @@ def sources_for(dialect: Dialect) -> tuple[Source, ...]:
 def keys_for(dialect: Dialect) -> dict[str, KeySpec]:
     """The keys a dialect knows, its own first, then promptls's (a dialect's spec wins a clash)."""
     specs = {spec.name: spec for spec in PROMPTLS_KEYS}
-    specs.update({spec.name: spec for spec in _DIALECT_KEYS[dialect]})
+    own = _prompty().keys if dialect is Dialect.PROMPTY else _DIALECT_KEYS[dialect]
+    specs.update({spec.name: spec for spec in own})
     return specs
+
+
+def _prompty() -> DialectSchema:
+    """Prompty's keys, imported when a .prompty file is read (its module is large, and `check` on a
+    repository without one never needs it)."""
+    from promptls.router.prompts.prompty import PROMPTY
+
+    return PROMPTY
 
 
 PARAMETER_KEYS = (

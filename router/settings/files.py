@@ -6,7 +6,6 @@ layers below decide instead, visibly.
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from functools import lru_cache
@@ -281,6 +280,8 @@ def _invalid(settings: SettingsFile, keypath: KeyPath, expected: str, value: Any
 
 def _unknown_key(settings: SettingsFile, keypath: KeyPath, key: str, schema: Table) -> None:
     known = sorted(schema)
+    import difflib  # here: only a misspelt key needs it
+
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     span = settings.span(keypath)
     table = settings.prefix + keypath[:-1]

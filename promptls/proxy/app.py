@@ -119,8 +119,9 @@ async def _relay(request: Request, shape: Shape) -> Response:
         loop = asyncio.get_running_loop()
         prepared = await loop.run_in_executor(proxy.executor, prepare, proxy, raw, headers, shape, exchange)
     if isinstance(prepared, Failure):
-        exchange.ended = time.monotonic()
-        proxy.log.done(exchange)
+        if exchange.ended is None:  # not yet logged (a request routed nowhere was, and recorded)
+            exchange.ended = time.monotonic()
+            proxy.log.done(exchange)
         return _failure(prepared)
     reply = Reply(proxy, prepared, shape, exchange)
     if runs_on_loop(prepared.decision.plan):

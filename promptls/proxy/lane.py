@@ -101,11 +101,11 @@ class StreamedAnswer(StreamingResponse):
             self.reply.finish(self.run)
 
     async def _body(self, first: list[dict[str, Any]]) -> AsyncIterator[bytes]:
-        reply, model = self.reply, self.run
+        reply, run = self.reply, self.run
         try:
-            yield await _pieces(reply, first, model.model_id)
+            yield await _pieces(reply, first, run.model_id)
             async for batch in self.batches:  # what one read of the upstream brought: one write
-                yield await _pieces(reply, batch, model.model_id)
+                yield await _pieces(reply, batch, run.model_id)
             end = reply.stream_end()
             if end:
                 yield end

@@ -141,10 +141,13 @@ def _prepare(
             return refused(exchange, bad_request(shape, why), why)
     decision = proxy.state.decide(body, headers)
     exchange.agent = decision.agent.name if decision.agent is not None else None
-    if decision.route.problem:
-        return refused(exchange, not_found(shape, decision.route.problem), decision.route.problem)
     betas = [b.strip() for b in (headers.get("anthropic-beta") or "").split(",") if b.strip()]
-    return Prepared(body, openai_body, decision, betas)
+    prepared = Prepared(body, openai_body, decision, betas)
+    if decision.route.problem:
+        failure = refused(exchange, not_found(shape, decision.route.problem), decision.route.problem)
+        Reply(proxy, prepared, shape, exchange).finish(None)  # a routed request: in the ledger too
+        return failure
+    return prepared
 
 
 def refused(exchange: Exchange, failure: Failure, why: str) -> Failure:

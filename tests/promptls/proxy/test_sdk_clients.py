@@ -393,3 +393,15 @@ def test_a_client_gone_mid_answer_is_logged_and_recorded_as_interrupted(project,
     assert "alpha/slow 200 stream" in log and "error: the client went away" in log
     runs, _ = read_ledger(Path(proxy.env["PROMPTLS_LEDGER"]))
     assert [(r["requested_model"], r["outcome"]) for r in runs] == [("alpha/slow", "interrupted")]
+
+
+def test_a_request_routed_nowhere_is_logged_once_and_recorded_as_failed(project, start_proxy):
+    proxy = start_proxy(project)
+    with pytest.raises(anthropic.NotFoundError):
+        anthropic_client(proxy).messages.create(
+            model="mystery-model", max_tokens=10, messages=[{"role": "user", "content": "Hi"}]
+        )
+    log = proxy.stop()
+    assert log.count("POST /v1/messages mystery-model 404") == 1
+    runs, _ = read_ledger(Path(proxy.env["PROMPTLS_LEDGER"]))
+    assert [(r["requested_model"], r["outcome"]) for r in runs] == [("mystery-model", "failed")]

@@ -32,6 +32,7 @@ from starlette.routing import Route
 from promptls.adapters.openai_aio import HttpPool
 from promptls.proxy.bridge import Channel
 from promptls.proxy.exchange import Exchange, RequestLog
+from promptls.proxy.gone import ClientGone, Receive, unless_gone
 from promptls.proxy.ledger import LedgerWriter
 from promptls.proxy.relay import Failure, Job, Reply, Shape, Whole, bad_request, dumps, prepare
 from promptls.router.proxy.clients import client_name
@@ -127,12 +128,13 @@ async def _relay(request: Request, shape: Shape) -> Response:
     if runs_on_loop(prepared.decision.plan):
         from promptls.proxy.lane import answer_on_loop
 
-        return await answer_on_loop(reply)
-    return await _on_thread(proxy, reply)
+        return await answer_on_loop(reply, request.receive)
+    return await _on_thread(proxy, reply, request.receive)
 
 
-async def _on_thread(proxy: Proxy, reply: Reply) -> Response:
-    """Run the plan on a worker thread (`relay.Job`); its bytes come through a `Channel`."""
+async def _on_thread(proxy: Proxy, reply: Reply, receive: Receive) -> Response:
+    """Run the plan on a worker thread (`relay.Job`); its bytes come through a `Channel`. A client
+    that disconnects before the answer begins cancels it (`receive` is watched until then)."""
     from promptls.adapters.messages import Cancel
 
     channel = Channel(asyncio.get_running_loop())
@@ -141,10 +143,13 @@ async def _on_thread(proxy: Proxy, reply: Reply) -> Response:
     # for the job's end would cost a wake-up of the loop per request (Job.run reports its own errors)
     proxy.executor.submit(Job(reply, channel, cancel).run)
     try:
-        first, ended = await channel.take()
+        first, ended = await unless_gone(channel.take(), receive)
     except asyncio.CancelledError:
         cancel.set()
         raise
+    except ClientGone:
+        cancel.set()  # the job stops its upstream call and records the request as interrupted
+        return Response(status_code=499)
     if first and isinstance(first[0], Failure):
         return _failure(first[0])
     if first and isinstance(first[0], Whole):

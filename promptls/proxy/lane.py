@@ -21,6 +21,7 @@ from starlette.responses import Response, StreamingResponse
 
 from promptls.adapters.errors import AdapterError
 from promptls.adapters.translate.run_aio import AsyncMessagesRun
+from promptls.proxy.gone import ClientGone, Receive, unless_gone
 from promptls.proxy.relay import Failure, Reply
 
 if TYPE_CHECKING:
@@ -29,8 +30,9 @@ if TYPE_CHECKING:
     from promptls.router.resolution.plan import PlannedCall
 
 
-async def answer_on_loop(reply: Reply) -> Response:
-    """The response to a routed request, its plan run on the event loop."""
+async def answer_on_loop(reply: Reply, receive: Receive) -> Response:
+    """The response to a routed request, its plan run on the event loop. `receive`: the request's
+    ASGI channel, watched for the client's disconnection until the answer begins."""
     proxy = reply.proxy
     prepared = reply.prepared
     run = AsyncMessagesRun(
@@ -44,11 +46,14 @@ async def answer_on_loop(reply: Reply) -> Response:
     events = run.__aiter__()  # lists of events: those one read of the upstream made
     try:
         if not reply.exchange.stream:
-            answer = [event async for batch in events for event in batch]
+            answer = await unless_gone(_collect(events), receive)
             return _response(await _whole(reply, answer, run.model_id), reply, run)
-        first = await anext(events)
+        first = await unless_gone(anext(events), receive)
     except AdapterError as error:
         return _response(reply.failed(error), reply, run)
+    except ClientGone:  # the upstream call was cancelled with the wait
+        reply.went_away()
+        return _response(None, reply, run)
     except asyncio.CancelledError:
         reply.went_away()
         reply.finish(run)
@@ -56,6 +61,10 @@ async def answer_on_loop(reply: Reply) -> Response:
     except Exception as exc:  # a bug: the client gets a 500 in its shape, the proxy goes on
         return _response(reply.crashed(exc), reply, run)
     return StreamedAnswer(reply, run, first, events)
+
+
+async def _collect(batches: AsyncIterator[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [event async for batch in batches for event in batch]
 
 
 async def _endpoint(proxy: Proxy, call: PlannedCall) -> Endpoint:

@@ -405,3 +405,22 @@ def test_a_request_routed_nowhere_is_logged_once_and_recorded_as_failed(project,
     assert log.count("POST /v1/messages mystery-model 404") == 1
     runs, _ = read_ledger(Path(proxy.env["PROMPTLS_LEDGER"]))
     assert [(r["requested_model"], r["outcome"]) for r in runs] == [("mystery-model", "failed")]
+
+
+@pytest.mark.parametrize(
+    ("model", "upstream", "ok"),
+    [
+        ("alpha/slow", "alpha", Ok),  # answered on the event loop
+        ("anthropic/claude-sonnet-4-5", "claude", anthropic_server.Ok),  # on a worker thread
+    ],
+)
+def test_a_client_that_gives_up_before_its_answer_stops_the_upstream(proxy, upstreams, model, upstream, ok):
+    """An OpenAI client waiting for a whole answer from a slow local model hits its timeout: the
+    proxy sees it go and cancels the upstream call rather than let the model generate for nobody."""
+    server = getattr(upstreams, upstream)
+    server.script(Paced(ok(" ".join("abcdefghijklmnop"), chunks=16), interval=0.3))  # about 5 s
+    impatient = anthropic.Anthropic(base_url=proxy.url, api_key=CLIENT_KEY, max_retries=0, timeout=1.0)
+    with pytest.raises(anthropic.APITimeoutError):
+        impatient.messages.create(model=model, max_tokens=50, messages=[{"role": "user", "content": "Hi"}])
+    left_after = server.stream_abandoned(timeout=10)
+    assert left_after is not None and left_after < 16

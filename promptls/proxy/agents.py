@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from promptls.proxy.throttle import Throttle
 from promptls.router.proxy.agents import AgentIndex
 
 if TYPE_CHECKING:
@@ -42,10 +42,9 @@ class AgentFiles:
     ) -> None:
         self.project_root = project_root
         self.user_home = user_home or claude_home()
-        self.check_every = check_every
-        """Seconds between two looks for changed files (0: at every request)."""
+        self._looks = Throttle(check_every)
+        """Between two looks for changed files (0 seconds: at every request)."""
         self._lock = threading.Lock()
-        self._checked = 0.0
         self._stamps: dict[str, float | None] = {}
         self.index = AgentIndex(())
         self.prompts: dict[str, PromptFile] = {}
@@ -63,13 +62,9 @@ class AgentFiles:
         return sorted(self.prompts.values(), key=lambda p: (p.name, p.path))
 
     def _maybe_refresh(self) -> None:
-        now = time.monotonic()
-        if now - self._checked < self.check_every:
+        if not self._looks.due():
             return
         with self._lock:
-            if now - self._checked < self.check_every:
-                return
-            self._checked = now
             if any(_stamp(path) != stamp for path, stamp in self._stamps.items()):
                 self.refresh()
 
@@ -93,7 +88,7 @@ class AgentFiles:
         self._stamps = {path: _stamp(path) for path in watched}
         self.prompts = prompts
         self.index = AgentIndex.of((p.name, p.path, p.body) for p in prompts.values())
-        self._checked = time.monotonic()
+        self._looks.restart()
 
 
 def _agent_files(roots: list[str]) -> Iterable[PromptFile]:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from promptls.proxy.agents import AgentFiles
+from promptls.proxy.throttle import Throttle
 from promptls.router.proxy.agents import subagent_signal
 from promptls.router.proxy.routing import ProxyRoute, route
 from promptls.router.resolution.plan import FallbackPlan, PlannedCall, RetryPolicy, plan_call
@@ -58,10 +59,10 @@ class ProxyState:
 
         self.project_root = project_root
         self.env = dict(env)
-        self.check_every = check_every
+        self._looks = Throttle(check_every)
+        """Between two looks for changed settings files (0 seconds: at every request)."""
         self.clock = clock
         """For the keys' time to live (a test's own clock)."""
-        """Seconds between two looks for changed settings files (0: at every request)."""
         self.loader = SettingsLoader()
         from promptls.router.models.catalog import CATALOG_ENV
 
@@ -70,7 +71,6 @@ class ProxyState:
         self._lock = threading.Lock()
         self._routes: dict[tuple[str, str | None], Decision] = {}
         self._keys: dict[tuple[str, str | None, bool], tuple[float, str | None]] = {}
-        self._checked = time.monotonic()
         self._settings = self.loader.for_directory(project_root)
         self._stamps = self._settings_stamps()
         self._agents_seen = self.agents.index
@@ -139,13 +139,9 @@ class ProxyState:
         return value if isinstance(value, str) and value else None
 
     def _maybe_reload(self) -> None:
-        now = time.monotonic()
-        if now - self._checked < self.check_every:
+        if not self._looks.due():
             return
         with self._lock:
-            if now - self._checked < self.check_every:
-                return
-            self._checked = now
             stamps = self._settings_stamps()
             if stamps != self._stamps:
                 self.loader.invalidate()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from http import HTTPStatus
@@ -289,21 +289,36 @@ def read_chunks(response: Any) -> Iterator[Any]:
     """
     import openai
 
-    done = False
+    def sdk_error(error: Any) -> Exception:
+        message = error.get("message") if isinstance(error, Mapping) else None
+        if not isinstance(message, str) or not message:
+            message = "An error occurred during streaming"
+        return openai.APIError(message, request=response.request, body=error)
+
+    chunks = StreamChunks(sdk_error)
     with _sdk_transport_errors(response.request):
-        for data in sse_data(response.iter_bytes()):
-            if done:  # the rest of the body, read only to keep the connection
+        yield from chunks.of(sse_data(response.iter_bytes()))
+
+
+class StreamChunks:
+    """The JSON chunks in a chat completions stream's events, fed as they are read: `[DONE]` ends
+    the answer (what follows is read only to keep the connection), an `error` object in an event
+    raises `on_error(error)`, data that is no JSON a `ValueError`."""
+
+    def __init__(self, on_error: Callable[[Any], Exception]) -> None:
+        self.on_error = on_error
+        self.done = False
+
+    def of(self, events: Iterable[str]) -> Iterator[Any]:
+        for data in events:
+            if self.done:  # the rest of the body, read only to keep the connection
                 continue
             if data.startswith("[DONE]"):
-                done = True
+                self.done = True
                 continue
             chunk = json.loads(data)
             if isinstance(chunk, Mapping) and chunk.get("error"):
-                error = chunk["error"]
-                message = error.get("message") if isinstance(error, Mapping) else None
-                if not isinstance(message, str) or not message:
-                    message = "An error occurred during streaming"
-                raise openai.APIError(message, request=response.request, body=error)
+                raise self.on_error(chunk["error"])
             yield chunk
 
 

@@ -18,7 +18,7 @@ from promptls.adapters.answers import SSE, WHOLE_JSON, answer_form
 from promptls.adapters.base import Endpoint
 from promptls.adapters.errors import Unsupported
 from promptls.adapters.openai_aio import HttpPool, post_json, read_whole, sse_events, stream_error
-from promptls.adapters.openai_compat import map_error
+from promptls.adapters.openai_compat import StreamChunks, map_error
 from promptls.adapters.translate.call import NO_OPTIONS, Call
 from promptls.adapters.translate.stream import stream_error_for
 from promptls.adapters.translate.to_openai import ChunkReader, chat_body, completion_as_chunk
@@ -74,18 +74,10 @@ async def stream_messages_aio(
             events = reader.feed(completion_as_chunk(raw, call, url))
         else:
             events = []
-            done = False
+            chunks = StreamChunks(lambda error: stream_error(error, endpoint, model))
             async for batch in sse_events(response, call.watch):
                 try:
-                    for text in batch:
-                        if done:  # the rest of the body, read only to keep the connection
-                            continue
-                        if text.startswith("[DONE]"):
-                            done = True
-                            continue
-                        chunk = json.loads(text)
-                        if isinstance(chunk, Mapping) and chunk.get("error"):
-                            raise stream_error(chunk["error"], endpoint, model)
+                    for chunk in chunks.of(batch):
                         events += reader.feed(chunk)
                 except Exception:
                     if events:  # what came before the failure goes out first, as on a thread

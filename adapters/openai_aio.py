@@ -32,13 +32,12 @@ from urllib.parse import urlsplit
 
 from promptls.adapters.base import Endpoint
 from promptls.adapters.deadline import FIRST_TOKEN, IDLE, StreamWatch
-from promptls.adapters.errors import AdapterError, BadRequest, Timeout, Unavailable
+from promptls.adapters.errors import AdapterError, Timeout, Unavailable
 from promptls.adapters.openai_compat import (
-    DEFAULT_BASE_URLS,
-    LOCAL_KEY,
     SSEParser,
+    api_key_for,
+    base_url_for,
     endpoint_host,
-    missing_key,
     status_failure,
 )
 
@@ -116,33 +115,15 @@ def _loopback(host: str) -> bool:
 
 
 def request_headers(endpoint: Endpoint, model: str) -> dict[str, str]:
-    """What the SDK would send: the key as a bearer token (a keyless compatible server gets a
-    placeholder, as it accepts any), the settings' headers, JSON. Raises `MissingKey` for a hosted
-    provider without a key."""
-    api_key = endpoint.api_key
-    if api_key is None:
-        if endpoint.provider in DEFAULT_BASE_URLS:
-            raise missing_key(endpoint.provider, model)
-        api_key = LOCAL_KEY
+    """What the SDK would send: the key as a bearer token (`api_key_for`), the settings' headers,
+    JSON."""
     return {
         "Content-Type": "application/json",
         "Accept": "application/json, text/event-stream",
         "User-Agent": "promptls-proxy",
         **endpoint.headers,
-        "Authorization": f"Bearer {api_key}",
+        "Authorization": f"Bearer {api_key_for(endpoint, model)}",
     }
-
-
-def base_url(endpoint: Endpoint, model: str) -> str:
-    url = endpoint.base_url or DEFAULT_BASE_URLS.get(endpoint.provider)
-    if url is None:
-        raise BadRequest(
-            f"provider {endpoint.provider!r} has no base_url: set [providers.{endpoint.provider}] "
-            "base_url in promptls.toml",
-            provider=endpoint.provider,
-            model=model,
-        )
-    return url.rstrip("/")
 
 
 async def post_json(
@@ -154,7 +135,7 @@ async def post_json(
     `Unavailable` or `Timeout`."""
     import aiohttp
 
-    base = base_url(endpoint, model)
+    base = base_url_for(endpoint, model).rstrip("/")
     headers = request_headers(endpoint, model)
     timeout = pool.timeout(endpoint.timeout)
     proxy = pool.proxy_for(base)

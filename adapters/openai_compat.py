@@ -203,19 +203,8 @@ class OpenAICompatAdapter:
         without a key, before anything is sent)."""
         if self._client is None:
             endpoint = self.endpoint
-            base_url = endpoint.base_url or DEFAULT_BASE_URLS.get(endpoint.provider)
-            if base_url is None:
-                raise BadRequest(
-                    f"provider {endpoint.provider!r} has no base_url: set [providers.{endpoint.provider}] "
-                    "base_url in promptls.toml",
-                    provider=endpoint.provider,
-                    model=model,
-                )
-            api_key = endpoint.api_key
-            if api_key is None:
-                if endpoint.provider in DEFAULT_BASE_URLS:
-                    raise missing_key(endpoint.provider, model)
-                api_key = LOCAL_KEY
+            base_url = base_url_for(endpoint, model)
+            api_key = api_key_for(endpoint, model)
             import openai
 
             self._http = openai.DefaultHttpxClient()  # what the SDK makes itself, held for post_stream
@@ -432,6 +421,29 @@ def whole_answer(response: Any, endpoint: Endpoint, model: str) -> list[dict[str
         ]
     except (ValueError, TypeError, LookupError, AttributeError) as exc:
         raise not_an_answer(endpoint, model, url, "a chat completion") from exc
+
+
+def base_url_for(endpoint: Endpoint, model: str = "") -> str:
+    """The endpoint's base URL: its own, or the hosted provider's (`BadRequest` when it has none)."""
+    url = endpoint.base_url or DEFAULT_BASE_URLS.get(endpoint.provider)
+    if url is None:
+        raise BadRequest(
+            f"provider {endpoint.provider!r} has no base_url: set [providers.{endpoint.provider}] "
+            "base_url in promptls.toml",
+            provider=endpoint.provider,
+            model=model,
+        )
+    return url
+
+
+def api_key_for(endpoint: Endpoint, model: str = "") -> str:
+    """The key to send: the endpoint's; a placeholder for a keyless compatible server (LM Studio,
+    llama.cpp and vLLM accept any); `MissingKey` for a hosted provider without one."""
+    if endpoint.api_key is not None:
+        return endpoint.api_key
+    if endpoint.provider in DEFAULT_BASE_URLS:
+        raise missing_key(endpoint.provider, model)
+    return LOCAL_KEY
 
 
 def missing_key(provider: str, model: str = "") -> MissingKey:

@@ -33,13 +33,8 @@ from urllib.parse import urlsplit
 from promptls.adapters.base import Endpoint
 from promptls.adapters.deadline import FIRST_TOKEN, IDLE, StreamWatch
 from promptls.adapters.errors import AdapterError, Timeout, Unavailable
-from promptls.adapters.openai_compat import (
-    SSEParser,
-    api_key_for,
-    base_url_for,
-    endpoint_host,
-    status_failure,
-)
+from promptls.adapters.openai_compat import api_key_for, base_url_for, endpoint_host, status_failure
+from promptls.adapters.sse import SSEParser
 
 if TYPE_CHECKING:
     import aiohttp

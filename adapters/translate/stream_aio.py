@@ -18,7 +18,8 @@ from promptls.adapters.answers import SSE, WHOLE_JSON, answer_form
 from promptls.adapters.base import Endpoint
 from promptls.adapters.errors import Unsupported
 from promptls.adapters.openai_aio import HttpPool, post_json, read_whole, sse_events, stream_error
-from promptls.adapters.openai_compat import StreamChunks, map_error
+from promptls.adapters.openai_compat import map_error
+from promptls.adapters.sse import StreamChunks
 from promptls.adapters.translate.call import NO_OPTIONS, Call
 from promptls.adapters.translate.stream import stream_error_for
 from promptls.adapters.translate.to_openai import ChunkReader, chat_body, completion_as_chunk

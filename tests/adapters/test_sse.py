@@ -9,7 +9,7 @@ import itertools
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from promptls.adapters.openai_compat import MAX_EVENT, SSEParser, sse_data
+from promptls.adapters.sse import MAX_EVENT, SSEParser, sse_data
 
 BODY = (
     b': keep-alive\n\ndata: {"a": 1}\n\nevent: x\ndata: two\ndata: lines\n\ndata:no-space\n\ndata: [DONE]\n\n'

@@ -8,8 +8,7 @@ ollama/qwen2.5-coder" beats "frontmatter line 4 model: sonnet" without knowing t
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from types import MappingProxyType
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from promptls.router.base.pathglob import path_under_root
@@ -25,8 +24,17 @@ from promptls.router.models.modelid import (
 from promptls.router.models.profiles import BUILTIN_PROFILES
 from promptls.router.prompts.dialects import Dialect, command_namespace
 from promptls.router.prompts.frontmatter import PromptFile
-from promptls.router.prompts.keyspec import DOTPROMPT_CONFIG_PARAMS, PARAMETER_KEYS
-from promptls.router.prompts.params import ENV_PREFIX, ParamError, parse_param, valid_param_value
+from promptls.router.prompts.params import ENV_PREFIX
+from promptls.router.resolution.candidates import (
+    Candidate,
+    FallbackModel,
+    Overrides,
+    frontmatter_source,
+    layer_settings,
+    lookup_choice,
+)
+from promptls.router.resolution.fallback import fallback_chain
+from promptls.router.resolution.parameters import run_params
 from promptls.router.settings.discover import ProjectSettings
 from promptls.router.settings.layers import Layer, Setting, Source
 from promptls.router.settings.view import SettingsView, TableView
@@ -34,39 +42,6 @@ from promptls.router.settings.view import SettingsView, TableView
 if TYPE_CHECKING:
     from promptls.router.models.catalog import Catalog, ModelInfo
     from promptls.router.models.fit import LocalMachine
-
-
-_NOTHING: Mapping[str, Any] = MappingProxyType({})
-
-
-class Overrides(NamedTuple):
-    """What the command line and the environment say, above every file."""
-
-    model: str | None = None
-    params: Mapping[str, Any] = _NOTHING
-    env: Mapping[str, str] = _NOTHING
-    no_fallback: bool = False
-
-
-class Candidate(NamedTuple):
-    """One layer's say on one setting."""
-
-    key: str
-    value: Any
-    source: Source
-    note: str | None = None
-    chosen: bool = False
-    defers: bool = False
-    """Says "use the default" (`model: default`, Claude Code's `inherit`): lets lower layers decide."""
-    skipped: bool = False
-    """An entry of a Copilot file's model list passed over for the next one (`copilot_list_choice`)."""
-
-
-class FallbackModel(NamedTuple):
-    raw: str
-    model: ModelId | None
-    source: Source
-    note: str | None = None
 
 
 class Resolution(NamedTuple):
@@ -153,8 +128,8 @@ def resolve(
     model, ref, steps, problem = _choose_model(model_steps, catalog, prompt.dialect, providers, shown_from)
     info = model_info(model, settings, catalog, declared) if model else None
 
-    params, param_steps = _params(prompt, view, overrides, assignments, model)
-    fallback, fallback_source, fallback_steps = _fallback(
+    params, param_steps = run_params(prompt, view, overrides, assignments, model)
+    fallback, fallback_source, fallback_steps = fallback_chain(
         prompt, view, overrides, assignments, catalog, providers, model, choice
     )
     options = sdk_options(model, settings) if model else {}
@@ -204,12 +179,6 @@ def assignment_names(prompt: PromptFile) -> Iterator[str]:
         namespace = command_namespace(prompt.path)
         if namespace:
             yield f"{namespace}:{prompt.name}"
-
-
-def _frontmatter_source(prompt: PromptFile, key: str, label: str | None = None) -> Source:
-    entry = prompt.get(key)
-    span = entry.value_span if entry else None
-    return Source(Layer.FRONTMATTER, label or key, prompt.path, span)
 
 
 def _model_candidates(
@@ -265,8 +234,8 @@ def _model_candidates(
         else:
             if isinstance(value, list) and prompt.dialect.is_copilot and value:
                 value = value[0]  # a list of which promptls can run nothing: the first says why
-            add(value, _frontmatter_source(prompt, "model"), prompt.dialect)
-    profile = _lookup_choice(prompt, assignments, "profile")
+            add(value, frontmatter_source(prompt, "model"), prompt.dialect)
+    profile = lookup_choice(prompt, assignments, "profile")
     if profile is not None:
         table = view.profiles.get(profile)
         if table is None and profile in BUILTIN_PROFILES:
@@ -287,11 +256,11 @@ def _model_candidates(
 
                 pick = pick_for_profile(profile, table.values(), catalog)
                 add(pick.model or "", table.written[0], generic, pick.reason)
-    tier = _lookup_choice(prompt, assignments, "tier")
+    tier = lookup_choice(prompt, assignments, "tier")
     if tier is not None and tier in view.tiers:
         setting = view.tiers[tier].setting
         add(setting.value, setting.source, generic)
-    for setting in _layers(view.defaults, "model"):
+    for setting in layer_settings(view.defaults, "model"):
         add(setting.value, setting.source, generic)
     return out
 
@@ -383,21 +352,6 @@ def _why_skipped(value: Any, dialect: Dialect, catalog: Catalog, providers: tupl
     return "not a model promptls can run: the next entry is tried"
 
 
-def _layers(table: TableView | None, key: str) -> tuple[Setting, ...]:
-    """Every layer's value of `key`, nearest first: the candidates an explanation lists."""
-    layered = table.layered(key) if table is not None else None
-    return layered.settings if layered is not None else ()
-
-
-def _lookup_choice(prompt: PromptFile, assignments: tuple[TableView, ...], key: str) -> str | None:
-    for assigned in assignments:
-        value = assigned.value(key)
-        if isinstance(value, str):
-            return value
-    value = prompt.value(key)
-    return value if isinstance(value, str) else None
-
-
 def _choose_model(
     candidates: list[tuple[Candidate, ModelRef]],
     catalog: Catalog,
@@ -442,193 +396,6 @@ def _choose_model(
     if chosen is None:
         return None, None, tuple(steps), problem
     return chosen[0], chosen[1], tuple(steps), None
-
-
-def _params(
-    prompt: PromptFile,
-    view: SettingsView,
-    overrides: Overrides,
-    assignments: tuple[TableView, ...],
-    model: ModelId | None,
-) -> tuple[dict[str, Setting], dict[str, tuple[Candidate, ...]]]:
-    candidates: dict[str, list[Candidate]] = {}
-
-    def add(key: str, value: Any, source: Source) -> None:
-        candidates.setdefault(key, []).append(Candidate(key, value, source))
-
-    for key, value in overrides.params.items():
-        add(key, value, Source(Layer.CLI, f"--param {key}"))
-    for key, name in _ENV_PARAMS:
-        if name in overrides.env:
-            parsed = parse_param(key, overrides.env[name])
-            if not isinstance(parsed, ParamError):
-                add(key, parsed, Source(Layer.ENV, name))
-    for assigned in assignments:  # each layer's table in turn, nearest first
-        for key in _param_keys(assigned):
-            for setting in _layers(assigned, key):
-                add(key, setting.value, setting.source)
-    for key, value, source in _frontmatter_params(prompt):
-        add(key, value, source)
-    profile = _lookup_choice(prompt, assignments, "profile")
-    profile_table = view.profiles.get(profile) if profile else None
-    for key in _param_keys(profile_table):
-        for setting in _layers(profile_table, key):
-            add(key, setting.value, setting.source)
-    model_table = view.models.get(str(model)) if model is not None else None
-    model_params = model_table.table("params") if model_table is not None else None
-    for key in model_params or ():
-        for setting in _layers(model_params, key):
-            add(key, setting.value, setting.source)
-    for key in view.defaults:
-        if key in PARAMETER_KEYS:
-            for setting in _layers(view.defaults, key):
-                add(key, setting.value, setting.source)
-    params: dict[str, Setting] = {}
-    steps: dict[str, tuple[Candidate, ...]] = {}
-    for key, cands in candidates.items():
-        first = cands[0]
-        params[key] = Setting(first.value, first.source)
-        steps[key] = (first._replace(chosen=True), *cands[1:])
-    return params, steps
-
-
-_ENV_PARAMS = tuple((key, f"{ENV_PREFIX}{key.upper()}") for key in PARAMETER_KEYS)
-"""Each run parameter and the environment variable that sets it (`PROMPTLS_TEMPERATURE`)."""
-
-
-def _param_keys(table: TableView | None) -> list[str]:
-    """The run parameters a settings table sets, in PARAMETER_KEYS' order (asked per prompt: only
-    the keys the table has are looked at)."""
-    if table is None:
-        return []
-    return [key for key in PARAMETER_KEYS if key in table]
-
-
-def _frontmatter_params(prompt: PromptFile) -> Iterable[tuple[str, Any, Source]]:
-    entries = prompt.by_key  # the parameter keys are many, a file's keys few: one dict look-up each
-    for key in PARAMETER_KEYS:
-        entry = entries.get(key)
-        if entry is not None and _param_ok(key, entry.value):
-            yield key, entry.value, _frontmatter_source(prompt, key)
-    if prompt.dialect is Dialect.DOTPROMPT:
-        config = prompt.get("config")
-        if config is not None:
-            for child in config.children:
-                param = DOTPROMPT_CONFIG_PARAMS.get(child.key)
-                if param and _param_ok(param, child.value):
-                    yield (
-                        param,
-                        child.value,
-                        Source(Layer.FRONTMATTER, f"config.{child.key}", prompt.path, child.value_span),
-                    )
-    elif prompt.dialect is Dialect.PROMPTY:
-        from promptls.router.prompts.prompty import parameter_entries
-
-        for param, child, label in parameter_entries(prompt):
-            if _param_ok(param, child.value):
-                yield param, child.value, Source(Layer.FRONTMATTER, label, prompt.path, child.value_span)
-
-
-def _param_ok(key: str, value: Any) -> bool:
-    """Frontmatter values of the wrong type are reported by checks and left out of the run."""
-    return valid_param_value(key, value)
-
-
-def _fallback(
-    prompt: PromptFile,
-    view: SettingsView,
-    overrides: Overrides,
-    assignments: tuple[TableView, ...],
-    catalog: Catalog,
-    providers: tuple[str, ...],
-    model: ModelId | None,
-    list_choice: int | None = None,
-) -> tuple[tuple[FallbackModel, ...], Source | None, tuple[Candidate, ...]]:
-    """Walk the layers: an explicit list wins; `model_fallback` true uses the default chain."""
-    layers: list[tuple[Any, Source, Dialect]] = []
-    generic = Dialect.GENERIC
-    if overrides.no_fallback:
-        layers.append((False, Source(Layer.CLI, "--no-fallback"), generic))
-    env_chain = overrides.env.get(f"{ENV_PREFIX}FALLBACK")
-    if env_chain is not None:
-        chain = [m.strip() for m in env_chain.split(",") if m.strip()]
-        layers.append((chain, Source(Layer.ENV, f"{ENV_PREFIX}FALLBACK"), generic))
-    for assigned in assignments:  # a layer's `fallback` or `model_fallback` decides, nearest first
-        for key in ("fallback", "model_fallback"):
-            for setting in _layers(assigned, key):
-                layers.append((setting.value, setting.source, generic))
-    if prompt.dialect.is_copilot and isinstance(prompt.value("model"), list):
-        after = 1 if list_choice is None else list_choice + 1  # the entries after the one in effect
-        rest = [m for m in prompt.value("model")[after:] if isinstance(m, str)]
-        if rest:
-            layers.append((rest, _frontmatter_source(prompt, "model", "model (list)"), prompt.dialect))
-    for key in ("fallback", "model_fallback"):
-        entry = prompt.get(key)
-        if entry is not None and isinstance(entry.value, list | bool):
-            layers.append((entry.value, _frontmatter_source(prompt, key), prompt.dialect))
-    for setting in _layers(view.defaults, "model_fallback"):
-        layers.append((setting.value, setting.source, generic))
-
-    steps: list[Candidate] = []
-    result: tuple[FallbackModel, ...] = ()
-    result_source: Source | None = None
-    decided = False
-    for value, source, dialect in layers:
-        if decided:
-            steps.append(Candidate("fallback", value, source))
-            continue
-        decided = True
-        if value is False:
-            steps.append(Candidate("fallback", value, source, "no fallback", chosen=True))
-            continue
-        if value is True:
-            chain_source, items = _default_chain(view)
-            note = (
-                "uses [defaults] fallback"
-                if chain_source
-                else ("no default chain is set: add `[defaults] fallback = [...]` to promptls.toml")
-            )
-            steps.append(Candidate("fallback", value, source, note, chosen=True))
-            result_source = chain_source
-            result = tuple(_fallback_models(items, chain_source, catalog, providers, generic))
-            continue
-        steps.append(Candidate("fallback", value, source, chosen=True))
-        result_source = source
-        result = tuple(_fallback_models(value, source, catalog, providers, dialect))
-    if model is not None:
-        result = tuple(f for f in result if f.model != model)
-    seen: set[ModelId | str] = set()
-    unique = []
-    for item in result:
-        key = item.model or item.raw
-        if key not in seen:
-            seen.add(key)
-            unique.append(item)
-    return tuple(unique), result_source, tuple(steps)
-
-
-def _default_chain(view: SettingsView) -> tuple[Source | None, list[str]]:
-    setting = view.defaults.setting("fallback")
-    if setting is None:
-        return None, []
-    return setting.source, list(setting.value)
-
-
-def _fallback_models(
-    items: Iterable[Any],
-    source: Source | None,
-    catalog: Catalog,
-    providers: tuple[str, ...],
-    dialect: Dialect,
-) -> Iterator[FallbackModel]:
-    for raw in items:
-        if not isinstance(raw, str):
-            continue
-        ref = interpret(raw, dialect, catalog, providers)
-        ok = ref.kind is RefKind.MODEL and ref.model and ref.model.provider in providers
-        yield FallbackModel(
-            raw, ref.model if ok else None, source or Source(Layer.DEFAULT, "fallback"), ref.via
-        )
 
 
 def sdk_options(model: ModelId, settings: ProjectSettings) -> dict[str, Any]:
